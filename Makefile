@@ -1,0 +1,36 @@
+# One way to do each thing. `make demo` and `make test` work on a fresh machine (they install).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test check lint typecheck bench clean
+
+$(BIN)/reconciler: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/reconciler
+
+install: $(BIN)/reconciler
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check reconciler tests bench scripts
+	$(BIN)/ruff format --check reconciler tests bench scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: install
+	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_datasets.py
+
+clean:
+	rm -rf $(VENV) .reconciler *.egg-info

@@ -1,0 +1,210 @@
+"""Error tree, source locations and collected diagnostics.
+
+Every layer reports user-facing problems here: the manifest loader and validators collect
+`Diagnostic`s (all of them, not just the first) into `Diagnostics`; providers map API errors
+into `ApiError` subclasses once; `cli.py` turns any `ReconcilerError` into a message and an exit
+code, never a traceback.
+
+    ReconcilerError
+    ├── UserError                 exit 1: the user can fix it (bad input, config, stale plan)
+    │   ├── ManifestError         carries the collected Diagnostics
+    │   ├── ConfigError           missing credentials, bad flags, bad reconciler.yaml
+    │   ├── StalePlanError        a saved plan whose inputs changed
+    │   └── ApplyRefusedError     confirmation refused, or no terminal and no --auto-approve
+    └── ApiError                  an OpenAI API call failed (mapped in providers/)
+        ├── PermanentApiError     4xx: retrying will not help
+        └── TemporaryApiError     429/5xx/connection: retry after `retry_after` seconds
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """A 1-based position in a source file (manifest, dataset JSONL, config)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        if self.column <= 0:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the user's input, with where it is and what to do about it."""
+
+    message: str
+    location: SourceLocation | None = None
+    hint: str | None = None
+    severity: Severity = "error"
+    code: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def render(self, *, context_lines: int = 1) -> str:
+        """Plain-text form: `file:line:col: error: message`, the source lines, then the hint."""
+        head = f"{self.location}: " if self.location else ""
+        code = f" [{self.code}]" if self.code else ""
+        parts = [f"{head}{self.severity}{code}: {self.message}"]
+        if self.location is not None and self.location.line > 0:
+            parts.extend(_source_excerpt(self.location, context_lines))
+        if self.hint:
+            parts.append(f"  hint: {self.hint}")
+        return "\n".join(parts)
+
+
+def _source_excerpt(location: SourceLocation, context_lines: int) -> list[str]:
+    try:
+        with Path(location.file).open(encoding="utf-8", errors="replace") as handle:
+            wanted = range(max(1, location.line - context_lines), location.line + context_lines + 1)
+            lines = {
+                number: text.rstrip("\n")
+                for number, text in enumerate(handle, start=1)
+                if number in wanted
+            }
+    except OSError:
+        return []
+    out = []
+    width = len(str(max(lines, default=location.line)))
+    for number, text in sorted(lines.items()):
+        marker = ">" if number == location.line else " "
+        shown = text if len(text) <= 200 else text[:200] + "…"
+        out.append(f"  {marker} {number:>{width}} | {shown}")
+        if number == location.line and location.column > 0 and len(text) <= 200:
+            out.append(f"    {' ' * width} | {' ' * (location.column - 1)}^")
+    return out
+
+
+@dataclass
+class Diagnostics:
+    """An ordered collection of diagnostics; loaders add to it and keep going."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def error(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        *,
+        hint: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.add(Diagnostic(message, location, hint, "error", code))
+
+    def warning(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        *,
+        hint: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.add(Diagnostic(message, location, hint, "warning", code))
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.items.extend(diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if not d.is_error]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def raise_if_errors(self) -> None:
+        if self.has_errors:
+            raise ManifestError(self)
+
+    def render(self) -> str:
+        ordered = sorted(self.items, key=lambda d: (d.location or SourceLocation(""), d.message))
+        text = "\n\n".join(d.render() for d in ordered)
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        return f"{text}\n\n{n_err} error(s), {n_warn} warning(s)"
+
+
+class ReconcilerError(Exception):
+    """Base of every error the CLI turns into a message instead of a traceback."""
+
+    exit_code = 1
+
+
+class UserError(ReconcilerError):
+    """Something the user can fix: bad input, configuration, a stale plan."""
+
+
+class ManifestError(UserError):
+    """The manifests (or the files they name) are invalid; carries every problem found."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.diagnostics = diagnostics
+        super().__init__(diagnostics.render())
+
+
+class ConfigError(UserError):
+    """Missing credentials, conflicting flags, an invalid reconciler.yaml."""
+
+
+class StalePlanError(UserError):
+    """A saved plan whose manifests or live state changed since it was made."""
+
+
+class ApplyRefusedError(UserError):
+    """The user declined the plan, or there is no terminal to ask and no --auto-approve."""
+
+
+class ApiError(ReconcilerError):
+    """An OpenAI API call failed. Raised only by providers/, mapped from the SDK's errors."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.operation = operation
+        super().__init__(message)
+
+
+class PermanentApiError(ApiError):
+    """A 4xx answer: retrying the same request will not help."""
+
+
+class TemporaryApiError(ApiError):
+    """A 429, 5xx or connection failure: worth retrying after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]

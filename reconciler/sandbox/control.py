@@ -1,0 +1,78 @@
+"""Control routes outside /v1 (`/_sandbox/...`): move the clock, set faults and switches.
+
+Tests and the demo call these instead of sleeping or restarting; the real API has nothing like
+them, so they are on the conformance test's allow-list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from .http import invalid, json_body, json_response, sandbox_of
+
+SWITCHES = ("training_not_available",)
+
+
+async def get_clock(request: Request) -> Response:
+    clock = sandbox_of(request).clock
+    return json_response({"now": clock.now(), "speed": clock.speed})
+
+
+async def advance_clock(request: Request) -> Response:
+    body = await json_body(request)
+    seconds = body.get("seconds")
+    if not isinstance(seconds, int | float) or seconds < 0:
+        raise invalid("'seconds' must be a non-negative number", param="seconds")
+    clock = sandbox_of(request).clock
+    if "speed" in body:
+        clock.set_speed(float(body["speed"]))
+    return json_response({"now": clock.advance(float(seconds)), "speed": clock.speed})
+
+
+async def get_faults(request: Request) -> Response:
+    return json_response(sandbox_of(request).faults.describe())
+
+
+async def set_faults(request: Request) -> Response:
+    body = await json_body(request)
+    faults = sandbox_of(request).faults
+    try:
+        faults.set_rules(list(body.get("rules", [])))
+    except (TypeError, ValueError) as exc:
+        raise invalid(f"invalid fault rules: {exc}", param="rules") from None
+    if "admin_rate_limit_per_minute" in body:
+        faults.admin_rate_limit_per_minute = body["admin_rate_limit_per_minute"]
+    return json_response(faults.describe())
+
+
+async def set_switches(request: Request) -> Response:
+    body = await json_body(request)
+    store = sandbox_of(request).store
+    for name, value in body.items():
+        if name not in SWITCHES:
+            raise invalid(f"unknown switch {name!r}; known: {', '.join(SWITCHES)}", param=name)
+        store.set_setting(f"switch.{name}", bool(value))
+    return json_response(_switches(request))
+
+
+async def get_switches(request: Request) -> Response:
+    return json_response(_switches(request))
+
+
+def _switches(request: Request) -> dict[str, Any]:
+    sandbox = sandbox_of(request)
+    return {name: sandbox.switch(name) for name in SWITCHES}
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/clock", get_clock, methods=["GET"]),
+    Route("/clock/advance", advance_clock, methods=["POST"]),
+    Route("/faults", get_faults, methods=["GET"]),
+    Route("/faults", set_faults, methods=["POST"]),
+    Route("/switches", get_switches, methods=["GET"]),
+    Route("/switches", set_switches, methods=["POST"]),
+]

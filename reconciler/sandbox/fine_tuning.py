@@ -1,0 +1,7 @@
+"""Sandbox routes: fine_tuning (placeholder until its helper fills it in)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+ROUTES: list[BaseRoute] = []

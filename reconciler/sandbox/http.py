@@ -1,0 +1,328 @@
+"""HTTP helpers shared by every sandbox route module: errors, auth, bodies, pagination.
+
+Route handlers raise `APIError` (rendered as the real API's error body and status), call
+`caller(request)` to learn which key is calling and which project it acts in, read JSON bodies
+with `json_body`, and return lists through `paginate` so every list endpoint pages alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+Obj = dict[str, Any]
+
+
+class APIError(Exception):
+    """An error answer shaped like the real API's: `{"error": {message, type, param, code}}`."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        body = {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+        return json_response(body, status=self.status, headers=self.headers)
+
+
+def invalid(message: str, param: str | None = None, code: str | None = None) -> APIError:
+    """400 invalid_request_error, the answer to a request the real API rejects."""
+    return APIError(400, message, param=param, code=code)
+
+
+def not_found(kind: str, obj_id: str, param: str | None = None) -> APIError:
+    return APIError(404, f"No such {kind}: '{obj_id}'", param=param, code=None)
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type="application/json",
+    )
+
+
+# -- auth ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the key's kind, its owner (for audit logs) and the project acted in."""
+
+    key_id: str
+    is_admin: bool
+    project_id: str  # the project objects are created in and listed from
+    actor_id: str  # user or service account id, for audit logs
+    actor_type: str  # "user" | "service_account" | "admin_api_key"
+
+
+def sandbox_of(request: Request) -> Sandbox:
+    sandbox: Sandbox = request.app.state.sandbox
+    return sandbox
+
+
+def caller(request: Request, *, admin: bool = False) -> Caller:
+    """Authenticate the bearer key. `admin=True` for /organization endpoints (admin keys only)."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer ") or not header[7:].strip():
+        raise APIError(
+            401,
+            "You didn't provide an API key. You need to provide your API key in an Authorization "
+            "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        )
+    secret = header[7:].strip()
+    sandbox = sandbox_of(request)
+    record = sandbox.store.get("secret_key", secret)
+    if record is None:
+        raise APIError(
+            401,
+            f"Incorrect API key provided: {redact(secret)}. You can find your API key at "
+            "https://platform.openai.com/account/api-keys.",
+            code="invalid_api_key",
+        )
+    if admin and not record["is_admin"]:
+        raise APIError(
+            401,
+            "You have insufficient permissions for this operation. Missing scopes: "
+            "api.management.read, api.management.write. Check that you're using an admin key "
+            "(sk-admin-...) for the Administration API.",
+        )
+    if not admin and record["is_admin"]:
+        raise APIError(
+            401,
+            "Admin API keys can only be used with the Administration API (/v1/organization/...).",
+            code="invalid_api_key",
+        )
+    project_id = str(record.get("project_id") or "")
+    requested = request.headers.get("openai-project")
+    if requested and requested != project_id:
+        if record.get("pinned", True):
+            raise APIError(
+                401,
+                f"OpenAI-Project header should match project for API key. "
+                f"Got '{requested}', expected '{project_id}'.",
+                code="invalid_project",
+            )
+        project = sandbox.store.get("project", requested)
+        if project is None or project.get("status") != "active":
+            raise APIError(
+                404, f"Project '{requested}' not found or archived.", code="invalid_project"
+            )
+        project_id = requested
+    return Caller(
+        key_id=str(record["key_id"]),
+        is_admin=bool(record["is_admin"]),
+        project_id=project_id,
+        actor_id=str(record["owner_id"]),
+        actor_type=str(record["owner_type"]),
+    )
+
+
+def redact(secret: str) -> str:
+    """How the real API echoes a wrong key: its start and end only."""
+    if len(secret) <= 10:
+        return "*" * len(secret)
+    return f"{secret[:6]}{'*' * 10}{secret[-4:]}"
+
+
+# -- bodies ------------------------------------------------------------------------------------
+
+
+_UNPARSABLE = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+    "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was "
+    "not valid JSON.)"
+)
+
+
+async def json_body(request: Request) -> Obj:
+    raw = await request.body()
+    if not raw:
+        raise invalid(_UNPARSABLE)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise invalid(_UNPARSABLE) from None
+    if not isinstance(body, dict):
+        raise invalid("Invalid body: expected a JSON object.", code="invalid_type")
+    return body
+
+
+def check_params(
+    body: Mapping[str, Any], *, allowed: Iterable[str], required: Iterable[str] = ()
+) -> None:
+    """Reject unknown and missing top-level parameters as the real API does (first one wins)."""
+    allowed_set = set(allowed) | set(required)
+    for key in body:
+        if key not in allowed_set:
+            raise invalid(f"Unknown parameter: '{key}'.", param=key, code="unknown_parameter")
+    for key in required:
+        if body.get(key) is None:
+            raise invalid(
+                f"Missing required parameter: '{key}'.",
+                param=key,
+                code="missing_required_parameter",
+            )
+
+
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def check_type(value: Any, expected: type | tuple[type, ...], param: str) -> None:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if not ok:
+        wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        got = _TYPE_NAMES.get(type(value), type(value).__name__) if value is not None else "null"
+        raise invalid(
+            f"Invalid type for '{param}': expected {wanted}, but got {got} instead.",
+            param=param,
+            code="invalid_type",
+        )
+
+
+def check_range(
+    value: float, param: str, *, minimum: float | None = None, maximum: float | None = None
+) -> None:
+    kind = "integer" if isinstance(value, int) else "number"
+    if minimum is not None and value < minimum:
+        raise invalid(
+            f"Invalid '{param}': {kind} below minimum value. Expected a value >= {minimum}, "
+            f"but got {value} instead.",
+            param=param,
+            code=f"{kind}_below_min_value",
+        )
+    if maximum is not None and value > maximum:
+        raise invalid(
+            f"Invalid '{param}': {kind} above maximum value. Expected a value <= {maximum}, "
+            f"but got {value} instead.",
+            param=param,
+            code=f"{kind}_above_max_value",
+        )
+
+
+def check_metadata(metadata: Any, param: str = "metadata") -> None:
+    """OpenAI metadata: at most 16 pairs, keys ≤ 64 chars, string values ≤ 512 chars."""
+    if metadata is None:
+        return
+    check_type(metadata, dict, param)
+    if len(metadata) > 16:
+        raise invalid(
+            f"Invalid '{param}': too many properties. Expected an object with at most 16 "
+            f"properties, but got an object with {len(metadata)} properties instead.",
+            param=param,
+            code="object_above_max_properties",
+        )
+    for key, value in metadata.items():
+        if len(key) > 64:
+            raise invalid(
+                f"Invalid '{param}': metadata keys must be at most 64 characters.",
+                param=param,
+                code="invalid_value",
+            )
+        check_type(value, str, f"{param}.{key}")
+        if len(value) > 512:
+            raise invalid(
+                f"Invalid '{param}.{key}': string too long. Expected a string with maximum "
+                f"length 512, but got a string with length {len(value)} instead.",
+                param=f"{param}.{key}",
+                code="string_above_max_length",
+            )
+
+
+# -- lists ---------------------------------------------------------------------------------------
+
+
+def query_int(
+    request: Request, name: str, default: int, *, minimum: int = 1, maximum: int = 100
+) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid(
+            f"Invalid type for '{name}': expected an integer, but got a string instead.",
+            param=name,
+            code="invalid_type",
+        ) from None
+    check_range(value, name, minimum=minimum, maximum=maximum)
+    return value
+
+
+def paginate(
+    request: Request,
+    items: list[Obj],
+    *,
+    default_limit: int = 20,
+    max_limit: int = 100,
+    default_order: str = "desc",
+    has_order: bool = True,
+    id_of: Callable[[Obj], str] = lambda o: str(o["id"]),
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    """A list page: `items` come oldest first; `order`, `after` and `limit` apply as in the API."""
+    limit = query_int(request, "limit", default_limit, maximum=max_limit)
+    order = request.query_params.get("order", default_order) if has_order else default_order
+    if order not in ("asc", "desc"):
+        raise invalid(
+            f"Invalid value for 'order': expected one of 'asc' or 'desc', got '{order}'.",
+            param="order",
+            code="invalid_value",
+        )
+    ordered = items if order == "asc" else list(reversed(items))
+    after = request.query_params.get("after")
+    if after:
+        ids = [id_of(o) for o in ordered]
+        ordered = ordered[ids.index(after) + 1 :] if after in ids else []
+    page = ordered[:limit]
+    body: Obj = {
+        "object": "list",
+        "data": page,
+        "first_id": id_of(page[0]) if page else None,
+        "last_id": id_of(page[-1]) if page else None,
+        "has_more": len(ordered) > limit,
+    }
+    if extra:
+        body.update(extra)
+    return json_response(body)
