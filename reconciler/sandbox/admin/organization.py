@@ -1,4 +1,4 @@
-"""Sandbox routes: admin (placeholder until its helper fills it in)."""
+"""Sandbox admin routes: organization (placeholder until its helper fills it in)."""
 
 from __future__ import annotations
 
