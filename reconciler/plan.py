@@ -1,0 +1,140 @@
+"""The plan: a frozen, serialisable list of resource changes, built by `planner.py`.
+
+A `Plan` is what `plan` renders and `plan --out` saves; `apply` executes it as it is, after
+checking its fingerprints (it never diffs again). The closed set of actions is `Action`; each
+change carries a one-line `reason` for display only: the action alone decides what apply does.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PLAN_FORMAT_VERSION = 1
+
+UNKNOWN = "(known after apply)"
+"""Placeholder for values not known until apply (a file id of a dataset not yet uploaded)."""
+
+
+class Action(StrEnum):
+    NOOP = "noop"
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    WAIT = "wait"  # a long-running object still in progress; apply waits or leaves it
+    BLOCKED = "blocked"  # a dependency failed validation, failed, or is not ready
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+    @property
+    def is_change(self) -> bool:
+        return self in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
+
+
+_SYMBOLS = {
+    Action.NOOP: " ",
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "-",
+    Action.WAIT: "…",
+    Action.BLOCKED: "!",
+}
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldChange(Frozen):
+    """One field that differs: `op` is add/remove/change; `path` is dotted (`spec.name`)."""
+
+    op: Literal["add", "remove", "change"]
+    path: str
+    old: Any = None
+    new: Any = None
+    forces_replace: bool = False
+    sensitive: bool = False  # shown as (sensitive) instead of the values
+
+
+class ResourceChange(Frozen):
+    """What apply will do to one resource, and why."""
+
+    address: str  # Kind/name
+    kind: str
+    name: str
+    action: Action
+    reason: str
+    live_id: str | None = None  # the live object's id when it exists
+    changes: tuple[FieldChange, ...] = ()
+    desired: dict[str, Any] = Field(default_factory=dict)  # API attributes to send
+    depends_on: tuple[str, ...] = ()
+    irreversible: bool = False  # archive a project: needs its own flag
+    delete_verb: str = "delete"
+    details: tuple[str, ...] = ()  # extra lines for display (dataset stats, ...)
+    warnings: tuple[str, ...] = ()
+    location: str | None = None  # file:line:col of the manifest, for display
+
+    @property
+    def is_change(self) -> bool:
+        return self.action.is_change
+
+
+class PlanSummary(Frozen):
+    create: int = 0
+    update: int = 0
+    replace: int = 0
+    delete: int = 0
+    noop: int = 0
+    wait: int = 0
+    blocked: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.create or self.update or self.replace or self.delete)
+
+
+class Plan(Frozen):
+    """A frozen plan; `manifest_fingerprint`/`state_fingerprint` detect a stale saved plan."""
+
+    format_version: int = PLAN_FORMAT_VERSION
+    mode: Literal["apply", "drift"] = "apply"
+    stack: str
+    created_at: str
+    manifests_path: str
+    manifest_fingerprint: str
+    state_fingerprint: str
+    manifest_digests: dict[str, str] = Field(default_factory=dict)  # per manifest/data file
+    state_digests: dict[str, str] = Field(default_factory=dict)  # per live object
+    changes: tuple[ResourceChange, ...] = ()
+    requests: int = 0  # API requests made while reading live state
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> PlanSummary:
+        counts = {action.value: 0 for action in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return PlanSummary(**counts)
+
+    @property
+    def has_changes(self) -> bool:
+        return self.summary.has_changes
+
+    def change(self, address: str) -> ResourceChange:
+        for change in self.changes:
+            if change.address == address:
+                return change
+        raise KeyError(address)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        return cls.model_validate_json(text)
