@@ -1,0 +1,57 @@
+"""Stack-wide settings: the `reconciler.yaml` at the root of the manifests.
+
+`reconciler.manifests` reads the file (with the same source map as manifests, so errors point
+at file:line:col) and validates it against `StackConfig`; the result travels on `Stack.config`.
+Relative paths in it are relative to the stack root (`Stack.resolve_path`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.models.base import NAME_BODY, NAME_MAX_LENGTH, NAME_PATTERN
+
+CONFIG_FILENAME = "reconciler.yaml"
+PROJECT_ID_PREFIX = "proj_"
+DEFAULT_PROJECT_PATTERN = rf"^(?:Project/{NAME_BODY}|{PROJECT_ID_PREFIX}[A-Za-z0-9_-]+)$"
+
+
+class StackConfig(BaseModel):
+    """The contents of reconciler.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stack: str = Field(
+        pattern=NAME_PATTERN,
+        max_length=NAME_MAX_LENGTH,
+        description="The stack's name: what this repository owns (objects are tagged with it).",
+    )
+    default_project: str | None = Field(
+        default=None,
+        pattern=DEFAULT_PROJECT_PATTERN,
+        description="Where project-scoped objects go when their manifest names no project: "
+        "a `Project/name` reference or a live project id `proj_...`.",
+    )
+    prices: Path | None = Field(
+        default=None, description="A price table (per model, per 1M tokens) for cost estimates."
+    )
+    cache_dir: Path = Field(
+        default=Path(".reconciler/cache"),
+        description="Where the reconciler keeps its local cache, relative to the stack root.",
+    )
+
+    @property
+    def default_project_name(self) -> str | None:
+        """The manifest name of the default project when it is a `Project/name` reference."""
+        if self.default_project is None or not self.default_project.startswith("Project/"):
+            return None
+        return self.default_project.partition("/")[2]
+
+    @property
+    def default_project_id(self) -> str | None:
+        """The live project id when the default project is given as `proj_...`."""
+        if self.default_project is None or self.default_project_name is not None:
+            return None
+        return self.default_project

@@ -1,0 +1,264 @@
+"""Turn one YAML document into a typed `Resource`, reporting everything wrong with it.
+
+Called by the stack loader for each document of each manifest file. Checks the envelope
+(apiVersion, kind, metadata, spec), validates `metadata` and `spec` with pydantic, runs the
+spec's own cross-field checks and reads its references (format and target kind). Problems go
+to `Diagnostics`; the next document is read regardless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import Diagnostics, SourceLocation
+from reconciler.manifests.problems import (
+    describe_value,
+    dotted,
+    report_validation_error,
+    suggest,
+)
+from reconciler.manifests.source import SourceMap, YamlDocument
+from reconciler.models.base import (
+    API_VERSION,
+    KindInfo,
+    Metadata,
+    Reference,
+    Resource,
+    Spec,
+    parse_reference,
+)
+
+ENVELOPE_FIELDS = ("apiVersion", "kind", "metadata", "spec")
+_ENVELOPE_HINT = "a manifest is a mapping with apiVersion, kind, metadata and spec"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A `Kind/name` a document declares, known even when the rest of it is invalid."""
+
+    address: str
+    location: SourceLocation
+
+
+@dataclass(frozen=True)
+class DocumentReading:
+    resource: Resource | None
+    declaration: Declaration | None
+
+
+def read_document(
+    document: YamlDocument, kinds: Mapping[str, KindInfo], diagnostics: Diagnostics
+) -> DocumentReading:
+    """Validate one document; the resource is None when anything in it is wrong."""
+    source_map, data = document.source_map, document.data
+    if not isinstance(data, dict):
+        _report_not_a_mapping(data, source_map, diagnostics)
+        return DocumentReading(None, None)
+    before = len(diagnostics.errors)
+    _check_envelope_keys(data, source_map, diagnostics)
+    info = _read_kind(data, kinds, source_map, diagnostics)
+    _check_api_version(data, info, kinds, source_map, diagnostics)
+    metadata = _validate_part(data, "metadata", Metadata, source_map, diagnostics)
+    spec = _validate_part(data, "spec", info.spec_model, source_map, diagnostics) if info else None
+    references = read_references(info, data.get("spec"), source_map, diagnostics) if info else ()
+    declaration = None
+    if info is not None and isinstance(metadata, Metadata):
+        location = source_map.anchor(("metadata", "name"))
+        declaration = Declaration(info.address(metadata.name), location)
+    if info is None or not isinstance(metadata, Metadata) or not isinstance(spec, Spec):
+        return DocumentReading(None, declaration)
+    _report_spec_problems(spec, source_map, diagnostics)
+    if len(diagnostics.errors) > before:
+        return DocumentReading(None, declaration)
+    resource = Resource(
+        kind=info.kind,
+        name=metadata.name,
+        metadata=metadata,
+        spec=spec,
+        location=source_map.key(("kind",)),
+        base_dir=document.path.parent.resolve(),
+        references=references,
+        field_locations=MappingProxyType(source_map.anchors()),
+    )
+    return DocumentReading(resource, declaration)
+
+
+def read_references(
+    info: KindInfo, spec: Any, source_map: SourceMap, diagnostics: Diagnostics
+) -> tuple[Reference, ...]:
+    """The references written in `info.reference_fields`, checked for format and target kind.
+
+    Reads the written `spec` mapping, so a bad reference is reported even when other fields
+    of the spec are invalid; values of the wrong type are left to the spec model.
+    """
+    references: list[Reference] = []
+    for field, allowed in info.reference_fields.items():
+        value = spec.get(field) if isinstance(spec, dict) else None
+        values = list(enumerate(value)) if isinstance(value, list | tuple) else [(None, value)]
+        for index, item in values:
+            path = ("spec", field) if index is None else ("spec", field, index)
+            reference = None
+            if isinstance(item, str):
+                reference = _read_reference(item, path, allowed, source_map, diagnostics)
+            if reference is not None:
+                references.append(reference)
+    return tuple(references)
+
+
+def _read_reference(
+    text: str,
+    path: tuple[str | int, ...],
+    allowed: tuple[str, ...],
+    source_map: SourceMap,
+    diagnostics: Diagnostics,
+) -> Reference | None:
+    location = source_map.anchor(path)
+    wanted = " or ".join(allowed)
+    parsed = parse_reference(text)
+    if parsed is None:
+        example = f"{allowed[0]}/{text}" if "/" not in text else f"{allowed[0]}/<name>"
+        diagnostics.error(
+            f"{dotted(path)}: expected a reference '{allowed[0]}/<name>', got {text!r}",
+            location,
+            hint=f"references are written Kind/name, e.g. '{example}'",
+            code="bad-reference",
+        )
+        return None
+    kind, name = parsed
+    if kind not in allowed:
+        diagnostics.error(
+            f"{dotted(path)}: must reference a {wanted}, not a {kind} ({text})",
+            location,
+            hint=f"{path[1]} accepts {wanted} references",
+            code="wrong-reference-kind",
+        )
+        return None
+    return Reference(kind, name, tuple(path[1:]), location)
+
+
+def _report_not_a_mapping(data: Any, source_map: SourceMap, diagnostics: Diagnostics) -> None:
+    if data is None:
+        diagnostics.error(
+            "empty document",
+            source_map.root,
+            hint="remove the extra '---', or write a manifest here",
+            code="empty-document",
+        )
+        return
+    diagnostics.error(
+        f"a manifest must be a mapping, got {describe_value(data)}",
+        source_map.root,
+        hint=_ENVELOPE_HINT,
+    )
+
+
+def _check_envelope_keys(
+    data: dict[Any, Any], source_map: SourceMap, diagnostics: Diagnostics
+) -> None:
+    for key in data:
+        if key in ENVELOPE_FIELDS:
+            continue
+        close = suggest(str(key), ENVELOPE_FIELDS)
+        diagnostics.error(
+            f"unknown field '{key}'",
+            source_map.key((key,)),
+            hint=f"did you mean '{close}'?" if close else _ENVELOPE_HINT,
+        )
+    for key in ("apiVersion", "kind", "metadata", "spec"):
+        if key not in data:
+            diagnostics.error(
+                f"missing required field '{key}'", source_map.root, hint=_ENVELOPE_HINT
+            )
+
+
+def _read_kind(
+    data: dict[Any, Any],
+    kinds: Mapping[str, KindInfo],
+    source_map: SourceMap,
+    diagnostics: Diagnostics,
+) -> KindInfo | None:
+    if "kind" not in data:
+        return None
+    kind = data["kind"]
+    if not isinstance(kind, str):
+        diagnostics.error(
+            f"kind: expected a string, got {describe_value(kind)}", source_map.anchor(("kind",))
+        )
+        return None
+    if kind in kinds:
+        return kinds[kind]
+    close = suggest(kind, list(kinds)) or next(
+        (k for k in kinds if k.lower() == kind.lower()), None
+    )
+    known = ", ".join(sorted(kinds))
+    diagnostics.error(
+        f"unknown kind '{kind}'",
+        source_map.anchor(("kind",)),
+        hint=f"did you mean '{close}'? (known kinds: {known})"
+        if close
+        else f"known kinds: {known}",
+        code="unknown-kind",
+    )
+    return None
+
+
+def _check_api_version(
+    data: dict[Any, Any],
+    info: KindInfo | None,
+    kinds: Mapping[str, KindInfo],
+    source_map: SourceMap,
+    diagnostics: Diagnostics,
+) -> None:
+    if "apiVersion" not in data:
+        return
+    version = data["apiVersion"]
+    supported = [info.api_version] if info else sorted({k.api_version for k in kinds.values()})
+    if version in supported:
+        return
+    of_kind = f" for kind {info.kind}" if info else ""
+    shown = repr(version) if isinstance(version, str) else describe_value(version)
+    diagnostics.error(
+        f"unknown apiVersion {shown}{of_kind}",
+        source_map.anchor(("apiVersion",)),
+        hint=f"use apiVersion: {supported[0] if supported else API_VERSION}",
+        code="unknown-api-version",
+    )
+
+
+def _validate_part(
+    data: dict[Any, Any],
+    part: str,
+    model: type[BaseModel],
+    source_map: SourceMap,
+    diagnostics: Diagnostics,
+) -> BaseModel | None:
+    if part not in data:
+        return None
+    value = data[part]
+    if not isinstance(value, dict):
+        diagnostics.error(
+            f"{part}: expected a mapping, got {describe_value(value)}",
+            source_map.key((part,)),
+            hint=f"{part} holds the fields of the {part} (key: value lines indented under it)",
+        )
+        return None
+    try:
+        return model.model_validate(value)
+    except ValidationError as error:
+        report_validation_error(
+            error, prefix=(part,), model=model, source_map=source_map, diagnostics=diagnostics
+        )
+        return None
+
+
+def _report_spec_problems(spec: Spec, source_map: SourceMap, diagnostics: Diagnostics) -> None:
+    for problem in spec.problems():
+        path = ("spec", *problem.field)
+        diagnostics.error(
+            f"{dotted(path)}: {problem.message}", source_map.anchor(path), hint=problem.hint
+        )

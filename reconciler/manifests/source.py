@@ -1,0 +1,258 @@
+"""Read YAML files with ruamel.yaml (round-trip) into plain data plus a source map.
+
+Called by the stack loader for every manifest file and for reconciler.yaml. Each `---` document
+becomes a `YamlDocument`: plain dicts/lists/scalars (what pydantic validates) and a `SourceMap`
+from key paths to 1-based file:line:col. A syntax error or duplicate key becomes a diagnostic
+at ruamel's marker; the documents read before it are kept and the caller moves on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import Diagnostics, SourceLocation
+
+FieldPath = tuple[str | int, ...]
+
+_DOCUMENT_MARKER = re.compile(r"^---(?:[ \t]|$)")
+_SYNTAX_HINTS = {
+    "mapping values are not allowed here": (
+        "quote a value that contains ': ', or check the indentation of this line"
+    ),
+    "cannot start any token": "YAML indents with spaces, never tabs",
+    "found undefined alias": "define the anchor (&name) before using the alias (*name)",
+}
+
+
+@dataclass(frozen=True)
+class NodeSpan:
+    """Where one node is written: its key (in a mapping) and its value."""
+
+    value: SourceLocation
+    key: SourceLocation | None = None
+    is_scalar: bool = True
+    is_null: bool = False
+
+    @property
+    def anchor(self) -> SourceLocation:
+        """The position to show for the node: the value for a scalar, else the key."""
+        if self.is_scalar or self.key is None:
+            return self.value
+        return self.key
+
+    @property
+    def written_value(self) -> SourceLocation:
+        """Where the value is written; a null's "value" is wherever the next token is."""
+        return self.key if self.is_null and self.key is not None else self.value
+
+
+@dataclass
+class SourceMap:
+    """Key paths of one document -> positions; lookups fall back to the closest ancestor."""
+
+    root: SourceLocation
+    spans: dict[FieldPath, NodeSpan] = field(default_factory=dict)
+
+    def closest(self, path: FieldPath) -> tuple[FieldPath, NodeSpan | None]:
+        for end in range(len(path), 0, -1):
+            span = self.spans.get(path[:end])
+            if span is not None:
+                return path[:end], span
+        return (), None
+
+    def anchor(self, path: FieldPath) -> SourceLocation:
+        span = self.closest(path)[1]
+        return span.anchor if span else self.root
+
+    def key(self, path: FieldPath) -> SourceLocation:
+        span = self.closest(path)[1]
+        if span is None:
+            return self.root
+        return span.key or span.anchor
+
+    def value(self, path: FieldPath) -> SourceLocation:
+        span = self.closest(path)[1]
+        return span.written_value if span else self.root
+
+    def anchors(self) -> dict[FieldPath, SourceLocation]:
+        return {path: span.anchor for path, span in self.spans.items()}
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """One document of a YAML file: plain data (None for an empty document) and positions."""
+
+    path: Path
+    index: int
+    data: Any
+    source_map: SourceMap
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    """The documents read from one file; `complete` is False when reading stopped at an error."""
+
+    path: Path
+    documents: tuple[YamlDocument, ...]
+    complete: bool
+
+
+def display_path(path: Path) -> str:
+    """The path as shown in diagnostics: relative to the working directory when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def read_yaml_file(path: Path, diagnostics: Diagnostics) -> YamlFile:
+    """Parse every document of `path`; problems go to `diagnostics`."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        diagnostics.error(f"not a UTF-8 text file ({error.reason})", SourceLocation(shown))
+        return YamlFile(path, (), complete=False)
+    except OSError as error:
+        diagnostics.error(f"cannot read file: {error.strerror}", SourceLocation(shown))
+        return YamlFile(path, (), complete=False)
+    documents: list[YamlDocument] = []
+    starts = _document_start_lines(text)
+    try:
+        for index, data in enumerate(_load_all(text)):
+            root = _root_location(data, shown, starts, index)
+            source_map = SourceMap(root)
+            plain = _to_plain(data, (), source_map, shown)
+            documents.append(YamlDocument(path, index, plain, source_map))
+    except Exception as error:  # ruamel raises a dozen MarkedYAMLError subclasses
+        _report_yaml_error(error, shown, diagnostics)
+        return YamlFile(path, tuple(documents), complete=False)
+    return YamlFile(path, tuple(documents), complete=True)
+
+
+def _load_all(text: str) -> Iterator[Any]:
+    from ruamel.yaml import YAML
+
+    yield from YAML(typ="rt").load_all(text)
+
+
+def _report_yaml_error(error: Exception, shown: str, diagnostics: Diagnostics) -> None:
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError
+
+    if not isinstance(error, MarkedYAMLError):
+        diagnostics.error(f"cannot read YAML: {error}", SourceLocation(shown))
+        return
+    mark = error.problem_mark or error.context_mark
+    location = SourceLocation(shown, mark.line + 1, mark.column + 1) if mark else None
+    location = location or SourceLocation(shown)
+    problem = str(error.problem or error.context or "invalid YAML")
+    if isinstance(error, DuplicateKeyError):
+        key = re.search(r'duplicate key "(.*?)"', problem)
+        name = key.group(1) if key else "?"
+        diagnostics.error(
+            f"duplicate key '{name}'",
+            location,
+            hint=f"{problem}; keys must be unique within a mapping",
+            code="yaml-duplicate-key",
+        )
+        return
+    diagnostics.error(
+        f"YAML syntax error: {problem}",
+        location,
+        hint=_syntax_hint(problem, error),
+        code="yaml-syntax",
+    )
+
+
+def _syntax_hint(problem: str, error: Any) -> str | None:
+    for fragment, hint in _SYNTAX_HINTS.items():
+        if fragment in problem:
+            return hint
+    context_mark = getattr(error, "context_mark", None)
+    if error.context and context_mark is not None:
+        return f"{error.context} started at line {context_mark.line + 1}"
+    return None
+
+
+def _document_start_lines(text: str) -> list[int]:
+    """1-based first line of each document (for empty and scalar documents, which have no lc)."""
+    markers = [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if _DOCUMENT_MARKER.match(line)
+    ]
+    head = text.splitlines()[: markers[0] - 1] if markers else text.splitlines()
+    has_implicit_first = any(line.strip() and not line.lstrip().startswith("#") for line in head)
+    return ([1] if has_implicit_first or not markers else []) + markers
+
+
+def _root_location(data: Any, shown: str, starts: list[int], index: int) -> SourceLocation:
+    lc = getattr(data, "lc", None)
+    if lc is not None and lc.line is not None:
+        return SourceLocation(shown, lc.line + 1, lc.col + 1)
+    line = starts[index] if index < len(starts) else (starts[-1] if starts else 1)
+    return SourceLocation(shown, line, 1)
+
+
+def _to_plain(node: Any, path: FieldPath, source_map: SourceMap, shown: str) -> Any:
+    """Copy ruamel's round-trip data into plain Python, recording positions on the way."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        mapping = {}
+        for key, value in node.items():
+            child = _record_key(node, key, path, source_map, shown)
+            mapping[child[-1]] = _to_plain(value, child, source_map, shown)
+        return mapping
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            line, column = node.lc.item(index)
+            child = (*path, index)
+            location = SourceLocation(shown, line + 1, column + 1)
+            source_map.spans[child] = NodeSpan(location, None, _is_scalar(value), value is None)
+            items.append(_to_plain(value, child, source_map, shown))
+        return items
+    return _plain_scalar(node)
+
+
+def _record_key(
+    node: Any, key: Any, path: FieldPath, source_map: SourceMap, shown: str
+) -> FieldPath:
+    child = (*path, _plain_scalar(key))
+    try:
+        key_line, key_column = node.lc.key(key)
+        value_line, value_column = node.lc.value(key)
+    except (KeyError, TypeError):  # keys merged in with `<<:` have no position of their own
+        key_line, key_column = node.lc.line, node.lc.col
+        value_line, value_column = key_line, key_column
+    source_map.spans[child] = NodeSpan(
+        value=SourceLocation(shown, value_line + 1, value_column + 1),
+        key=SourceLocation(shown, key_line + 1, key_column + 1),
+        is_scalar=_is_scalar(node[key]),
+        is_null=node[key] is None,
+    )
+    return child
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is not None and not isinstance(value, dict | list)
+
+
+def _plain_scalar(value: Any) -> Any:
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
