@@ -7,10 +7,11 @@ helpers: `create_file` stores an `OpenAIFile` plus its bytes (batch output, fine
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -50,7 +51,10 @@ def create_file(
     *,
     expires_at: int | None = None,
 ) -> Obj:
-    """Store a processed `OpenAIFile` with its bytes in `project_id`; no content checks here."""
+    """Store a processed `OpenAIFile` with its bytes in `project_id`; no content checks here.
+
+    Files of purpose `batch` expire after 30 days unless `expires_at` says otherwise.
+    """
     now = sandbox.clock.now()
     if expires_at is None and purpose == "batch":
         expires_at = now + BATCH_FILE_LIFETIME
@@ -59,12 +63,13 @@ def create_file(
         "object": "file",
         "bytes": len(data),
         "created_at": now,
-        "expires_at": expires_at,
         "filename": filename,
         "purpose": purpose,
         "status": "processed",
-        "status_details": None,
     }
+    # The document marks `expires_at`/`status_details` optional and not nullable: omit, not null.
+    if expires_at is not None:
+        obj["expires_at"] = expires_at
     with sandbox.store.transaction():
         sandbox.store.put_blob(obj["id"], data)
         sandbox.store.put("file", obj, scope=project_id)
@@ -180,8 +185,20 @@ def check_expires_after(anchor: Any, seconds: Any) -> None:
 # -- multipart bodies (POST /files, POST /uploads/{id}/parts) -----------------------------------
 
 
-async def read_multipart(request: Request, allowed: tuple[str, ...]) -> FormData:
-    """The multipart form of a request, rejecting other content types and unknown fields."""
+@dataclass(frozen=True)
+class UploadedFile:
+    """One file field of a multipart body, read into memory."""
+
+    filename: str
+    data: bytes
+
+
+FormFields = dict[str, "str | UploadedFile"]
+
+
+async def read_multipart(request: Request, allowed: tuple[str, ...]) -> FormFields:
+    """The fields of a multipart body (files read, temporary files closed); other content types
+    and unknown fields are rejected as the real API does."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise invalid(
@@ -193,13 +210,23 @@ async def read_multipart(request: Request, allowed: tuple[str, ...]) -> FormData
         form = await request.form(max_files=1, max_fields=10)
     except HTTPException as exc:
         raise invalid(f"Could not parse multipart form: {exc.detail}") from None
-    for key in form:
-        if key not in allowed:
-            raise invalid(f"Unknown parameter: '{key}'.", param=key, code="unknown_parameter")
-    return form
+    try:
+        return {key: await _field_value(key, value, allowed) for key, value in form.multi_items()}
+    finally:
+        await form.close()
 
 
-def required_upload(form: FormData, name: str) -> UploadFile:
+async def _field_value(
+    key: str, value: str | UploadFile, allowed: tuple[str, ...]
+) -> str | UploadedFile:
+    if key not in allowed:
+        raise invalid(f"Unknown parameter: '{key}'.", param=key, code="unknown_parameter")
+    if isinstance(value, UploadFile):
+        return UploadedFile(value.filename or "upload", await value.read())
+    return value
+
+
+def required_upload(form: FormFields, name: str) -> UploadedFile:
     value = form.get(name)
     if value is None:
         raise invalid(
@@ -207,7 +234,7 @@ def required_upload(form: FormData, name: str) -> UploadFile:
             param=name,
             code="missing_required_parameter",
         )
-    if not isinstance(value, UploadFile):
+    if not isinstance(value, UploadedFile):
         raise invalid(
             f"Invalid type for '{name}': expected a file, but got a string instead.",
             param=name,

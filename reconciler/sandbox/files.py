@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -17,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from . import uploads
 from .file_records import (
     ALL_PURPOSES,
+    FormFields,
     check_content,
     check_expires_after,
     check_purpose,
@@ -41,8 +41,7 @@ async def create_file_route(request: Request) -> Response:
     form = await read_multipart(request, _FORM_FIELDS)
     purpose = check_purpose(form.get("purpose"))
     upload = required_upload(form, "file")
-    data = await upload.read()
-    filename = upload.filename or "upload"
+    data, filename = upload.data, upload.filename
     check_size(len(data), purpose)
     check_content(filename, purpose, data)
     sandbox = sandbox_of(request)
@@ -51,7 +50,7 @@ async def create_file_route(request: Request) -> Response:
     return json_response(obj)
 
 
-def _expires_at(form: FormData, now: int) -> int | None:
+def _expires_at(form: FormFields, now: int) -> int | None:
     anchor = form.get("expires_after[anchor]")
     raw_seconds = form.get("expires_after[seconds]")
     if anchor is None and raw_seconds is None:

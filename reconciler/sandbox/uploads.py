@@ -111,7 +111,7 @@ async def add_part(request: Request) -> Response:
     upload, project_id = _load(request)
     form = await read_multipart(request, ("data",))
     _require_pending(upload, "add a Part to")
-    data = await required_upload(form, "data").read()
+    data = required_upload(form, "data").data
     if len(data) > MAX_PART_BYTES:
         raise invalid(
             f"Part is too large ({len(data)} bytes). Each Part can be at most 64 MB.",
