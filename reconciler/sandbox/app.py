@@ -146,6 +146,7 @@ def create_app(
         store=store, clock=Clock(store, speed=speed), faults=faults or Faults.from_env()
     )
     seed(sandbox)
+    models.seed_base_models(sandbox)
     v1_routes: list[BaseRoute] = []
     for module in ROUTE_MODULES:
         v1_routes.extend(module.ROUTES)

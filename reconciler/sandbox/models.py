@@ -1,7 +1,131 @@
-"""Sandbox routes: models (placeholder until its helper fills it in)."""
+"""Sandbox routes of the Models API (`/v1/models...`) and the base-model catalogue.
+
+Base models are `"model"` records with scope '' (seeded by `seed_base_models`, idempotent, run
+before any models route answers); the fine-tuning routes add fine-tuned models with the owning
+project as scope when a job succeeds. A project sees the base models plus its own fine-tunes;
+only those fine-tunes can be deleted, and only from that project.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-ROUTES: list[BaseRoute] = []
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from .http import APIError, caller, json_response, sandbox_of
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+Obj = dict[str, Any]
+
+
+class CatalogueModel(NamedTuple):
+    id: str
+    created: int  # the model's release, as unix seconds
+    shutdown_date: str | None  # ISO date when one is announced
+    fine_tunable: bool = False
+
+
+# Shutdown dates are the sandbox's own choices (see docs/sandbox/models.md): one within 90 days
+# of 2026-11-25 and a few further out, so that the reconciler's shutdown warning has work to do.
+BASE_MODELS: tuple[CatalogueModel, ...] = (
+    CatalogueModel("gpt-5.6-sol", 1776643200, None),
+    CatalogueModel("gpt-5.6-terra", 1776643200, None),
+    CatalogueModel("gpt-5.6-luna", 1776643200, None),
+    CatalogueModel("gpt-4.1-2025-04-14", 1744316542, "2027-07-14", fine_tunable=True),
+    CatalogueModel("gpt-4.1-mini-2025-04-14", 1744317547, "2027-07-14", fine_tunable=True),
+    CatalogueModel("gpt-4.1-nano-2025-04-14", 1744321025, "2027-04-14", fine_tunable=True),
+    CatalogueModel("gpt-4o-2024-08-06", 1722814719, "2027-02-10", fine_tunable=True),
+    CatalogueModel("gpt-4o-mini-2024-07-18", 1721172717, "2027-04-14", fine_tunable=True),
+    CatalogueModel("text-embedding-3-small", 1705948997, None),
+    CatalogueModel("text-embedding-3-large", 1705953180, None),
+    CatalogueModel("omni-moderation-latest", 1731689265, None),
+)
+FINE_TUNABLE_BASES: tuple[str, ...] = tuple(m.id for m in BASE_MODELS if m.fine_tunable)
+_SEEDED = "models.catalogue_seeded"
+
+
+def seed_base_models(sandbox: Sandbox) -> None:
+    """Put the base-model catalogue in the store (again only when the catalogue changed)."""
+    store = sandbox.store
+    catalogue = [list(model) for model in BASE_MODELS]
+    if store.get_setting(_SEEDED) == catalogue:
+        return
+    with store.transaction():
+        for model in BASE_MODELS:
+            store.put("model", base_model_object(model))
+        store.set_setting(_SEEDED, catalogue)
+
+
+def base_model_object(model: CatalogueModel) -> Obj:
+    return {
+        "id": model.id,
+        "object": "model",
+        "created": model.created,
+        "owned_by": "system",
+        "shutdown_date": model.shutdown_date,
+    }
+
+
+def visible_model(sandbox: Sandbox, project_id: str, model_id: str) -> Obj | None:
+    """The model as this project sees it: a base model or one of its own fine-tunes."""
+    seed_base_models(sandbox)
+    return sandbox.store.get("model", model_id, scope="") or sandbox.store.get(
+        "model", model_id, scope=project_id
+    )
+
+
+def model_not_found(model_id: str) -> APIError:
+    return APIError(
+        404,
+        f"The model '{model_id}' does not exist or you do not have access to it.",
+        param="model",
+        code="model_not_found",
+    )
+
+
+async def list_models(request: Request) -> Response:
+    project_id = caller(request).project_id
+    sandbox = sandbox_of(request)
+    seed_base_models(sandbox)
+    models = sandbox.store.list("model", scope="") + sandbox.store.list("model", scope=project_id)
+    return json_response({"object": "list", "data": models})
+
+
+async def retrieve_model(request: Request) -> Response:
+    project_id = caller(request).project_id
+    model_id = request.path_params["model"]
+    model = visible_model(sandbox_of(request), project_id, model_id)
+    if model is None:
+        raise model_not_found(model_id)
+    return json_response(model)
+
+
+async def delete_model(request: Request) -> Response:
+    project_id = caller(request).project_id
+    model_id = request.path_params["model"]
+    sandbox = sandbox_of(request)
+    model = visible_model(sandbox, project_id, model_id)
+    if model is None:
+        raise model_not_found(model_id)
+    if sandbox.store.scope_of("model", model_id) == "":
+        raise APIError(
+            403,
+            f"You have insufficient permissions to delete the model '{model_id}': only "
+            "fine-tuned models owned by your organization can be deleted.",
+            type="invalid_request_error",
+            param="model",
+            code="insufficient_permissions",
+        )
+    sandbox.store.delete("model", model_id)
+    return json_response({"id": model_id, "object": "model", "deleted": True})
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/models", list_models, methods=["GET"]),
+    Route("/models/{model}", retrieve_model, methods=["GET"]),
+    Route("/models/{model}", delete_model, methods=["DELETE"]),
+]
