@@ -1,7 +1,29 @@
-"""Sandbox admin routes: projects (placeholder until its helper fills it in)."""
+"""Sandbox routes of the project half of the Administration API (admin keys only).
+
+Combines the `project_*` modules: projects themselves (`project_core`), users and groups
+(`project_members`), project roles and their assignments (`project_roles`), service accounts
+and API keys (`project_keys`), rate/spend limits (`project_limits`) and the remaining settings
+(`project_settings`). `admin/__init__.py` mounts `ROUTES` under /v1.
+"""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-ROUTES: list[BaseRoute] = []
+from . import (
+    project_core,
+    project_keys,
+    project_limits,
+    project_members,
+    project_roles,
+    project_settings,
+)
+
+ROUTES: list[BaseRoute] = [
+    *project_core.ROUTES,
+    *project_members.ROUTES,
+    *project_roles.ROUTES,
+    *project_keys.ROUTES,
+    *project_limits.ROUTES,
+    *project_settings.ROUTES,
+]
