@@ -12,12 +12,11 @@ error bodies the SDK would raise on). They build on `sandbox` from tests/conftes
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import httpx2
 import openai
 import pytest
-from openapi_check import OpenAPIDocument, load_document
+from openapi_check import OpenAPIDocument, ResponseChecker, load_document
 
 from reconciler.sandbox import SandboxHandle
 
@@ -26,36 +25,6 @@ from reconciler.sandbox import SandboxHandle
 def openapi_document() -> OpenAPIDocument:
     """The normalised official OpenAPI document (parsed once per session)."""
     return load_document()
-
-
-@dataclass
-class ResponseChecker:
-    """An httpx2 response hook: validates each /v1 response, fails the test on a mismatch."""
-
-    document: OpenAPIDocument
-    checked: list[str] = field(default_factory=list)  # "METHOD /v1/path -> status", in order
-
-    def __call__(self, response: httpx2.Response) -> None:
-        request = response.request
-        path = request.url.path
-        if not path.startswith("/v1/"):
-            return
-        self.checked.append(f"{request.method} {path} -> {response.status_code}")
-        content_type = response.headers.get("content-type", "")
-        if "text/event-stream" in content_type:
-            return  # streamed events are checked by the SDK's own parsing
-        response.read()
-        body = None
-        if "json" in content_type:
-            try:
-                body = response.json()
-            except ValueError:
-                pytest.fail(f"{request.method} {path}: body is not valid JSON", pytrace=False)
-        problems = self.document.check_response(
-            request.method, path, response.status_code, body, content_type=content_type
-        )
-        if problems:
-            pytest.fail("response does not conform:\n  " + "\n  ".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -15,10 +15,12 @@ import functools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx2
+import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -235,3 +237,36 @@ def load_document(path: Path = DOCUMENT_PATH) -> OpenAPIDocument:
     with path.open(encoding="utf-8") as handle:
         raw = json.load(handle)
     return OpenAPIDocument(normalise(raw))
+
+
+# -- the response hook of the conforming fixtures -----------------------------------------------
+
+
+@dataclass
+class ResponseChecker:
+    """An httpx2 response hook: validates each /v1 response, fails the test on a mismatch."""
+
+    document: OpenAPIDocument
+    checked: list[str] = field(default_factory=list)  # "METHOD /v1/path -> status", in order
+
+    def __call__(self, response: httpx2.Response) -> None:
+        request = response.request
+        path = request.url.path
+        if not path.startswith("/v1/"):
+            return
+        self.checked.append(f"{request.method} {path} -> {response.status_code}")
+        content_type = response.headers.get("content-type", "")
+        if "text/event-stream" in content_type:
+            return  # streamed events are checked by the SDK's own parsing
+        response.read()
+        body = None
+        if "json" in content_type:
+            try:
+                body = response.json()
+            except ValueError:
+                pytest.fail(f"{request.method} {path}: body is not valid JSON", pytrace=False)
+        problems = self.document.check_response(
+            request.method, path, response.status_code, body, content_type=content_type
+        )
+        if problems:
+            pytest.fail("response does not conform:\n  " + "\n  ".join(problems), pytrace=False)
