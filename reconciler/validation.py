@@ -35,7 +35,8 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     """Stack-level checks on an assembled stack: references, cycles, local files."""
     diagnostics = Diagnostics()
     resources = list(stack.resources.values())
-    check_references(resources, set(stack.resources), diagnostics)
+    references = [reference for resource in resources for reference in resource.references]
+    check_references(references, set(stack.resources), diagnostics)
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
     diagnostics.extend(check_local_files(resources, check_datasets=check_datasets))
     return diagnostics

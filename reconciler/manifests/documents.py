@@ -47,8 +47,11 @@ class Declaration:
 
 @dataclass(frozen=True)
 class DocumentReading:
+    """The resource (None when the document has errors), what it declares and references."""
+
     resource: Resource | None
     declaration: Declaration | None
+    references: tuple[Reference, ...] = ()
 
 
 def read_document(
@@ -71,10 +74,10 @@ def read_document(
         location = source_map.anchor(("metadata", "name"))
         declaration = Declaration(info.address(metadata.name), location)
     if info is None or not isinstance(metadata, Metadata) or not isinstance(spec, Spec):
-        return DocumentReading(None, declaration)
+        return DocumentReading(None, declaration, references)
     _report_spec_problems(spec, source_map, diagnostics)
     if len(diagnostics.errors) > before:
-        return DocumentReading(None, declaration)
+        return DocumentReading(None, declaration, references)
     resource = Resource(
         kind=info.kind,
         name=metadata.name,
@@ -85,7 +88,7 @@ def read_document(
         references=references,
         field_locations=MappingProxyType(source_map.anchors()),
     )
-    return DocumentReading(resource, declaration)
+    return DocumentReading(resource, declaration, references)
 
 
 def read_references(
@@ -187,7 +190,7 @@ def _read_kind(
     kind = data["kind"]
     if not isinstance(kind, str):
         diagnostics.error(
-            f"kind: expected a string, got {describe_value(kind)}", source_map.anchor(("kind",))
+            f"kind: expected a string, got {describe_value(kind)}", source_map.value(("kind",))
         )
         return None
     if kind in kinds:

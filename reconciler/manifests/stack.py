@@ -87,19 +87,21 @@ def read_stack(
     path = Path(path).absolute()
     files = find_manifest_files(path, diagnostics)
     config = read_config(stack_root(path), stack_name, diagnostics) if path.exists() else None
-    resources, declarations, unreadable = _read_manifests(files, kinds, diagnostics)
-    resources = _without_duplicates(resources, declarations, diagnostics)
-    declared = {declaration.address for declaration in declarations}
+    documents = _read_manifests(files, kinds, diagnostics)
+    resources = _without_duplicates(documents.resources, documents.declarations, diagnostics)
+    declared = {declaration.address for declaration in documents.declarations}
     if config is not None:
         resources = _with_default_project(resources, config, declared, kinds, diagnostics)
-    check_references(resources, declared, diagnostics, unreadable_files=unreadable)
+    check_references(
+        documents.references, declared, diagnostics, unreadable_files=documents.unreadable
+    )
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
     stack = _make_stack(stack_root(path), config, resources, diagnostics)
     return StackReading(stack, tuple(resources), diagnostics)
 
 
 def check_references(
-    resources: Iterable[Resource],
+    references: Iterable[Reference],
     declared: set[str],
     diagnostics: Diagnostics,
     *,
@@ -107,16 +109,15 @@ def check_references(
 ) -> None:
     """Report references to addresses no manifest declares, with a close name when one exists."""
     unreadable = sorted(unreadable_files)
-    for resource in resources:
-        for reference in resource.references:
-            if reference.address not in declared:
-                diagnostics.error(
-                    f"{dotted(('spec', *reference.field))}: {reference.address} "
-                    "is not declared in this stack",
-                    reference.location,
-                    hint=_dangling_hint(reference, declared, unreadable),
-                    code="dangling-reference",
-                )
+    for reference in references:
+        if reference.address not in declared:
+            diagnostics.error(
+                f"{dotted(('spec', *reference.field))}: {reference.address} "
+                "is not declared in this stack",
+                reference.location,
+                hint=_dangling_hint(reference, declared, unreadable),
+                code="dangling-reference",
+            )
 
 
 def _dangling_hint(reference: Reference, declared: set[str], unreadable: list[str]) -> str:
@@ -131,14 +132,24 @@ def _dangling_hint(reference: Reference, declared: set[str], unreadable: list[st
     return hint
 
 
+@dataclass
+class _Documents:
+    """What the manifest files hold; `references` come from every document, valid or not."""
+
+    resources: list[Resource] = field(default_factory=list)
+    declarations: list[Declaration] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
 def _read_manifests(
     files: list[Path], kinds: Mapping[str, KindInfo], diagnostics: Diagnostics
-) -> tuple[list[Resource], list[Declaration], list[str]]:
-    resources, declarations, unreadable = [], [], []
+) -> _Documents:
+    found = _Documents()
     for file in files:
         yaml_file = read_yaml_file(file, diagnostics)
         if not yaml_file.complete:
-            unreadable.append(display_path(file))
+            found.unreadable.append(display_path(file))
         if yaml_file.complete and not yaml_file.documents:
             diagnostics.error(
                 "empty manifest file",
@@ -149,11 +160,12 @@ def _read_manifests(
             )
         for document in yaml_file.documents:
             reading = read_document(document, kinds, diagnostics)
+            found.references.extend(reading.references)
             if reading.declaration is not None:
-                declarations.append(reading.declaration)
+                found.declarations.append(reading.declaration)
             if reading.resource is not None:
-                resources.append(reading.resource)
-    return resources, declarations, unreadable
+                found.resources.append(reading.resource)
+    return found
 
 
 def _without_duplicates(

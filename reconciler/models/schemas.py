@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from reconciler.models.base import REFERENCE_PATTERN, KindInfo, Metadata
+from reconciler.models.base import NAME_BODY, KindInfo, Metadata
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 CONFIG_SCHEMA_NAME = "reconciler.schema.json"
@@ -74,5 +74,5 @@ def _mark_references(spec_schema: dict[str, Any], info: KindInfo) -> None:
     for field, kinds in info.reference_fields.items():
         prop = spec_schema["properties"][field]
         target = next((s for s in prop.get("anyOf", []) if s.get("type") == "string"), prop)
-        target["pattern"] = REFERENCE_PATTERN
+        target["pattern"] = rf"^(?:{'|'.join(kinds)})/{NAME_BODY}$"
         target["x-reference-kinds"] = list(kinds)
