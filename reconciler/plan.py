@@ -79,6 +79,12 @@ class ResourceChange(Frozen):
     details: tuple[str, ...] = ()  # extra lines for display (dataset stats, ...)
     warnings: tuple[str, ...] = ()
     location: str | None = None  # file:line:col of the manifest, for display
+    references: dict[str, str] = Field(default_factory=dict)
+    """Fields of `desired` filled at apply time with a dependency's live id (`project` ->
+    `Project/support`): values the plan may show as `(known after apply)`."""
+    deposed: bool = False
+    """A delete of a superseded copy of a still-declared resource (left by an interrupted
+    replace): part of finishing that replace, so it runs without --allow-delete."""
 
     @property
     def is_change(self) -> bool:

@@ -1,0 +1,20 @@
+"""Per-kind planning logic (pure): one `KindPlanner` per manifest kind, looked up by kind name.
+
+`planner.build_plan` uses `PLANNERS[resource.kind]`; a new kind adds one module here next to
+its model (`reconciler/models/`) and its provider (`reconciler/providers/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from reconciler.kinds.base import DatasetFacts, Desired, KindPlanner, Match, PlanContext
+from reconciler.kinds.dataset import DatasetPlanner
+from reconciler.kinds.project import ProjectPlanner
+
+PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
+    {planner.kind: planner for planner in (ProjectPlanner(), DatasetPlanner())}
+)
+
+__all__ = ["PLANNERS", "DatasetFacts", "Desired", "KindPlanner", "Match", "PlanContext"]

@@ -1,0 +1,128 @@
+"""Pure per-kind planning logic: the desired view of a resource and how it finds its live match.
+
+`planner.build_plan` asks the `KindPlanner` of each resource's kind for a `Desired` (the
+declared-field view compared with live attributes, and the payload apply sends) and a `Match`
+(the live object it manages, if any); the words of every reason come from here too. Nothing
+here calls the API: a kind's provider module (`reconciler/providers/`) does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reconciler.manifests import Stack
+from reconciler.models.base import Resource
+from reconciler.plan import FieldChange
+from reconciler.state import LiveObject, LiveState
+
+
+class DatasetFacts(Protocol):
+    """What the planner needs from a dataset check (`reconciler.datasets.DatasetReport`)."""
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def has_errors(self) -> bool: ...
+
+    def summary_lines(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What a kind planner may read: the stack, the live state, dataset facts, and the live ids
+    of the resources planned so far (None = created by this plan: known after apply)."""
+
+    stack: Stack
+    live: LiveState
+    facts: Mapping[str, DatasetFacts]
+    known_ids: Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The desired side of one resource.
+
+    `view` has the declared fields compared with `LiveObject.attributes`; `payload` is what
+    apply sends (`ResourceChange.desired`); `references` maps payload fields to the addresses
+    whose live ids fill them at apply time; `blocked` stops the resource with a reason.
+    """
+
+    view: dict[str, Any]
+    payload: dict[str, Any]
+    references: dict[str, str] = field(default_factory=dict)
+    details: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    blocked: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """The live object a resource manages.
+
+    `deposed` are superseded copies (deleted once the plan runs); `adopt` means the object
+    was found by its natural key only, so apply records the binding; `note` adds context to
+    a create ("its project proj_x was archived").
+    """
+
+    current: LiveObject | None = None
+    deposed: tuple[LiveObject, ...] = ()
+    adopt: bool = False
+    created_by_stack: bool = False
+    blocked: str | None = None
+    note: str | None = None
+
+
+class KindPlanner(Protocol):
+    """The planning logic of one kind."""
+
+    kind: str
+
+    def desired(self, resource: Resource, ctx: PlanContext) -> Desired: ...
+
+    def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match: ...
+
+    def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str: ...
+
+    def noop_reason(self, desired: Desired, current: LiveObject) -> str: ...
+
+    def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str: ...
+
+    def adopt_reason(self, match: Match, ctx: PlanContext) -> str: ...
+
+    def delete_reason(self, obj: LiveObject) -> str: ...
+
+    def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]: ...
+
+
+def short(value: Any) -> str:
+    """A value in a reason: strings quoted, digests shortened."""
+    if isinstance(value, str) and value.startswith("sha256:"):
+        return value.removeprefix("sha256:")[:8] + "…"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+def default_change_reason(changes: Sequence[FieldChange], *, replace: bool) -> str:
+    """`name: 'A' → 'B'`, or for a replace the fields forcing it."""
+    shown = [c for c in changes if c.forces_replace] if replace else list(changes)
+    parts = []
+    for change in shown[:3]:
+        field_name = change.path.removeprefix("spec.")
+        if change.sensitive:
+            parts.append(f"{field_name} changed")
+        elif change.op == "add":
+            parts.append(f"{field_name} set to {short(change.new)}")
+        elif change.op == "remove":
+            parts.append(f"{field_name} removed")
+        else:
+            parts.append(f"{field_name}: {short(change.old)} → {short(change.new)}")
+    more = f" (+{len(shown) - 3} more)" if len(shown) > 3 else ""
+    prefix = "forces replacement: " if replace else ""
+    return prefix + "; ".join(parts) + more

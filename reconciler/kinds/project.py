@@ -1,0 +1,104 @@
+"""Planning logic of `Project`: the desired name, and which live project a manifest manages.
+
+Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. A manifest finds its live
+project, in this order: the pinned `metadata.id`; the stack's ownership registry (address ->
+id, recorded by apply, so a rename in Git is an in-place update and a rename outside Git is
+drift); a pending registry entry left by an interrupted create (matched by the name it was
+created with); finally the name alone, which adopts an existing project (apply records it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.kinds.base import (
+    Desired,
+    Match,
+    PlanContext,
+    default_change_reason,
+)
+from reconciler.models.base import Resource
+from reconciler.models.project import ProjectSpec
+from reconciler.plan import FieldChange
+from reconciler.state import LiveObject
+
+
+class ProjectPlanner:
+    kind = "Project"
+
+    def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
+        spec = resource.spec
+        assert isinstance(spec, ProjectSpec)
+        return Desired(view={"name": spec.name}, payload={"name": spec.name})
+
+    def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
+        projects = ctx.live.of_kind(self.kind)
+        if resource.metadata.id is not None:
+            return _match_pinned(resource.metadata.id, projects)
+        entry = ctx.live.ownership.entry(resource.address)
+        if entry is not None and entry.live_id is not None:
+            bound = _by_id(projects, entry.live_id)
+            if bound is not None and bound.is_active:
+                return Match(current=bound, created_by_stack=entry.created)
+            note = f"its project {entry.live_id} was archived outside Git" if bound else None
+            return _match_by_name(desired.view["name"], projects, ctx, note=note)
+        if entry is not None and entry.natural_key is not None:
+            found = _match_by_name(entry.natural_key, projects, ctx)
+            if found.current is not None:
+                return Match(current=found.current, adopt=True, created_by_stack=entry.created)
+        return _match_by_name(desired.view["name"], projects, ctx)
+
+    def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
+        reason = f"no live project is named '{desired.view['name']}'"
+        return f"{reason} ({match.note})" if match.note else reason
+
+    def noop_reason(self, desired: Desired, current: LiveObject) -> str:
+        return f"name is already '{desired.view['name']}'"
+
+    def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
+        rename = next((c for c in changes if c.path == "spec.name"), None)
+        if rename is not None and len(changes) == 1 and not replace:
+            return f"rename '{rename.old}' → '{rename.new}'"
+        return default_change_reason(changes, replace=replace)
+
+    def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
+        assert match.current is not None
+        found = f"live project '{match.current.key}' ({match.current.live_id})"
+        if match.created_by_stack:
+            return f"record {found}: created by an interrupted apply of this stack"
+        return f"adopt {found} by its name; apply records it as managed by stack '{ctx.stack.name}'"
+
+    def delete_reason(self, obj: LiveObject) -> str:
+        return f"no manifest declares {obj.address} any more (live project '{obj.key}')"
+
+    def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
+        return ()
+
+
+def _by_id(projects: list[LiveObject], live_id: str) -> LiveObject | None:
+    return next((p for p in projects if p.live_id == live_id), None)
+
+
+def _match_pinned(live_id: str, projects: list[LiveObject]) -> Match:
+    pinned = _by_id(projects, live_id)
+    if pinned is None:
+        return Match(blocked=f"metadata.id {live_id}: no such project in the organization")
+    if not pinned.is_active:
+        return Match(blocked=f"metadata.id {live_id}: the project is archived")
+    return Match(current=pinned)
+
+
+def _match_by_name(
+    name: str, projects: list[LiveObject], ctx: PlanContext, *, note: str | None = None
+) -> Match:
+    bound_ids = {e.live_id for e in ctx.live.ownership.entries.values() if e.live_id}
+    named = [p for p in projects if p.key == name and p.is_active and p.live_id not in bound_ids]
+    if len(named) > 1:
+        ids = ", ".join(p.live_id for p in named)
+        return Match(
+            blocked=f"{len(named)} live projects are named '{name}' ({ids}); "
+            "pin one with metadata.id"
+        )
+    if named:
+        return Match(current=named[0], adopt=True, note=note)
+    return Match(note=note)

@@ -1,0 +1,183 @@
+"""Live state as data: what the providers found in the OpenAI organization, read-only.
+
+`providers.read_live_state` builds a `LiveState` with list calls; the planner reads it (and
+never calls the API); tests write one as JSON (`tests/engine/cases/*/live.json`). Each
+`LiveObject` shows the live object through the declared fields of its kind (the same keys as
+the planner's desired view), with its ownership marks; `digest()`/`fingerprint()` let
+`apply PLANFILE` notice that the live state moved since the plan was made.
+
+Ownership: Dataset files are owned through their filename
+(`reconciler--<stack>--<name>--<sha256[:16]><ext>`, see `dataset_filename`). Objects with no
+metadata and no free-form name (projects) are bound to manifest addresses by the stack's
+`Ownership` registry, a JSON file `reconciler--<stack>--ownership.json` (purpose `user_data`) in
+the project of the API key: address -> live id, and whether the stack created the object
+(only then may it archive or delete it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HOME_PROJECT = "(project of the API key)"
+"""Scope of files uploaded without an `OpenAI-Project` header: the API key's own project."""
+
+FILENAME_PREFIX = "reconciler"
+_SHA_PREFIX_LENGTH = 16
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LiveObject(_Frozen):
+    """One live object, seen through the declared fields of its kind.
+
+    `key` is its natural key (a project's name, a file's filename); `address` is the manifest
+    address its ownership mark names (None when unmarked); `owned` means the stack created it,
+    so a plan may delete it once no manifest declares it.
+    """
+
+    kind: str
+    key: str
+    live_id: str
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    owned: bool = False
+    address: str | None = None
+    status: str = "active"
+    created_at: int = 0
+    info: dict[str, Any] = Field(default_factory=dict)  # display only (bytes, filename...)
+
+    @property
+    def state_key(self) -> str:
+        """How the object is named in a plan's state digests: `Kind/live_id`."""
+        return f"{self.kind}/{self.live_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in ("archived", "deleted")
+
+    def digest(self) -> str:
+        return _digest(self.model_dump(mode="json", exclude={"info"}))
+
+
+class OwnedEntry(_Frozen):
+    """A binding in the ownership registry. `live_id` None = a create that was interrupted."""
+
+    live_id: str | None = None
+    created: bool = False  # the stack created it (may archive/delete it), vs adopted
+    natural_key: str | None = None  # the name it was created with (finds an interrupted create)
+
+
+class Ownership(_Frozen):
+    """The stack's ownership registry: manifest address -> live object, with a revision."""
+
+    revision: int = 0
+    entries: dict[str, OwnedEntry] = Field(default_factory=dict)
+
+    def entry(self, address: str) -> OwnedEntry | None:
+        return self.entries.get(address)
+
+    def address_of(self, live_id: str) -> str | None:
+        for address, entry in self.entries.items():
+            if entry.live_id == live_id:
+                return address
+        return None
+
+    def with_entry(self, address: str, entry: OwnedEntry) -> Ownership:
+        entries = {**self.entries, address: entry}
+        return Ownership(revision=self.revision + 1, entries=entries)
+
+    def without(self, address: str) -> Ownership:
+        entries = {a: e for a, e in self.entries.items() if a != address}
+        return Ownership(revision=self.revision + 1, entries=entries)
+
+    def digest(self) -> str:
+        return _digest(self.model_dump(mode="json"))
+
+
+class LiveState(_Frozen):
+    """Everything the providers read, plus how many API requests it took."""
+
+    objects: tuple[LiveObject, ...] = ()
+    ownership: Ownership = Field(default_factory=Ownership)
+    requests: int = 0
+
+    def of_kind(self, kind: str) -> list[LiveObject]:
+        return [obj for obj in self.objects if obj.kind == kind]
+
+    def find(self, kind: str, live_id: str) -> LiveObject | None:
+        for obj in self.objects:
+            if obj.kind == kind and obj.live_id == live_id:
+                return obj
+        return None
+
+    def digests(self) -> dict[str, str]:
+        """Per-object digests (`Kind/live_id`), plus the ownership registry's."""
+        found = {obj.state_key: obj.digest() for obj in self.objects}
+        found[OWNERSHIP_STATE_KEY] = self.ownership.digest()
+        return found
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.digests())
+
+    @classmethod
+    def from_json(cls, text: str) -> LiveState:
+        return cls.model_validate_json(text)
+
+
+OWNERSHIP_STATE_KEY = "ownership-registry"
+
+
+def fingerprint(digests: dict[str, str]) -> str:
+    """One sha256 over sorted `name=digest` pairs."""
+    text = "\n".join(f"{name}={digest}" for name, digest in sorted(digests.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# -- ownership marks in filenames ------------------------------------------------------------
+
+
+def ownership_filename(stack: str) -> str:
+    """The registry file's name in the API key's project."""
+    return f"{FILENAME_PREFIX}--{stack}--ownership.json"
+
+
+def dataset_filename(stack: str, name: str, sha256: str, suffix: str) -> str:
+    """`reconciler--<stack>--<name>--<sha256[:16]><suffix>`: the mark a Dataset's file carries."""
+    return f"{FILENAME_PREFIX}--{stack}--{name}--{sha256[:_SHA_PREFIX_LENGTH]}{suffix}"
+
+
+def parse_dataset_filename(stack: str, filename: str) -> tuple[str, str] | None:
+    """(name, sha256 prefix) when `filename` is a Dataset file of `stack`, else None."""
+    pattern = re.compile(
+        rf"^{FILENAME_PREFIX}--{re.escape(stack)}--(?P<name>.+)--"
+        rf"(?P<sha>[0-9a-f]{{{_SHA_PREFIX_LENGTH}}})(?:\.[A-Za-z0-9]+)?$"
+    )
+    match = pattern.match(filename)
+    if match is None:
+        return None
+    return match["name"], match["sha"]
+
+
+def content_digest(sha256: str) -> str:
+    """How a Dataset's content appears in diffs: `sha256:` plus the 16 hex digits marked."""
+    return f"sha256:{sha256[:_SHA_PREFIX_LENGTH]}"
+
+
+def objects_by_address(objects: Iterable[LiveObject]) -> dict[str, list[LiveObject]]:
+    grouped: dict[str, list[LiveObject]] = {}
+    for obj in objects:
+        if obj.address is not None:
+            grouped.setdefault(obj.address, []).append(obj)
+    return grouped
