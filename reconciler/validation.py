@@ -77,22 +77,39 @@ def _existing_file(resource: Resource, field: str, diagnostics: Diagnostics) -> 
 
 
 def _check_dataset_contents(resource: Resource, path: Path) -> list[Diagnostic]:
-    """Delegate to `reconciler.datasets.check_dataset` when it exists (issue 4)."""
-    try:
-        from reconciler.datasets import check_dataset  # type: ignore[attr-defined]
-    except ImportError:
+    """Delegate to `reconciler.datasets.check_dataset` (issue 4) once it exists.
+
+    Passes the spec's fields the checker's signature names (purpose, format, model,
+    batch_endpoint), so either side can grow options without breaking the other.
+    """
+    checker = _dataset_checker()
+    if checker is None:
         return []
-    spec: Any = resource.spec
-    result = check_dataset(path, format=spec.format, purpose=spec.purpose, model=spec.model)
-    return _as_diagnostics(result, display_path(path))
+    import inspect
+
+    accepted = inspect.signature(checker).parameters
+    options = {k: v for k, v in resource.spec.model_dump().items() if k in accepted}
+    return _as_diagnostics(checker(path, **options), display_path(path))
+
+
+def _dataset_checker() -> Any:
+    import importlib
+
+    for module in ("reconciler.datasets", "reconciler.datasets.check"):
+        try:
+            checker = getattr(importlib.import_module(module), "check_dataset", None)
+        except ImportError:
+            continue
+        if checker is not None:
+            return checker
+    return None
 
 
 def _as_diagnostics(result: Any, shown: str) -> list[Diagnostic]:
-    """Accept a Diagnostics, a list of Diagnostic, or a result carrying problems."""
+    """Accept a DatasetReport (`.diagnostics(file)`), a Diagnostics, or a list of Diagnostic."""
     if isinstance(result, Diagnostics):
         return result.items
-    items = getattr(result, "diagnostics", None) or getattr(result, "problems", None) or result
-    out = []
-    for item in items or ():
-        out.append(item if isinstance(item, Diagnostic) else item.to_diagnostic(shown))
-    return out
+    diagnostics = getattr(result, "diagnostics", None)
+    if callable(diagnostics):
+        return list(diagnostics(shown))
+    return [item for item in result if isinstance(item, Diagnostic)]
