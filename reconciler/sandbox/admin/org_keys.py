@@ -61,12 +61,16 @@ def _public_key(context: AdminContext, secret: Obj, expires_at: int | None) -> O
 
 
 def _admin_keys(context: AdminContext) -> list[Obj]:
-    """Every admin key's public record, creating those of keys made elsewhere (the seed)."""
+    """Every admin key's public record in creation order, creating the records of keys made
+    elsewhere (the seeded key)."""
     store = context.sandbox.store
+    keys = []
     for secret in store.list("secret_key", where=lambda s: bool(s["is_admin"])):
-        if store.get("admin_api_key", secret["key_id"]) is None:
-            store.put("admin_api_key", _public_key(context, secret, None))
-    return store.list("admin_api_key")
+        key = store.get("admin_api_key", secret["key_id"])
+        if key is None:
+            key = store.put("admin_api_key", _public_key(context, secret, None))
+        keys.append(key)
+    return keys
 
 
 def _find_key(context: AdminContext, key_id: str) -> Obj:
