@@ -59,7 +59,9 @@ def running_sandbox(
 ) -> Iterator[SandboxHandle]:
     """Start a sandbox server in a thread (port 0 = any free port); stop it on exit."""
     app = create_app(state_file, speed=speed, faults=faults)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto is
+    # TCP; with proto 0 every response waits ~40 ms on Nagle + delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
