@@ -36,7 +36,7 @@ def audit_entries(sandbox: SandboxHandle) -> list[dict[str, Any]]:
 
 
 def test_create_add_member_and_service_account_then_archive(
-    sandbox: SandboxHandle, conforming_admin_client: openai.OpenAI
+    sandbox: SandboxHandle, conforming_admin_client: openai.OpenAI, response_checker: Any
 ) -> None:
     projects = conforming_admin_client.admin.organization.projects
     user_id = add_org_user(sandbox)
@@ -65,6 +65,7 @@ def test_create_add_member_and_service_account_then_archive(
     with bot, pytest.raises(openai.AuthenticationError):
         bot.files.list()  # the archived project's keys are revoked
 
+    assert f"POST /v1/organization/projects/{project.id}/archive -> 200" in response_checker.checked
     events = [(e["type"], e[e["type"]]["id"]) for e in audit_entries(sandbox)]
     assert ("project.created", project.id) in events
     assert ("user.added", user_id) in events
