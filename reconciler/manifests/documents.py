@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +33,7 @@ from reconciler.models.base import (
     parse_reference,
 )
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
 ENVELOPE_FIELDS = ("apiVersion", "kind", "metadata", "spec")
 _ENVELOPE_HINT = "a manifest is a mapping with apiVersion, kind, metadata and spec"
 
@@ -54,41 +55,65 @@ class DocumentReading:
     references: tuple[Reference, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """The validated pieces of one document; None where a piece is missing or invalid."""
+
+    info: KindInfo | None
+    metadata: Metadata | None
+    spec: Spec | None
+    references: tuple[Reference, ...]
+
+
 def read_document(
     document: YamlDocument, kinds: Mapping[str, KindInfo], diagnostics: Diagnostics
 ) -> DocumentReading:
     """Validate one document; the resource is None when anything in it is wrong."""
-    source_map, data = document.source_map, document.data
-    if not isinstance(data, dict):
-        _report_not_a_mapping(data, source_map, diagnostics)
+    if not isinstance(document.data, dict):
+        _report_not_a_mapping(document.data, document.source_map, diagnostics)
         return DocumentReading(None, None)
-    before = len(diagnostics.errors)
+    errors_before = len(diagnostics.errors)
+    parts = _read_parts(document.data, kinds, document.source_map, diagnostics)
+    declaration = None
+    if parts.info is not None and parts.metadata is not None:
+        location = document.source_map.anchor(("metadata", "name"))
+        declaration = Declaration(parts.info.address(parts.metadata.name), location)
+    if parts.spec is not None:
+        _report_spec_problems(parts.spec, document.source_map, diagnostics)
+    if len(diagnostics.errors) > errors_before:
+        return DocumentReading(None, declaration, parts.references)
+    return DocumentReading(_make_resource(document, parts), declaration, parts.references)
+
+
+def _read_parts(
+    data: dict[Any, Any],
+    kinds: Mapping[str, KindInfo],
+    source_map: SourceMap,
+    diagnostics: Diagnostics,
+) -> _Parts:
     _check_envelope_keys(data, source_map, diagnostics)
     info = _read_kind(data, kinds, source_map, diagnostics)
     _check_api_version(data, info, kinds, source_map, diagnostics)
     metadata = _validate_part(data, "metadata", Metadata, source_map, diagnostics)
-    spec = _validate_part(data, "spec", info.spec_model, source_map, diagnostics) if info else None
-    references = read_references(info, data.get("spec"), source_map, diagnostics) if info else ()
-    declaration = None
-    if info is not None and isinstance(metadata, Metadata):
-        location = source_map.anchor(("metadata", "name"))
-        declaration = Declaration(info.address(metadata.name), location)
-    if info is None or not isinstance(metadata, Metadata) or not isinstance(spec, Spec):
-        return DocumentReading(None, declaration, references)
-    _report_spec_problems(spec, source_map, diagnostics)
-    if len(diagnostics.errors) > before:
-        return DocumentReading(None, declaration, references)
-    resource = Resource(
-        kind=info.kind,
-        name=metadata.name,
-        metadata=metadata,
-        spec=spec,
-        location=source_map.key(("kind",)),
+    if info is None:
+        return _Parts(None, metadata, None, ())
+    spec = _validate_part(data, "spec", info.spec_model, source_map, diagnostics)
+    references = read_references(info, data.get("spec"), source_map, diagnostics)
+    return _Parts(info, metadata, spec, references)
+
+
+def _make_resource(document: YamlDocument, parts: _Parts) -> Resource:
+    assert parts.info is not None and parts.metadata is not None and parts.spec is not None
+    return Resource(
+        kind=parts.info.kind,
+        name=parts.metadata.name,
+        metadata=parts.metadata,
+        spec=parts.spec,
+        location=document.source_map.key(("kind",)),
         base_dir=document.path.parent.resolve(),
-        references=references,
-        field_locations=MappingProxyType(source_map.anchors()),
+        references=parts.references,
+        field_locations=MappingProxyType(document.source_map.anchors()),
     )
-    return DocumentReading(resource, declaration, references)
 
 
 def read_references(
@@ -236,10 +261,10 @@ def _check_api_version(
 def _validate_part(
     data: dict[Any, Any],
     part: str,
-    model: type[BaseModel],
+    model: type[ModelT],
     source_map: SourceMap,
     diagnostics: Diagnostics,
-) -> BaseModel | None:
+) -> ModelT | None:
     if part not in data:
         return None
     value = data[part]

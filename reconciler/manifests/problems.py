@@ -69,6 +69,8 @@ def report_validation_error(
             _report_missing(loc, prefix, model, source_map, diagnostics, label)
         elif item["type"] == "extra_forbidden":
             _report_unknown_field(loc, prefix, model, source_map, diagnostics, label)
+        elif item["type"] == "invalid_key":
+            _report_invalid_key(item, prefix, source_map, diagnostics, label)
         else:
             grouped.setdefault(_data_path(loc, prefix, source_map), []).append(item)
     for path, items in grouped.items():
@@ -105,7 +107,7 @@ def describe_value(value: Any) -> str:
         return f"a string ({shown!r})"
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, datetime.date):
         return f"a date ({value.isoformat()})"
@@ -163,6 +165,23 @@ def _report_unknown_field(
         hint = f"allowed fields: {', '.join(allowed)}" if allowed else None
     diagnostics.error(
         f"{label(path[:-1])}: unknown field '{loc[-1]}'", source_map.key(path), hint=hint
+    )
+
+
+def _report_invalid_key(
+    item: Any,
+    prefix: FieldPath,
+    source_map: SourceMap,
+    diagnostics: Diagnostics,
+    label: _Labeller,
+) -> None:
+    loc = tuple(item["loc"])
+    path = _data_path(loc, prefix, source_map)
+    owner = path[:-1] if path[-1:] == loc[-1:] else path
+    diagnostics.error(
+        f"{label(owner)}: keys must be strings, got {describe_value(item['input'])}",
+        source_map.key(path),
+        hint="quote the key",
     )
 
 

@@ -168,6 +168,11 @@ CASES = [
         ],
     ),
     Case(
+        "number-as-key",
+        {"a.yaml": PROJECT.replace("{name: Support}", "{name: Support, 1: one}")},
+        [("a.yaml:4:23", "spec: keys must be strings, got a number (1)", "quote the key")],
+    ),
+    Case(
         "spec-is-a-string",
         {"a.yaml": PROJECT.replace("{name: Support}", "Support")},
         [("a.yaml:4:1", "spec: expected a mapping, got a string ('Support')")],
