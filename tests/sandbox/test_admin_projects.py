@@ -92,16 +92,19 @@ def test_audit_entries_name_the_actor_and_the_changed_fields(
 
 
 def test_audit_log_listing_shows_project_mutations(
-    sandbox: SandboxHandle, admin_client: openai.OpenAI
+    conforming_admin_client: openai.OpenAI,
 ) -> None:
-    project = admin_client.admin.organization.projects.create(name="Audited")
+    organization = conforming_admin_client.admin.organization
+    project = organization.projects.create(name="Audited")
+    account = organization.projects.service_accounts.create(project.id, name="audited-bot")
     try:
-        logs = list(
-            admin_client.admin.organization.audit_logs.list(event_types=["project.created"])
-        )
+        logs = list(organization.audit_logs.list(event_types=["project.created"]))
     except openai.NotFoundError:
         pytest.skip("GET /organization/audit_logs is not served yet (admin/organization.py)")
     assert project.id in [log.project_created.id for log in logs if log.project_created]
+    (created,) = organization.audit_logs.list(event_types=["service_account.created"])
+    assert created.service_account_created is not None
+    assert created.service_account_created.id == account.id
 
 
 def test_new_project_has_its_creator_as_owner(conforming_admin_client: openai.OpenAI) -> None:
