@@ -42,11 +42,15 @@ _DEFAULT_OWNER_FLAG = "projects.default_owner_added"
 
 
 def add_member(context: AdminContext, project_id: str, user_id: str, role: str) -> Obj:
+    """Make an organization user a project member with `role` (an existing member keeps the
+    date they joined). Also called by the organization half when an invite is accepted."""
+    record_id = scoped_id(project_id, user_id)
+    existing = context.store.get("project_user", record_id)
     record = {
-        "id": scoped_id(project_id, user_id),
+        "id": record_id,
         "user_id": user_id,
         "role": role,
-        "added_at": context.now,
+        "added_at": context.now if existing is None else existing["added_at"],
     }
     return context.store.put("project_user", record, scope=project_id)
 
