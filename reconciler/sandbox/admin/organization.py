@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import org_audit, org_groups, org_invites, org_keys, org_roles, org_usage, org_users
+from . import (
+    org_audit,
+    org_billing,
+    org_groups,
+    org_invites,
+    org_keys,
+    org_roles,
+    org_usage,
+    org_users,
+)
 
 ROUTES: list[BaseRoute] = [
     *org_users.ROUTES,
@@ -19,4 +28,5 @@ ROUTES: list[BaseRoute] = [
     *org_keys.ROUTES,
     *org_audit.ROUTES,
     *org_usage.ROUTES,
+    *org_billing.ROUTES,
 ]
