@@ -29,7 +29,7 @@ class CatalogueModel(NamedTuple):
     fine_tunable: bool = False
 
 
-# Shutdown dates are the sandbox's own choices (see docs/sandbox/models.md): one within 90 days
+# Shutdown dates are the sandbox's own choices (see docs/sandbox/files.md): one within 90 days
 # of 2026-11-25 and a few further out, so that the reconciler's shutdown warning has work to do.
 BASE_MODELS: tuple[CatalogueModel, ...] = (
     CatalogueModel("gpt-5.6-sol", 1776643200, None),

@@ -51,6 +51,7 @@ def _load(request: Request) -> tuple[Obj, str]:
     if upload["status"] == "pending" and sandbox.clock.now() >= upload["expires_at"]:
         upload["status"] = "expired"
         sandbox.store.put("upload", upload, scope=project_id)
+        _discard_parts(request, upload, project_id)
     return upload, project_id
 
 

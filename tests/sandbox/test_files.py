@@ -395,6 +395,8 @@ def test_upload_expires_after_an_hour(
     advance(sandbox, 3600)
     with pytest.raises(openai.BadRequestError, match="status 'expired'"):
         conforming_client.uploads.complete(upload.id, part_ids=[part.id])
+    store = sandbox.app.state.sandbox.store
+    assert store.get("upload_part", part.id) is None and store.get_blob(part.id) is None
 
 
 @pytest.mark.parametrize(
