@@ -1,6 +1,6 @@
 """Start-up benchmark of `reconciler validate` on a stack of 100 manifests.
 
-Generates a stack (reconciler.yaml, 20 projects, 80 datasets with small JSONL files, one
+Generates a stack (reconciler.yaml, 20 projects, 80 datasets with 12-example JSONL files, one
 document per file) in a temporary folder, then times `python -c pass` (the baseline) and the
 validate command several times each, in the same run, and prints the median ratio. Target: 3x.
 Uses `python -m reconciler validate DIR` when the CLI has that command, else `run_validate`.
@@ -20,6 +20,7 @@ RUNS = 7
 TARGET_RATIO = 3.0
 PROJECTS = 20
 DATASETS = 80
+EXAMPLES_PER_FILE = 12  # fine-tuning needs at least 10
 
 PROJECT = """apiVersion: reconciler/v1
 kind: Project
@@ -55,7 +56,7 @@ def write_stack(root: Path) -> None:
 
 def _examples(index: int) -> str:
     lines = []
-    for line in range(5):
+    for line in range(EXAMPLES_PER_FILE):
         messages = [
             {"role": "system", "content": "You are a helpful assistant."},
             {"role": "user", "content": f"Question {index}.{line}?"},

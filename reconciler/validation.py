@@ -2,20 +2,25 @@
 
 `reconciler validate PATH` calls `run_validate`; `plan` can call `validate_stack` on a loaded
 `Stack`. Everything here is local: it never imports `openai` (a test checks it), so it starts
-fast and can run in a pre-commit hook. Dataset contents are checked by `reconciler.datasets`
-when that package provides `check_dataset`.
+fast and can run in a pre-commit hook. Dataset contents are checked by
+`reconciler.datasets.check_dataset` (imported only when a Dataset is checked).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from reconciler.errors import Diagnostic, Diagnostics
+from reconciler.errors import ConfigError, Diagnostic, Diagnostics
 from reconciler.graph import DependencyGraph
 from reconciler.manifests import Stack, check_references, display_path, read_stack
 from reconciler.models.base import Resource
+from reconciler.models.dataset import DatasetSpec
+
+if TYPE_CHECKING:
+    from reconciler.datasets import PriceTable
 
 
 def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
@@ -26,7 +31,8 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     """
     reading = read_stack(path, stack_name=stack_name)
     diagnostics = reading.diagnostics
-    diagnostics.extend(check_local_files(reading.resources, check_datasets=True))
+    settings = dataset_check_settings(reading.stack, diagnostics)
+    diagnostics.extend(check_local_files(reading.resources, datasets=settings))
     diagnostics.raise_if_errors()
     return diagnostics
 
@@ -38,14 +44,39 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     references = [reference for resource in resources for reference in resource.references]
     check_references(references, set(stack.resources), diagnostics)
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
-    diagnostics.extend(check_local_files(resources, check_datasets=check_datasets))
+    settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
+    diagnostics.extend(check_local_files(resources, datasets=settings))
     return diagnostics
 
 
+@dataclass(frozen=True)
+class DatasetCheckSettings:
+    """What `reconciler.datasets.check_dataset` needs from the stack config."""
+
+    cache_dir: Path | None = None
+    prices: PriceTable | None = None
+
+
+def dataset_check_settings(stack: Stack | None, diagnostics: Diagnostics) -> DatasetCheckSettings:
+    """The stack's cache folder and price table (a broken price table is reported)."""
+    if stack is None:
+        return DatasetCheckSettings()
+    prices = None
+    if stack.config.prices is not None:
+        from reconciler.datasets import PriceTable
+
+        try:
+            prices = PriceTable.load(stack.resolve_path(stack.config.prices))
+        except ConfigError as error:
+            diagnostics.error(str(error), stack.config_location, code="invalid-prices")
+    return DatasetCheckSettings(stack.cache_dir, prices)
+
+
 def check_local_files(
-    resources: Iterable[Resource], *, check_datasets: bool = True
+    resources: Iterable[Resource], *, datasets: DatasetCheckSettings | None
 ) -> list[Diagnostic]:
-    """Every file field exists (relative to its manifest); dataset contents pass their checks."""
+    """Every file field exists (relative to its manifest); with `datasets` settings, Dataset
+    files also pass `reconciler.datasets.check_dataset` (format, tokens)."""
     from reconciler.models import KINDS
 
     diagnostics = Diagnostics()
@@ -53,8 +84,8 @@ def check_local_files(
         info = KINDS.get(resource.kind)
         for field in sorted(info.file_fields) if info else ():
             path = _existing_file(resource, field, diagnostics)
-            if path is not None and check_datasets and resource.kind == "Dataset":
-                diagnostics.extend(_check_dataset_contents(resource, path))
+            if path is not None and datasets is not None and resource.kind == "Dataset":
+                diagnostics.extend(_check_dataset_contents(resource, path, datasets))
     return diagnostics.items
 
 
@@ -76,40 +107,20 @@ def _existing_file(resource: Resource, field: str, diagnostics: Diagnostics) -> 
     return None
 
 
-def _check_dataset_contents(resource: Resource, path: Path) -> list[Diagnostic]:
-    """Delegate to `reconciler.datasets.check_dataset` (issue 4) once it exists.
+def _check_dataset_contents(
+    resource: Resource, path: Path, settings: DatasetCheckSettings
+) -> list[Diagnostic]:
+    from reconciler.datasets import check_dataset
 
-    Passes the spec's fields the checker's signature names (purpose, format, model,
-    batch_endpoint), so either side can grow options without breaking the other.
-    """
-    checker = _dataset_checker()
-    if checker is None:
-        return []
-    import inspect
-
-    accepted = inspect.signature(checker).parameters
-    options = {k: v for k, v in resource.spec.model_dump().items() if k in accepted}
-    return _as_diagnostics(checker(path, **options), display_path(path))
-
-
-def _dataset_checker() -> Any:
-    import importlib
-
-    for module in ("reconciler.datasets", "reconciler.datasets.check"):
-        try:
-            checker = getattr(importlib.import_module(module), "check_dataset", None)
-        except ImportError:
-            continue
-        if checker is not None:
-            return checker
-    return None
-
-
-def _as_diagnostics(result: Any, shown: str) -> list[Diagnostic]:
-    """Accept a DatasetReport (`.diagnostics(file)`), a Diagnostics, or a list of Diagnostic."""
-    if isinstance(result, Diagnostics):
-        return result.items
-    diagnostics = getattr(result, "diagnostics", None)
-    if callable(diagnostics):
-        return list(diagnostics(shown))
-    return [item for item in result if isinstance(item, Diagnostic)]
+    spec = resource.spec
+    assert isinstance(spec, DatasetSpec)
+    report = check_dataset(
+        path,
+        purpose=spec.purpose,
+        format=spec.format,
+        model=spec.model,
+        batch_endpoint=spec.batch_endpoint,
+        cache_dir=settings.cache_dir,
+        prices=settings.prices,
+    )
+    return report.diagnostics(display_path(path))

@@ -136,10 +136,21 @@ def read_yaml_file(path: Path, diagnostics: Diagnostics) -> YamlFile:
     return YamlFile(path, tuple(documents), complete=True)
 
 
-def _load_all(text: str) -> Iterator[Any]:
-    from ruamel.yaml import YAML
+_loaders: list[Any] = []
 
-    yield from YAML(typ="rt").load_all(text)
+
+def _load_all(text: str) -> Iterator[Any]:
+    """ruamel round-trip documents; one loader is reused until a file fails half-way."""
+    if not _loaders:
+        from ruamel.yaml import YAML
+
+        _loaders.append(YAML(typ="rt"))
+    loader = _loaders[0]
+    try:
+        yield from loader.load_all(text)
+    except BaseException:
+        _loaders.clear()  # its composer may hold anchors of the broken document
+        raise
 
 
 def _report_yaml_error(error: Exception, shown: str, diagnostics: Diagnostics) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,12 +26,45 @@ spec:
 """
 
 
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A copy of specs/ (validate writes the dataset cache under the stack's .reconciler/)."""
+    return Path(shutil.copytree(ROOT / "specs", tmp_path / "specs"))
+
+
+def chat_lines(count: int) -> list[str]:
+    return [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": f"Question {n}?"},
+                    {"role": "assistant", "content": f"Answer {n}."},
+                ]
+            }
+        )
+        for n in range(count)
+    ]
+
+
 def errors_of(raised: pytest.ExceptionInfo[ManifestError]) -> list[tuple[str, str]]:
     return sorted((str(d.location), d.message) for d in raised.value.diagnostics.errors)
 
 
-def test_demo_specs_validate_cleanly() -> None:
-    assert run_validate(ROOT / "specs", None).errors == []
+def test_demo_specs_validate_cleanly(demo: Path) -> None:
+    assert run_validate(demo, None).errors == []
+
+
+def test_dataset_contents_are_checked_with_jsonl_line_numbers(in_tmp: Path) -> None:
+    lines = [*chat_lines(12), "{not json"]
+    write_tree(in_tmp, {"reconciler.yaml": "stack: t\n", "d.yaml": DATASET})
+    (in_tmp / "data").mkdir()
+    (in_tmp / "data/train.jsonl").write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(ManifestError) as raised:
+        run_validate(in_tmp, None)
+
+    locations = [d.location for d in raised.value.diagnostics.errors if d.location]
+    assert [(loc.file, loc.line) for loc in locations] == [("data/train.jsonl", 13)]
 
 
 def test_missing_dataset_file_is_located_at_its_field(in_tmp: Path) -> None:
@@ -72,18 +107,18 @@ def test_file_problems_and_manifest_problems_come_together(in_tmp: Path) -> None
     ]
 
 
-def test_validate_stack_checks_a_loaded_stack() -> None:
-    stack = load_stack(ROOT / "specs")
+def test_validate_stack_checks_a_loaded_stack(demo: Path) -> None:
+    stack = load_stack(demo)
 
     assert validate_stack(stack).errors == []
     assert validate_stack(stack, check_datasets=False).errors == []
 
 
-def test_validate_does_not_import_the_sdk() -> None:
+def test_validate_does_not_import_the_sdk(demo: Path) -> None:
     code = (
         "import sys; from pathlib import Path; "
         "from reconciler.validation import run_validate; "
-        f"run_validate(Path({str(ROOT / 'specs')!r}), None); "
+        f"run_validate(Path({str(demo)!r}), None); "
         "heavy = sorted(m for m in ('openai', 'rich', 'httpx') if m in sys.modules); "
         "assert not heavy, heavy"
     )
