@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..http import APIError, Obj, check_type, invalid
-from . import project_roles
+from . import project_role_assignments, project_roles
 from .project_common import (
     AdminContext,
     ListStyle,
@@ -188,7 +188,7 @@ async def delete_user(request: Request) -> Response:
     record = _membership(context, project["id"], path_param(request, "user_id"))
     with context.store.transaction():
         context.store.delete("project_user", record["id"])
-        project_roles.unassign_all(context, project["id"], "user", record["user_id"])
+        project_role_assignments.unassign_all(context, project["id"], "user", record["user_id"])
         record_event(context, "user.deleted", {"id": record["user_id"]})
     return ok(
         {"object": "organization.project.user.deleted", "id": record["user_id"], "deleted": True}
@@ -255,7 +255,7 @@ async def add_group(request: Request) -> Response:
             "created_at": context.now,
         }
         context.store.put("project_group", record, scope=project["id"])
-        project_roles.assign(context, project["id"], "group", group["id"], role)
+        project_role_assignments.assign(context, project["id"], "group", group["id"], role)
     return ok(_render_group(project["id"], record, group))
 
 
@@ -273,7 +273,7 @@ async def remove_group(request: Request) -> Response:
     record, group = _project_group(context, project["id"], path_param(request, "group_id"))
     with context.store.transaction():
         context.store.delete("project_group", record["id"])
-        if not project_roles.unassign_all(context, project["id"], "group", group["id"]):
+        if not project_role_assignments.unassign_all(context, project["id"], "group", group["id"]):
             event = {
                 "id": record["id"],
                 "principal_id": group["id"],

@@ -1,9 +1,10 @@
 """Sandbox routes of the project half of the Administration API (admin keys only).
 
 Combines the `project_*` modules: projects themselves (`project_core`), users and groups
-(`project_members`), project roles and their assignments (`project_roles`), service accounts
-and API keys (`project_keys`), rate/spend limits (`project_limits`) and the remaining settings
-(`project_settings`). `admin/__init__.py` mounts `ROUTES` under /v1.
+(`project_members`), project roles (`project_roles`) and their assignments
+(`project_role_assignments`), service accounts and API keys (`project_keys`), rate and spend
+limits (`project_limits`) and the other settings (`project_settings`). `admin/__init__.py`
+mounts `ROUTES` under /v1.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from . import (
     project_keys,
     project_limits,
     project_members,
+    project_role_assignments,
     project_roles,
     project_settings,
 )
@@ -23,6 +25,7 @@ ROUTES: list[BaseRoute] = [
     *project_core.ROUTES,
     *project_members.ROUTES,
     *project_roles.ROUTES,
+    *project_role_assignments.ROUTES,
     *project_keys.ROUTES,
     *project_limits.ROUTES,
     *project_settings.ROUTES,
