@@ -82,6 +82,9 @@ class ResourceChange(Frozen):
     references: dict[str, str] = Field(default_factory=dict)
     """Fields of `desired` filled at apply time with a dependency's live id (`project` ->
     `Project/support`): values the plan may show as `(known after apply)`."""
+    live_attributes: dict[str, Any] = Field(default_factory=dict)
+    """The live object's declared-field view as read (where it lives, what it holds), so a
+    provider can delete or replace it without reading it again."""
     deposed: bool = False
     """A delete of a superseded copy of a still-declared resource (left by an interrupted
     replace): part of finishing that replace, so it runs without --allow-delete."""

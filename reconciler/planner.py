@@ -104,6 +104,7 @@ class _Planning:
             return ResourceChange(action=Action.CREATE, reason=reason, **base)
         self._consult(current)
         base["live_id"] = current.live_id
+        base["live_attributes"] = dict(current.attributes)
         self.known_ids[resource.address] = current.live_id
         changes = diff_attributes(
             desired.view, current.attributes, replace_fields=_replace_fields(KINDS[resource.kind])
@@ -135,7 +136,7 @@ class _Planning:
             action=Action.DELETE,
             reason=f"superseded copy {obj.key}, left by an interrupted replace",
             live_id=obj.live_id,
-            desired=dict(obj.attributes),
+            live_attributes=dict(obj.attributes),
             delete_verb=info.delete_verb,
             irreversible=info.delete_irreversible,
             deposed=True,
@@ -162,7 +163,7 @@ class _Planning:
                     action=Action.DELETE,
                     reason=planner.delete_reason(obj),
                     live_id=obj.live_id,
-                    desired=dict(obj.attributes),
+                    live_attributes=dict(obj.attributes),
                     depends_on=planner.live_dependencies(obj, self.ctx),
                     irreversible=info.delete_irreversible,
                     delete_verb=info.delete_verb,

@@ -9,9 +9,11 @@ the planner's desired view), with its ownership marks; `digest()`/`fingerprint()
 Ownership: Dataset files are owned through their filename
 (`reconciler--<stack>--<name>--<sha256[:16]><ext>`, see `dataset_filename`). Objects with no
 metadata and no free-form name (projects) are bound to manifest addresses by the stack's
-`Ownership` registry, a JSON file `reconciler--<stack>--ownership.json` (purpose `user_data`) in
-the project of the API key: address -> live id, and whether the stack created the object
-(only then may it archive or delete it).
+ownership registry: one small file per binding, purpose `user_data`, in the project of the API
+key, whose *filename* says it all (`binding_filename`): address, live id (or `pending-<digest
+of the name>` while a create is in flight) and whether the stack created the object (only then
+may it archive or delete it). Reading it costs no request beyond the file list; writing one
+binding never races with another.
 """
 
 from __future__ import annotations
@@ -71,13 +73,12 @@ class OwnedEntry(_Frozen):
 
     live_id: str | None = None
     created: bool = False  # the stack created it (may archive/delete it), vs adopted
-    natural_key: str | None = None  # the name it was created with (finds an interrupted create)
+    name_digest: str | None = None  # of the name a pending create used (`name_digest`)
 
 
 class Ownership(_Frozen):
-    """The stack's ownership registry: manifest address -> live object, with a revision."""
+    """The stack's ownership registry: manifest address -> live object."""
 
-    revision: int = 0
     entries: dict[str, OwnedEntry] = Field(default_factory=dict)
 
     def entry(self, address: str) -> OwnedEntry | None:
@@ -90,12 +91,10 @@ class Ownership(_Frozen):
         return None
 
     def with_entry(self, address: str, entry: OwnedEntry) -> Ownership:
-        entries = {**self.entries, address: entry}
-        return Ownership(revision=self.revision + 1, entries=entries)
+        return Ownership(entries={**self.entries, address: entry})
 
     def without(self, address: str) -> Ownership:
-        entries = {a: e for a, e in self.entries.items() if a != address}
-        return Ownership(revision=self.revision + 1, entries=entries)
+        return Ownership(entries={a: e for a, e in self.entries.items() if a != address})
 
     def digest(self) -> str:
         return _digest(self.model_dump(mode="json"))
@@ -148,9 +147,44 @@ def _digest(data: Any) -> str:
 # -- ownership marks in filenames ------------------------------------------------------------
 
 
-def ownership_filename(stack: str) -> str:
-    """The registry file's name in the API key's project."""
-    return f"{FILENAME_PREFIX}--{stack}--ownership.json"
+_BINDING = re.compile(
+    r"^(?P<kind>[A-Z][A-Za-z0-9]*)--(?P<name>.+)--(?P<ref>[^-]+(?:-[^-]+)*)"
+    r"--(?P<how>created|adopted)\.json$"
+)
+_PENDING = "pending-"
+
+
+def name_digest(name: str) -> str:
+    """A short digest of a natural key (a project's name), safe in a filename."""
+    return hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def binding_prefix(stack: str) -> str:
+    return f"{FILENAME_PREFIX}--{stack}--owner--"
+
+
+def binding_filename(stack: str, address: str, entry: OwnedEntry) -> str:
+    """`reconciler--<stack>--owner--<Kind>--<name>--<live id|pending-digest>--<created|adopted>.json`"""
+    kind, _, name = address.partition("/")
+    ref = entry.live_id if entry.live_id is not None else f"{_PENDING}{entry.name_digest}"
+    how = "created" if entry.created else "adopted"
+    return f"{binding_prefix(stack)}{kind}--{name}--{ref}--{how}.json"
+
+
+def parse_binding_filename(stack: str, filename: str) -> tuple[str, OwnedEntry] | None:
+    """(address, entry) when `filename` is a binding of `stack`'s ownership registry."""
+    prefix = binding_prefix(stack)
+    if not filename.startswith(prefix):
+        return None
+    match = _BINDING.match(filename[len(prefix) :])
+    if match is None:
+        return None
+    ref, created = match["ref"], match["how"] == "created"
+    if ref.startswith(_PENDING):
+        entry = OwnedEntry(created=created, name_digest=ref.removeprefix(_PENDING))
+    else:
+        entry = OwnedEntry(live_id=ref, created=created)
+    return f"{match['kind']}/{match['name']}", entry
 
 
 def dataset_filename(stack: str, name: str, sha256: str, suffix: str) -> str:

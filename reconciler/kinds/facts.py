@@ -2,78 +2,51 @@
 
 `cli.py` (plan, apply, drift) calls `check_datasets(stack)` before planning and passes the
 result to `build_plan` as `reports`; `dataset_diagnostics` turns their problems into the same
-diagnostics `reconciler validate` shows. The content checks are `reconciler.datasets`'s; when
-that package offers no `check_dataset`, `HashedFile` (hash and size only) stands in.
+diagnostics `reconciler validate` shows, so a broken file stops the command before any request.
+The checks themselves are `reconciler.datasets.check_dataset`'s (streamed, cached by content).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
 
+from reconciler.datasets import DatasetReport, PriceTable, check_dataset
 from reconciler.errors import Diagnostic
-from reconciler.kinds.base import DatasetFacts
 from reconciler.manifests import Stack, display_path
+from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
 
 
-@dataclass(frozen=True)
-class HashedFile:
-    """A file's sha256 and size: the facts of a dataset nobody checked further."""
-
-    sha256: str
-    size: int
-    has_errors: bool = False
-
-    def summary_lines(self) -> Sequence[str]:
-        return (f"{self.size:,} bytes",)
-
-    @classmethod
-    def of(cls, path: Path) -> HashedFile:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return cls(sha256=digest.hexdigest(), size=path.stat().st_size)
-
-
-def check_datasets(stack: Stack) -> dict[str, DatasetFacts]:
-    """The facts of every Dataset of `stack`, by address."""
-    return {
-        resource.address: check_dataset_file(
-            resource.base_dir / _spec(resource.spec).file, _spec(resource.spec), stack.cache_dir
+def check_datasets(stack: Stack) -> dict[str, DatasetReport]:
+    """The report of every Dataset of `stack`, by address."""
+    prices = None
+    if stack.config.prices is not None:
+        prices = PriceTable.load(stack.resolve_path(stack.config.prices))
+    reports = {}
+    for resource in stack.of_kind("Dataset"):
+        spec = _spec(resource)
+        reports[resource.address] = check_dataset(
+            resource.base_dir / spec.file,
+            purpose=spec.purpose,
+            format=spec.format,
+            model=spec.model,
+            batch_endpoint=spec.batch_endpoint,
+            cache_dir=stack.cache_dir,
+            prices=prices,
         )
-        for resource in stack.of_kind("Dataset")
-    }
+    return reports
 
 
-def check_dataset_file(path: Path, spec: DatasetSpec, cache_dir: Path) -> DatasetFacts:
-    try:
-        from reconciler.datasets import check_dataset  # type: ignore[attr-defined]
-    except ImportError:
-        return HashedFile.of(path)
-    report: DatasetFacts = check_dataset(
-        path, purpose=spec.purpose, format=spec.format, model=spec.model, cache_dir=cache_dir
-    )
-    return report
-
-
-def dataset_diagnostics(stack: Stack, reports: Mapping[str, DatasetFacts]) -> list[Diagnostic]:
+def dataset_diagnostics(stack: Stack, reports: Mapping[str, DatasetReport]) -> list[Diagnostic]:
     """The problems the dataset checks found, as diagnostics at `file:line:col`."""
     found: list[Diagnostic] = []
     for resource in stack.of_kind("Dataset"):
-        report: Any = reports.get(resource.address)
-        shown = display_path(resource.base_dir / _spec(resource.spec).file)
-        for problem in getattr(report, "problems", None) or ():
-            found.append(
-                problem if isinstance(problem, Diagnostic) else problem.to_diagnostic(shown)
-            )
+        report = reports.get(resource.address)
+        if report is not None:
+            found.extend(report.diagnostics(display_path(resource.base_dir / _spec(resource).file)))
     return found
 
 
-def _spec(spec: object) -> DatasetSpec:
-    assert isinstance(spec, DatasetSpec)
-    return spec
+def _spec(resource: Resource) -> DatasetSpec:
+    assert isinstance(resource.spec, DatasetSpec)
+    return resource.spec

@@ -20,7 +20,7 @@ from reconciler.kinds.base import (
 from reconciler.models.base import Resource
 from reconciler.models.project import ProjectSpec
 from reconciler.plan import FieldChange
-from reconciler.state import LiveObject
+from reconciler.state import LiveObject, name_digest
 
 
 class ProjectPlanner:
@@ -42,10 +42,10 @@ class ProjectPlanner:
                 return Match(current=bound, created_by_stack=entry.created)
             note = f"its project {entry.live_id} was archived outside Git" if bound else None
             return _match_by_name(desired.view["name"], projects, ctx, note=note)
-        if entry is not None and entry.natural_key is not None:
-            found = _match_by_name(entry.natural_key, projects, ctx)
-            if found.current is not None:
-                return Match(current=found.current, adopt=True, created_by_stack=entry.created)
+        if entry is not None and entry.name_digest is not None:
+            found = _match_pending(entry.name_digest, projects, ctx)
+            if found is not None:
+                return Match(current=found, adopt=True, created_by_stack=entry.created)
         return _match_by_name(desired.view["name"], projects, ctx)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
@@ -86,6 +86,17 @@ def _match_pinned(live_id: str, projects: list[LiveObject]) -> Match:
     if not pinned.is_active:
         return Match(blocked=f"metadata.id {live_id}: the project is archived")
     return Match(current=pinned)
+
+
+def _match_pending(digest: str, projects: list[LiveObject], ctx: PlanContext) -> LiveObject | None:
+    """The project an interrupted create made: named as the pending binding says, unbound."""
+    bound_ids = {e.live_id for e in ctx.live.ownership.entries.values() if e.live_id}
+    named = [
+        p
+        for p in projects
+        if name_digest(p.key) == digest and p.is_active and p.live_id not in bound_ids
+    ]
+    return max(named, key=lambda p: (p.created_at, p.live_id)) if named else None
 
 
 def _match_by_name(

@@ -8,6 +8,7 @@ formats is pinned by syrupy snapshots (`pytest --snapshot-update` after an inten
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,9 @@ CASES = Path(__file__).parent / "cases"
 CASE_NAMES = sorted(path.name for path in CASES.iterdir() if path.is_dir())
 
 
-def plan_case(name: str, monkeypatch: pytest.MonkeyPatch) -> Plan:
-    case = CASES / name
+def plan_case(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Plan:
+    case = tmp_path / name
+    shutil.copytree(CASES / name, case)  # the dataset cache is written under manifests/
     monkeypatch.chdir(case)  # locations in the plan read `manifests/...`
     stack = load_stack(Path("manifests"))
     live = LiveState.from_json((case / "live.json").read_text())
@@ -41,8 +43,10 @@ def plan_case(name: str, monkeypatch: pytest.MonkeyPatch) -> Plan:
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
-def test_plan_has_the_expected_actions(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = plan_case(name, monkeypatch)
+def test_plan_has_the_expected_actions(
+    name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plan = plan_case(name, monkeypatch, tmp_path)
     expected = json.loads((CASES / name / "expected.json").read_text())
     assert {c.address: c.action.value for c in plan.changes} == expected
 
@@ -50,13 +54,17 @@ def test_plan_has_the_expected_actions(name: str, monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize("name", CASE_NAMES)
 @pytest.mark.parametrize("fmt", ["human", "markdown", "json"])
 def test_rendered_plan(
-    name: str, fmt: str, monkeypatch: pytest.MonkeyPatch, snapshot: SnapshotAssertion
+    name: str,
+    fmt: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    snapshot: SnapshotAssertion,
 ) -> None:
-    plan = plan_case(name, monkeypatch)
+    plan = plan_case(name, monkeypatch, tmp_path)
     assert render_plan(plan, fmt, color=False) == snapshot  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
-def test_saved_plan_round_trips(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = plan_case(name, monkeypatch)
+def test_saved_plan_round_trips(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    plan = plan_case(name, monkeypatch, tmp_path)
     assert Plan.from_json(plan.to_json()) == plan

@@ -1,0 +1,61 @@
+"""The provider protocol: how the apply engine asks one kind's adapter to change the world.
+
+`apply.apply_plan` looks a change's kind up in the mapping `make_providers` returns and calls
+`create`/`update`/`replace`/`delete` with an `Operation` (the change, its payload with
+references resolved to live ids, a progress callback). Every method is safe to call again
+after a failure: creates look for what an earlier attempt made before making it again.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from reconciler.plan import ResourceChange
+
+ProgressFn = Callable[[int, int], None]
+"""`progress(done, total)`, in bytes for uploads."""
+
+
+def no_progress(done: int, total: int) -> None:
+    """The progress callback of callers that show none."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One change as the engine hands it over: `payload` is `change.desired` with every
+    reference replaced by the live id it resolved to."""
+
+    change: ResourceChange
+    payload: dict[str, Any]
+    progress: ProgressFn = no_progress
+
+    @property
+    def address(self) -> str:
+        return self.change.address
+
+
+class KindProvider(ABC):
+    """The adapter of one kind over the SDK. Returns live ids; raises ApiError subclasses."""
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def create(self, op: Operation) -> str:
+        """Make the object (or find the one an interrupted attempt made); its live id."""
+
+    @abstractmethod
+    def update(self, op: Operation) -> str:
+        """Change the declared fields of `op.change.live_id` in place; its live id."""
+
+    def replace(self, op: Operation) -> str:
+        """A new object, then the old one removed (create before destroy)."""
+        new_id = self.create(op)
+        self.delete(op)
+        return new_id
+
+    @abstractmethod
+    def delete(self, op: Operation) -> None:
+        """Remove (or archive) `op.change.live_id`; an object already gone is not an error."""

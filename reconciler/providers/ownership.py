@@ -1,0 +1,117 @@
+"""The stack's ownership registry in the live system: binding files in the API key's project.
+
+`live.read_live_state` reads it from the file list it makes anyway (`ownership_from_files`);
+`ProjectProvider` writes it during apply through an `OwnershipStore`: `record_pending` before a
+create (so an interrupted create is recognised), `record` once the live id is known, `forget`
+after an archive. Each binding is its own small file (`state.binding_filename`), so writes
+never read-modify-write and two bindings never race.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from typing import Any, Final
+
+from reconciler.providers.client import Clients
+from reconciler.providers.errors import api_errors
+from reconciler.state import (
+    HOME_PROJECT,
+    OwnedEntry,
+    Ownership,
+    binding_filename,
+    binding_prefix,
+    name_digest,
+    parse_binding_filename,
+)
+
+PURPOSE: Final = "user_data"
+
+
+Bindings = tuple[Ownership, dict[str, list[str]]]
+
+
+def ownership_from_files(stack: str, files: Iterable[Any]) -> Bindings:
+    """The registry, and the file ids holding each address's bindings.
+
+    With several bindings for one address (an interrupted write), a live id wins over a
+    pending create, and the newest file wins among equals.
+    """
+    ordered = sorted(files, key=lambda f: (f.created_at, f.id))
+    entries: dict[str, OwnedEntry] = {}
+    file_ids: dict[str, list[str]] = {}
+    for file in ordered:
+        parsed = parse_binding_filename(stack, file.filename)
+        if parsed is None:
+            continue
+        address, entry = parsed
+        file_ids.setdefault(address, []).append(file.id)
+        known = entries.get(address)
+        if known is None or entry.live_id is not None or known.live_id is None:
+            entries[address] = entry
+    return Ownership(entries=entries), file_ids
+
+
+class OwnershipStore:
+    """Writes bindings for one stack; loads the current ones on first use."""
+
+    def __init__(self, clients: Clients, stack: str) -> None:
+        self._clients = clients
+        self._stack = stack
+        self._lock = threading.Lock()
+        self._loaded: Bindings | None = None
+
+    def ownership(self) -> Ownership:
+        with self._lock:
+            return self._load()[0]
+
+    def record_pending(self, address: str, name: str) -> None:
+        """Note that a create of `address` named `name` is about to be sent."""
+        self._write(address, OwnedEntry(created=True, name_digest=name_digest(name)))
+
+    def record(self, address: str, live_id: str, *, created: bool) -> None:
+        self._write(address, OwnedEntry(live_id=live_id, created=created))
+
+    def forget(self, address: str) -> None:
+        with self._lock:
+            ownership, file_ids = self._load()
+            self._delete_files(file_ids.pop(address, []))
+            self._loaded = (ownership.without(address), file_ids)
+
+    def _write(self, address: str, entry: OwnedEntry) -> None:
+        with self._lock:
+            ownership, file_ids = self._load()
+            if ownership.entry(address) == entry and file_ids.get(address):
+                return
+            old = file_ids.get(address, [])
+            new_id = self._upload(address, entry)
+            self._delete_files(old)
+            file_ids[address] = [new_id]
+            self._loaded = (ownership.with_entry(address, entry), file_ids)
+
+    def _load(self) -> Bindings:
+        if self._loaded is None:
+            with api_errors("list the ownership registry's files"):
+                files = [
+                    f
+                    for f in self._clients.reader().files.list(purpose=PURPOSE)
+                    if f.filename.startswith(binding_prefix(self._stack))
+                ]
+            self._loaded = ownership_from_files(self._stack, files)
+        return self._loaded
+
+    def _upload(self, address: str, entry: OwnedEntry) -> str:
+        filename = binding_filename(self._stack, address, entry)
+        body = {"stack": self._stack, "address": address, **entry.model_dump(mode="json")}
+        content = json.dumps(body, indent=2).encode()
+        with api_errors(f"record {address} in the ownership registry"):
+            file = self._clients.writer().files.create(
+                file=(filename, content, "application/json"), purpose=PURPOSE
+            )
+        return file.id
+
+    def _delete_files(self, file_ids: list[str]) -> None:
+        for file_id in file_ids:
+            with api_errors(f"remove an old ownership binding ({file_id})", missing_ok=True):
+                self._clients.writer(HOME_PROJECT).files.delete(file_id)
