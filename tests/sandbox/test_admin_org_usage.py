@@ -214,3 +214,22 @@ def test_a_real_responses_call_shows_up_in_usage(
     ]
     costs = usage.costs(start_time=now - 60)
     assert sum(r.amount.value for b in costs.data for r in b.results) > 0
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "audio_speeches",
+        "audio_transcriptions",
+        "code_interpreter_sessions",
+        "file_search_calls",
+        "images",
+        "vector_stores",
+        "web_search_calls",
+    ],
+)
+def test_reports_of_traffic_the_stand_in_never_makes_are_empty(
+    usage: Any, today: int, report: str
+) -> None:
+    page = getattr(usage, report)(start_time=today - DAY, group_by=["project_id"])
+    assert [(b.start_time, b.results) for b in page.data] == [(today - DAY, []), (today, [])]

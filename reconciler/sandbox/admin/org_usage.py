@@ -1,6 +1,7 @@
 """Usage and costs buckets built from the `"usage_event"` records the inference routes write.
 
-Serves GET /organization/usage/{completions,embeddings,moderations} and /organization/costs.
+Serves GET /organization/usage/{completions,embeddings,moderations} and /organization/costs (and
+the other usage reports, always empty: the stand-in model makes no image, audio or tool calls).
 Buckets are aligned on UTC minute/hour/day boundaries, empty buckets have `results: []`, and
 `next_page` is an opaque cursor naming the next bucket's start.
 """
@@ -73,6 +74,10 @@ def _inputs_only(object_name: str) -> Callable[[list[Obj]], Obj]:
     return summarise
 
 
+def _no_traffic(events: list[Obj]) -> Obj:
+    raise AssertionError("no stand-in traffic is counted by this usage report")
+
+
 def _costs(events: list[Obj]) -> Obj:
     value = round(sum(float(event.get("cost_usd") or 0.0) for event in events), 10)
     return {"object": "organization.costs.result", "amount": {"value": value, "currency": "usd"}}
@@ -98,6 +103,24 @@ REPORTS = {
         limits=USAGE_LIMITS,
         summarise=_inputs_only("organization.usage.moderations.result"),
     ),
+    **{
+        name: Report(
+            endpoints=frozenset(),  # the stand-in serves none of these: buckets stay empty
+            group_fields=fields,
+            limits=USAGE_LIMITS,
+            summarise=_no_traffic,
+            filters=("project_ids", "user_ids", "api_key_ids", "models"),
+        )
+        for name, fields in {
+            "audio_speeches": _KEY_FIELDS,
+            "audio_transcriptions": _KEY_FIELDS,
+            "images": (*_KEY_FIELDS, "size", "source"),
+            "code_interpreter_sessions": ("project_id",),
+            "vector_stores": ("project_id",),
+            "file_search_calls": ("project_id", "user_id", "api_key_id", "vector_store_id"),
+            "web_search_calls": (*_KEY_FIELDS, "context_level"),
+        }.items()
+    },
     "costs": Report(
         endpoints=frozenset({"responses", "chat.completions", "embeddings", "moderations"}),
         group_fields=("project_id", "line_item", "api_key_id"),
@@ -311,8 +334,6 @@ def _route(path: str, report: Report) -> Route:
 
 
 ROUTES: list[BaseRoute] = [
-    _route("/organization/usage/completions", REPORTS["completions"]),
-    _route("/organization/usage/embeddings", REPORTS["embeddings"]),
-    _route("/organization/usage/moderations", REPORTS["moderations"]),
+    *(_route(f"/organization/usage/{name}", r) for name, r in REPORTS.items() if name != "costs"),
     _route("/organization/costs", REPORTS["costs"]),
 ]
