@@ -271,13 +271,10 @@ def _format_echo(body: Obj) -> Obj:
     if not fmt:
         return {"type": "text"}
     if fmt.get("type") == "json_schema":
-        return {
-            "type": "json_schema",
-            "name": fmt["name"],
-            "schema": fmt["schema"],
-            "description": fmt.get("description"),
-            "strict": fmt.get("strict", False),
-        }
+        echo = {"type": "json_schema", "name": fmt["name"], "schema": fmt["schema"]}
+        if fmt.get("description") is not None:
+            echo["description"] = fmt["description"]
+        return echo | {"strict": fmt.get("strict", False)}
     return {"type": fmt["type"]}
 
 
