@@ -72,7 +72,8 @@ def _check_model(sandbox: Any, project_id: str, job_request: JobRequest) -> str:
     )
     if model.startswith("ft:"):
         source = sandbox.store.get("ft_model_source", model, scope=project_id)
-        if source is not None and source["base_model"] in allowed:
+        exists = sandbox.store.get("model", model, scope=project_id) is not None
+        if exists and source is not None and source["base_model"] in allowed:
             return str(source["base_model"])
     elif model in allowed:
         return model

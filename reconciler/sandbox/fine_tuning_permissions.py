@@ -42,6 +42,14 @@ def shared_project_ids(sandbox: Sandbox, model_id: str) -> list[str]:
     return [p["project_id"] for p in _permissions(sandbox, model_id)]
 
 
+def shared_model_ids(sandbox: Sandbox, project_id: str) -> list[str]:
+    """Fine-tuned models and checkpoints of other projects shared with `project_id`."""
+    permissions = sandbox.store.list(
+        PERMISSION_KIND, scope="", where=lambda p: p["project_id"] == project_id
+    )
+    return [p[_CHECKPOINT] for p in permissions]
+
+
 def _permissions(sandbox: Sandbox, model_id: str) -> list[Obj]:
     return sandbox.store.list(PERMISSION_KIND, scope="", where=lambda p: p[_CHECKPOINT] == model_id)
 

@@ -17,6 +17,7 @@ import pytest
 
 from reconciler.sandbox import SandboxHandle
 from reconciler.sandbox.fine_tuning_lifecycle import STATE_KIND
+from reconciler.sandbox.fine_tuning_permissions import shared_model_ids
 
 BASE = "gpt-4o-mini-2024-07-18"
 FINISHED_AFTER = 3600  # sandbox seconds: more than any job of these tests needs
@@ -152,7 +153,23 @@ def test_the_result_file_holds_per_step_metrics_base64_encoded(
     assert re.fullmatch(r"10,[\d.]+,[\d.]+,[\d.]+,[\d.]+", rows[10])
 
 
-def test_a_success_adds_model_records_for_inference(
+def test_the_fine_tuned_model_answers_from_its_training_data(
+    conforming_client: openai.OpenAI, sandbox: SandboxHandle
+) -> None:
+    job = start_job(conforming_client)
+    advance(sandbox, FINISHED_AFTER)
+    job = conforming_client.fine_tuning.jobs.retrieve(job.id)
+    assert job.fine_tuned_model is not None
+    model = conforming_client.models.retrieve(job.fine_tuned_model)
+    assert model.owned_by == "org-sandbox"
+    question = example(7)["messages"][1]["content"]
+    answer = conforming_client.responses.create(model=job.fine_tuned_model, input=question)
+    assert answer.output_text == example(7)["messages"][2]["content"]
+    checkpoint = next(iter(conforming_client.fine_tuning.jobs.checkpoints.list(job.id)))
+    conforming_client.models.retrieve(checkpoint.fine_tuned_model_checkpoint)
+
+
+def test_a_success_records_where_the_model_comes_from(
     conforming_client: openai.OpenAI, sandbox: SandboxHandle
 ) -> None:
     job = start_job(conforming_client)
@@ -160,8 +177,6 @@ def test_a_success_adds_model_records_for_inference(
     job = conforming_client.fine_tuning.jobs.retrieve(job.id)
     store = sandbox.app.state.sandbox.store
     project = sandbox.app.state.sandbox.default_project_id
-    model = store.get("model", job.fine_tuned_model, scope=project)
-    assert model is not None and model["object"] == "model"
     source = store.get("ft_model_source", job.fine_tuned_model, scope=project)
     assert source == {
         "id": job.fine_tuned_model,
@@ -186,6 +201,9 @@ def test_a_fine_tuned_model_can_be_trained_further(
     second = conforming_client.fine_tuning.jobs.retrieve(second.id)
     assert second.model == model
     assert (second.fine_tuned_model or "").startswith(f"ft:{BASE}:sandbox:v2:")
+    conforming_client.models.delete(model)
+    with pytest.raises(openai.BadRequestError, match="not available for fine-tuning"):
+        conforming_client.fine_tuning.jobs.create(model=model, training_file=second.training_file)
 
 
 # -- data that fails validation ------------------------------------------------------------------
@@ -474,6 +492,7 @@ def test_checkpoint_permissions_share_a_model_with_another_project(
     permissions = admin_sdk.fine_tuning.checkpoints.permissions
     created = permissions.create(finished_model, project_ids=["proj_other"])
     assert [p.project_id for p in created] == ["proj_other"]
+    assert shared_model_ids(sandbox.app.state.sandbox, "proj_other") == [finished_model]
     listed = permissions.list(finished_model)
     assert [p.id for p in listed] == [created.data[0].id]
     assert list(permissions.list(finished_model, project_id="proj_nobody")) == []
