@@ -3,31 +3,37 @@
 `read_live_state(stack, clients)` reads what the planner compares with the manifests;
 `make_providers(clients, stack_name, root)` gives apply one `KindProvider` per kind. Errors
 leave this package as `ApiError` subclasses (see `errors.py`), with credentials masked.
+Names are loaded on first use, so importing `reconciler.providers.base` (the protocol the
+apply engine needs) does not import the SDK.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from reconciler.providers.base import KindProvider, Operation, ProgressFn
-from reconciler.providers.client import Clients, Credentials
-from reconciler.providers.files import DatasetProvider
-from reconciler.providers.live import read_live_state
-from reconciler.providers.ownership import OwnershipStore
-from reconciler.providers.projects import ProjectProvider
+if TYPE_CHECKING:
+    from reconciler.providers.base import KindProvider, Operation, ProgressFn
+    from reconciler.providers.client import Clients, Credentials
+    from reconciler.providers.live import read_live_state
+    from reconciler.providers.registry import make_providers
+
+_LAZY = {
+    "KindProvider": "reconciler.providers.base",
+    "Operation": "reconciler.providers.base",
+    "ProgressFn": "reconciler.providers.base",
+    "Clients": "reconciler.providers.client",
+    "Credentials": "reconciler.providers.client",
+    "read_live_state": "reconciler.providers.live",
+    "make_providers": "reconciler.providers.registry",
+}
 
 
-def make_providers(
-    clients: Clients, stack_name: str, root: Path, **dataset_options: int
-) -> Mapping[str, KindProvider]:
-    """One provider per kind, sharing the clients and the stack's ownership registry."""
-    registry = OwnershipStore(clients, stack_name)
-    providers: list[KindProvider] = [
-        ProjectProvider(clients, registry),
-        DatasetProvider(clients, root, **dataset_options),
-    ]
-    return {provider.kind: provider for provider in providers}
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reconciler.providers' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 __all__ = [
