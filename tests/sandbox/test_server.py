@@ -173,9 +173,12 @@ def test_dropped_connection_is_retried_by_the_sdk(
 ) -> None:
     client, events = timed_client
     set_faults(sandbox, rules=[{"kind": "drop", "count": 1, "route": "/v1/models"}])
-    with openai.OpenAI(
-        api_key=sandbox.project_key, base_url=sandbox.base_url, max_retries=0
-    ) as bare, pytest.raises(openai.APIConnectionError):
+    with (
+        openai.OpenAI(
+            api_key=sandbox.project_key, base_url=sandbox.base_url, max_retries=0
+        ) as bare,
+        pytest.raises(openai.APIConnectionError),
+    ):
         bare.models.list()
     set_faults(sandbox, rules=[{"kind": "drop", "count": 1, "route": "/v1/models"}])
     assert len(client.models.list().data) >= 1
