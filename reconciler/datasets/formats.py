@@ -196,7 +196,7 @@ def check_chat(
     messages = _messages_or_report(example, ctx, "the example has ", CHAT_KEYS)
     if messages is None:
         return
-    declared, tool_tokens = check_tools(example, ctx)
+    declared, tool_tokens = check_tools(example, ctx) if len(example) > 1 else (None, 0)
     summary = check_messages(messages, SFT_RULES, ctx, declared_tools=declared)
     if not summary.has_assistant:
         ctx.add("example_missing_assistant_message", "the example has no assistant message")

@@ -47,6 +47,11 @@ class MessageRules:
     allow_weight: bool
     training: bool
     role_hints: dict[str, str] = field(default_factory=dict)
+    simple_roles: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Roles whose plain {"role", "content": "text"} messages take the short path.
+        object.__setattr__(self, "simple_roles", self.roles & SIMPLE_ROLES)
 
 
 ALL_ROLES = frozenset(KEYS_BY_ROLE)
@@ -126,26 +131,38 @@ def check_messages(
     """Validate one example's messages; returns tokens (cookbook method, no reply priming)."""
     summary = MessagesSummary()
     counter = ctx.counter
-    simple_roles = rules.roles & SIMPLE_ROLES
+    simple_roles = rules.simple_roles
     tool_call_ids: set[str] = set()
+    tokens = assistant_tokens = 0
+    has_system = has_user = has_assistant = False
+    role: str | None = None
     for index, message in enumerate(messages):
         if type(message) is not dict:
             ctx.add("data_type", f"{where}[{index}] is {json_type(message)}, not an object")
+            role = None
             continue
         role = message.get("role")
-        if type(role) is not str:
-            role = None
         content = message.get("content")
-        if len(message) == 2 and type(content) is str and content and role in simple_roles:
+        if (
+            type(role) is str
+            and len(message) == 2
+            and type(content) is str
+            and content
+            and role in simple_roles
+        ):
             if counter is not None:
-                text_tokens = (
-                    counter.repeated(content) if role in SYSTEM_ROLES else counter.text(content)
-                )
-                summary.tokens += TOKENS_PER_MESSAGE + counter.repeated(role) + text_tokens
                 if role == "assistant":
-                    summary.assistant_tokens += text_tokens
+                    text_tokens = counter.text(content)
+                    assistant_tokens += text_tokens
+                elif role == "user":
+                    text_tokens = counter.text(content)
+                else:
+                    text_tokens = counter.repeated(content)
+                tokens += TOKENS_PER_MESSAGE + counter.repeated(role) + text_tokens
         else:
-            summary.tokens += _check_full_message(
+            if type(role) is not str:
+                role = None
+            tokens += _check_full_message(
                 message,
                 role,
                 content,
@@ -157,12 +174,19 @@ def check_messages(
                 declared_tools,
             )
         if role == "assistant":
-            summary.has_assistant = True
+            has_assistant = True
         elif role == "user":
-            summary.has_user = True
-        elif role in SYSTEM_ROLES:
-            summary.has_system = True
-        summary.last_role = role
+            has_user = True
+        elif role == "system" or role == "developer":
+            has_system = True
+    summary.tokens = tokens
+    summary.assistant_tokens += assistant_tokens
+    summary.has_system, summary.has_user, summary.has_assistant = (
+        has_system,
+        has_user,
+        has_assistant,
+    )
+    summary.last_role = role
     return summary
 
 

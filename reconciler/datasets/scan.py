@@ -47,9 +47,8 @@ class ChunkResult:
 
 
 def fingerprint(line: bytes) -> int:
-    """8-byte identity of an example: blake2b of the line without surrounding whitespace."""
-    digest = hashlib.blake2b(line.strip(), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+    """8-byte identity of an example: sha256 of the line without surrounding whitespace."""
+    return int.from_bytes(hashlib.sha256(line.strip()).digest()[:8], "little")
 
 
 class LineScanner:
@@ -66,7 +65,7 @@ class LineScanner:
 
     def scan_lines(self, lines: list[bytes]) -> None:
         ctx, opts, tally, check = self.ctx, self.opts, self.tally, self.check
-        loads, blake2b, from_bytes = orjson.loads, hashlib.blake2b, int.from_bytes
+        loads, sha256, from_bytes = orjson.loads, hashlib.sha256, int.from_bytes
         add_fingerprint = tally.fingerprints.append
         line = self.line
         for raw in lines:
@@ -83,7 +82,7 @@ class LineScanner:
                 tally.skipped_lines.append(line)
                 continue
             tally.examples += 1
-            add_fingerprint(from_bytes(blake2b(raw.strip(), digest_size=8).digest(), "little"))
+            add_fingerprint(from_bytes(sha256(raw.strip()).digest()[:8], "little"))
             ctx.line = line
             ctx.raw = raw
             check(example, ctx, opts, tally)
