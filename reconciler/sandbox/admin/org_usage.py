@@ -35,6 +35,7 @@ class Report:
     limits: dict[str, tuple[int, int]]
     summarise: Callable[[list[Obj]], Obj]
     filters: tuple[str, ...] = ("project_ids", "user_ids", "api_key_ids", "models")
+    has_quantity: bool = False  # costs results carry `quantity`/`quantity_unit`
 
 
 # -- summaries -----------------------------------------------------------------------------------
@@ -127,6 +128,7 @@ REPORTS = {
         limits=COSTS_LIMITS,
         summarise=_costs,
         filters=("project_ids", "api_key_ids"),
+        has_quantity=True,
     ),
 }
 
@@ -250,7 +252,7 @@ def _bucket_results(report: Report, group_by: tuple[str, ...], events: list[Obj]
         for field in report.group_fields:
             if field != "api_source":
                 result[field] = None
-        if report is REPORTS["costs"]:
+        if report.has_quantity:
             result.update(quantity=None, quantity_unit=None)
         result.update(zip(group_by, key, strict=True))
         if "line_item" in group_by:
