@@ -98,7 +98,9 @@ class Faults:
 
     def admin_retry_after(self, path: str) -> float | None:
         """Seconds to wait when the admin-API rate limit is exceeded, else None (and count it)."""
-        if self.admin_rate_limit_per_minute is None or not path.startswith(("/v1/organization", "/v1/projects/")):
+        if self.admin_rate_limit_per_minute is None or not path.startswith(
+            ("/v1/organization", "/v1/projects/")
+        ):
             return None
         now = time.monotonic()
         with self._lock:
