@@ -9,7 +9,7 @@ is sandbox seconds from `created_at`; a pause shifts every later milestone by it
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import fine_tuning_metrics as metrics
@@ -41,7 +41,6 @@ class Milestone:
     message: str = ""
     level: str = "info"
     step: int = 0
-    data: Obj = field(default_factory=dict)
 
 
 # -- the plan ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import httpx2
 import openai
 import pytest
 
-from reconciler.sandbox import SandboxHandle
+from reconciler.sandbox import SandboxHandle, running_sandbox
 
 MODEL = "gpt-4.1-mini-2025-04-14"
 CHAT = "/v1/chat/completions"
@@ -38,6 +38,11 @@ GOOD_INPUT = [chat_request(cid, text) for cid, text in QUESTIONS.items()]
 
 def jsonl(rows: list[Any]) -> bytes:
     return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def sdk(handle: SandboxHandle) -> openai.OpenAI:
+    """A plain SDK client (for tests that start their own sandbox)."""
+    return openai.OpenAI(api_key=handle.project_key, base_url=handle.base_url, max_retries=0)
 
 
 def advance(sandbox: SandboxHandle, seconds: float) -> None:
@@ -338,3 +343,16 @@ def test_batches_are_invisible_from_another_project(
     with pytest.raises(openai.NotFoundError):
         other.batches.retrieve(batch.id)
     assert list(other.batches.list()) == []
+
+
+def test_a_batch_carries_on_after_a_restart(tmp_path: Any) -> None:
+    state_file = tmp_path / "sandbox.sqlite3"
+    with running_sandbox(state_file) as first, sdk(first) as client:
+        batch = submit(client)
+        advance(first, 6)
+        assert client.batches.retrieve(batch.id).status == "in_progress"
+    with running_sandbox(state_file) as second, sdk(second) as client:
+        advance(second, DONE_AFTER)
+        batch = client.batches.retrieve(batch.id)
+        assert batch.status == "completed" and batch.output_file_id is not None
+        assert len(read_lines(client, batch.output_file_id)) == 3

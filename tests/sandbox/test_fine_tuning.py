@@ -15,7 +15,7 @@ import httpx2
 import openai
 import pytest
 
-from reconciler.sandbox import SandboxHandle
+from reconciler.sandbox import SandboxHandle, running_sandbox
 from reconciler.sandbox.fine_tuning_lifecycle import STATE_KIND
 from reconciler.sandbox.fine_tuning_permissions import shared_model_ids
 
@@ -38,6 +38,11 @@ def jsonl(rows: list[Any]) -> bytes:
 
 
 TRAINING = jsonl([example(i) for i in range(12)])
+
+
+def sdk(handle: SandboxHandle) -> openai.OpenAI:
+    """A plain SDK client (for tests that start their own sandbox)."""
+    return openai.OpenAI(api_key=handle.project_key, base_url=handle.base_url, max_retries=0)
 
 
 def advance(sandbox: SandboxHandle, seconds: float) -> None:
@@ -527,3 +532,16 @@ def test_jobs_persist_their_private_state(
     job = start_job(conforming_client)
     state = sandbox.app.state.sandbox.store.get(STATE_KIND, job.id)
     assert state is not None and state["plan"]["examples"] == 12
+
+
+def test_a_job_carries_on_after_a_restart(tmp_path: Any) -> None:
+    state_file = tmp_path / "sandbox.sqlite3"
+    with running_sandbox(state_file) as first, sdk(first) as client:
+        job = start_job(client)
+        advance(first, 30)
+        assert client.fine_tuning.jobs.retrieve(job.id).status == "running"
+    with running_sandbox(state_file) as second, sdk(second) as client:
+        advance(second, FINISHED_AFTER)
+        job = client.fine_tuning.jobs.retrieve(job.id)
+        assert job.status == "succeeded" and job.fine_tuned_model is not None
+        assert len(list(client.fine_tuning.jobs.checkpoints.list(job.id))) == 3
