@@ -7,12 +7,25 @@ with --detailed-exitcode and for drift); user errors never show a traceback.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler import __version__
+from reconciler.errors import ApplyRefusedError, ConfigError, Diagnostics
+
+if TYPE_CHECKING:
+    from reconciler.apply import ApplyEvent, ApplyResult
+    from reconciler.manifests import Stack
+    from reconciler.plan import Plan
+    from reconciler.planner import Mode
+    from reconciler.providers import Clients
 
 
 class LazyGroup(click.Group):
@@ -33,10 +46,349 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=LazyGroup)
+class ReconcilerGroup(LazyGroup):
+    """Turns a `ReconcilerError` into its message on stderr and its exit code, in every entry
+    point (the console script, `python -m reconciler`, click's test runner)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from reconciler.errors import ReconcilerError
+
+        try:
+            return super().invoke(ctx)
+        except ReconcilerError as exc:
+            click.echo(_masked(str(exc)), err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=ReconcilerGroup)
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
     """Manage OpenAI platform objects from YAML manifests in Git."""
+
+
+# -- shared options --------------------------------------------------------------------------
+
+SANDBOX_STATE = Path(".reconciler/sandbox.sqlite3")
+
+stack_option = click.option(
+    "--stack", "stack_name", metavar="NAME", help="The stack name (overrides reconciler.yaml)."
+)
+sandbox_option = click.option(
+    "--sandbox",
+    "use_sandbox",
+    is_flag=True,
+    help=f"Run against the embedded OpenAI API sandbox (state kept in {SANDBOX_STATE}).",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["human", "markdown", "json"]),
+    default="human",
+    show_default=True,
+    help="How to print the plan.",
+)
+path_argument = click.argument(
+    "path", type=click.Path(exists=True, path_type=Path), default=".", required=False
+)
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+@cli.command()
+@path_argument
+@stack_option
+def validate(path: Path, stack_name: str | None) -> None:
+    """Check manifests, references and dataset files; no API call (exit 1 on any error)."""
+    from reconciler.render import render_diagnostics
+    from reconciler.validation import run_validate
+
+    diagnostics = run_validate(path, stack_name)
+    if len(diagnostics):
+        click.echo(render_diagnostics(diagnostics, color=_use_color()), err=True)
+    click.echo(f"{path}: valid.")
+
+
+@cli.command()
+@path_argument
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
+@format_option
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@sandbox_option
+@stack_option
+def plan(
+    path: Path,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    use_sandbox: bool,
+    stack_name: str | None,
+) -> None:
+    """Show what apply would change (read-only; reports the API requests it made)."""
+    made = _make_plan(path, stack_name, use_sandbox, mode="apply")
+    if out is not None:
+        out.write_text(made.to_json() + "\n", encoding="utf-8")
+    _echo_plan(made, fmt)
+    if out is not None:
+        click.echo(f"Saved the plan to {out}; run `reconciler apply {out}` to apply it.", err=True)
+    _exit_for(made, changes_exit=2 if detailed_exitcode else 0)
+
+
+@cli.command()
+@path_argument
+@format_option
+@sandbox_option
+@stack_option
+def drift(path: Path, fmt: str, use_sandbox: bool, stack_name: str | None) -> None:
+    """Refresh-only plan: what differs between live state and Git (exit 2 when anything does)."""
+    made = _make_plan(path, stack_name, use_sandbox, mode="drift")
+    _echo_plan(made, fmt)
+    _exit_for(made, changes_exit=2)
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@format_option
+def show(plan_file: Path, fmt: str) -> None:
+    """Print a plan saved with `plan --out`."""
+    _echo_plan(_read_saved_plan(plan_file), fmt)
+
+
+@cli.command()
+@click.argument("target", type=click.Path(exists=True, path_type=Path), default=".")
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--allow-delete", is_flag=True, help="Run the plan's deletes.")
+@click.option(
+    "--allow-archive", is_flag=True, help="Also run irreversible deletes (archiving projects)."
+)
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 32))
+@sandbox_option
+@stack_option
+def apply(
+    target: Path,
+    auto_approve: bool,
+    allow_delete: bool,
+    allow_archive: bool,
+    concurrency: int,
+    use_sandbox: bool,
+    stack_name: str | None,
+) -> None:
+    """Apply the manifests under TARGET, or a plan saved with `plan --out` (refused if stale)."""
+    from reconciler.apply import apply_plan
+    from reconciler.providers import make_providers
+
+    saved = _read_saved_plan(target) if _is_plan_file(target) else None
+    path = Path(saved.manifests_path) if saved is not None else target
+    stack, reports = _load_offline(path, stack_name or (saved.stack if saved else None))
+    with _clients(use_sandbox) as clients:
+        fresh = _plan_with(stack, reports, clients, str(path), mode="apply")
+        if saved is not None:
+            from reconciler.planner import check_plan_is_current
+
+            check_plan_is_current(saved, fresh)
+        chosen = saved or fresh
+        if not chosen.has_changes:
+            _echo_plan(chosen, "human")
+            _exit_for(chosen, changes_exit=0)
+            return
+        _confirm(chosen, auto_approve)
+        providers = make_providers(clients, stack.name, stack.root)
+        console = _ApplyConsole(color=_use_color())
+        result = apply_plan(
+            chosen,
+            providers,
+            allow_delete=allow_delete,
+            allow_archive=allow_archive,
+            concurrency=concurrency,
+            on_event=console.handle,
+        )
+    console.finish(result)
+    sys.exit(0 if result.ok else 1)
+
+
+# -- the steps behind the commands -----------------------------------------------------------
+
+
+def _load_offline(path: Path, stack_name: str | None) -> tuple[Stack, dict[str, Any]]:
+    """Manifests, references and dataset files: every check that needs no API call."""
+    from reconciler.kinds.facts import check_datasets, dataset_diagnostics
+    from reconciler.manifests import load_stack
+    from reconciler.validation import validate_stack
+
+    stack = load_stack(path, stack_name=stack_name)
+    validate_stack(stack, check_datasets=False).raise_if_errors()
+    reports = check_datasets(stack)
+    problems = Diagnostics()
+    problems.extend(dataset_diagnostics(stack, reports))
+    problems.raise_if_errors()
+    return stack, dict(reports)
+
+
+def _make_plan(path: Path, stack_name: str | None, use_sandbox: bool, *, mode: Mode) -> Plan:
+    stack, reports = _load_offline(path, stack_name)
+    with _clients(use_sandbox) as clients:
+        return _plan_with(stack, reports, clients, str(path), mode=mode)
+
+
+def _plan_with(
+    stack: Stack, reports: dict[str, Any], clients: Clients, path: str, *, mode: Mode
+) -> Plan:
+    from reconciler.planner import build_plan, digest_manifests
+    from reconciler.providers import read_live_state
+
+    live = read_live_state(stack, clients)
+    return build_plan(
+        stack,
+        live,
+        reports=reports,
+        manifest_digests=digest_manifests(stack, reports),
+        mode=mode,
+        manifests_path=path,
+    )
+
+
+@contextmanager
+def _clients(use_sandbox: bool) -> Iterator[Clients]:
+    """SDK clients from the environment, or pointed at an embedded sandbox (`--sandbox`)."""
+    from reconciler.providers import Clients, Credentials
+
+    if not use_sandbox:
+        with Clients(Credentials.from_env()) as clients:
+            yield clients
+        return
+    from reconciler.sandbox import running_sandbox
+
+    with running_sandbox(state_file=SANDBOX_STATE) as handle:
+        credentials = Credentials(
+            api_key=handle.project_key, admin_key=handle.admin_key, base_url=handle.base_url
+        )
+        with Clients(credentials) as clients:
+            yield clients
+
+
+def _is_plan_file(target: Path) -> bool:
+    return target.is_file() and target.suffix.lower() not in (".yaml", ".yml")
+
+
+def _read_saved_plan(path: Path) -> Plan:
+    from pydantic import ValidationError
+
+    from reconciler.plan import Plan
+
+    try:
+        saved = Plan.from_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, UnicodeDecodeError) as error:
+        raise ConfigError(
+            f"{path} is not a plan saved by `reconciler plan --out` ({type(error).__name__})"
+        ) from None
+    if saved.mode != "apply":
+        raise ConfigError(f"{path} is a drift report, not a plan: it cannot be applied")
+    return saved
+
+
+def _echo_plan(made: Plan, fmt: str) -> None:
+    from reconciler.render import render_plan
+
+    click.echo(render_plan(made, fmt, color=_use_color() and fmt == "human"))  # type: ignore[arg-type]
+
+
+def _exit_for(made: Plan, *, changes_exit: int) -> None:
+    """1 when something is blocked, `changes_exit` when there are changes, else 0."""
+    if made.summary.blocked:
+        click.echo(f"error: {made.summary.blocked} resource(s) blocked; see above.", err=True)
+        sys.exit(1)
+    if made.has_changes and changes_exit:
+        sys.exit(changes_exit)
+
+
+def _confirm(made: Plan, auto_approve: bool) -> None:
+    """Show the plan; ask on a terminal; refuse (never hang) without one."""
+    _echo_plan(made, "human")
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ApplyRefusedError(
+            "apply needs confirmation but there is no terminal to ask on: review the plan "
+            "above and rerun with --auto-approve. Nothing was changed."
+        )
+    if not click.confirm("Apply these changes?", default=False):
+        raise ApplyRefusedError("apply cancelled. Nothing was changed.")
+
+
+class _ApplyConsole:
+    """Prints apply events as they happen; on a terminal, a progress bar per upload."""
+
+    _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
+    _STYLES = {
+        "succeeded": "green",
+        "failed": "bold red",
+        "skipped": "yellow",
+        "retrying": "yellow",
+    }
+
+    def __init__(self, *, color: bool) -> None:
+        from rich.console import Console
+
+        self.console = Console(highlight=False, no_color=not color, soft_wrap=True)
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+        if sys.stdout.isatty():
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+
+    def handle(self, event: ApplyEvent) -> None:
+        if event.type == "progress":
+            self._show_progress(event)
+            return
+        from rich.text import Text
+
+        self.console.print(Text(self._describe(event), style=self._STYLES.get(event.type, "")))
+
+    def _describe(self, event: ApplyEvent) -> str:
+        verb = event.action.value
+        if event.type == "started":
+            return f"{event.action.symbol:>3} {event.address}: {verb}…"
+        if event.type == "succeeded":
+            done = self._PAST.get(verb, verb)
+            return f"  ✓ {event.address}: {done}" + (f" ({event.live_id})" if event.live_id else "")
+        if event.type == "failed":
+            return f"  ✗ {event.address}: {verb} failed: {event.message}"
+        if event.type == "skipped":
+            return f"  - {event.address}: skipped: {event.message}"
+        return f"  ↻ {event.address}: {event.message}"
+
+    def _show_progress(self, event: ApplyEvent) -> None:
+        if self.progress is None or not event.total:
+            return
+        task = self.tasks.get(event.address)
+        if task is None:
+            task = self.progress.add_task(f"uploading {event.address}", total=event.total)
+            self.tasks[event.address] = task
+        self.progress.update(task, completed=event.done)
+
+    def finish(self, result: ApplyResult) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+        counts = (
+            f"{len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+            f"{len(result.skipped)} skipped"
+        )
+        if result.ok:
+            self.console.print(f"Apply complete: {counts}.", style="bold")
+        else:
+            self.console.print(f"Apply failed: {counts}.", style="bold red")
 
 
 def main() -> None:
@@ -60,4 +412,9 @@ def main() -> None:
         sys.exit(130)
 
 
-_ = Path  # kept for commands added below
+_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_-]{2})[A-Za-z0-9_*-]{6,}")
+
+
+def _masked(text: str) -> str:
+    """Never print a credential, whatever an error message carries."""
+    return _SECRET.sub(lambda m: f"{m.group(1)}…(masked)", text)
