@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .admin.project_settings import is_model_allowed
 from .http import APIError, check_type, invalid
 from .models import visible_model
 from .pricing import cost_usd
@@ -57,13 +58,20 @@ def model_not_found(model_id: str, *, param: str | None = None) -> APIError:
 
 
 def resolve_model(call: Call, body: Obj, *, param: str = "model") -> str:
-    """The request's model id, checked: a string, known to this project, not shut down."""
+    """The request's model id, checked: known to this project, allowed by its model
+    permissions (set through the admin API), not shut down."""
     model_id = body.get(param)
     check_type(model_id, str, param)
     assert isinstance(model_id, str)
     record = visible_model(call.sandbox, call.project_id, model_id)
     if record is None:
         raise model_not_found(model_id)
+    if not is_model_allowed(call.sandbox.store, call.project_id, model_id):
+        raise APIError(
+            403,
+            f"Project `{call.project_id}` does not have access to model `{model_id}`",
+            code="model_not_found",
+        )
     shutdown = record.get("shutdown_date")
     if shutdown and _is_past(shutdown, call.now()):
         raise APIError(

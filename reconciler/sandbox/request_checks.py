@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .http import check_metadata, check_range, check_type, invalid
+from .http import APIError, check_metadata, check_range, check_type, invalid
 
 Obj = dict[str, Any]
+_TYPE_NAMES = {str: "a string", bool: "a boolean", list: "an array", dict: "an object"}
 
 
 def optional_number(
@@ -26,9 +27,40 @@ def optional_number(
     value = body.get(key)
     if value is None:
         return None
-    check_type(value, int if integer else (int, float), key)
-    check_range(value, key, minimum=minimum, maximum=maximum)
+    if integer:
+        check_type(value, int, key)
+        check_range(value, key, minimum=minimum, maximum=maximum)
+    else:
+        check_decimal(value, key, minimum=minimum, maximum=maximum)
     return float(value)
+
+
+def check_decimal(
+    value: Any, param: str, *, minimum: float | None = None, maximum: float | None = None
+) -> None:
+    """A number parameter, worded as the real API words them ("decimal")."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        got = "null" if value is None else _TYPE_NAMES.get(type(value), type(value).__name__)
+        raise invalid(
+            f"Invalid type for '{param}': expected a decimal, but got {got} instead.",
+            param=param,
+            code="invalid_type",
+        )
+    if minimum is not None and value < minimum:
+        raise _decimal_out_of_range(param, value, "below minimum", f">= {minimum:g}", "below_min")
+    if maximum is not None and value > maximum:
+        raise _decimal_out_of_range(param, value, "above maximum", f"<= {maximum:g}", "above_max")
+
+
+def _decimal_out_of_range(
+    param: str, value: float, where: str, expected: str, code: str
+) -> APIError:
+    return invalid(
+        f"Invalid '{param}': decimal {where} value. Expected a value {expected}, but got "
+        f"{value} instead.",
+        param=param,
+        code=f"decimal_{code}_value",
+    )
 
 
 def optional_int(

@@ -498,8 +498,8 @@ BAD_RESPONSES: list[tuple[dict[str, Any], int, str | None, str | None]] = [
     ({"model": MODEL}, 400, "input", "missing_required_parameter"),
     ({"model": MODEL, "input": "hi", "temperature": "hot"}, 400, "temperature", "invalid_type"),
     ({"model": MODEL, "input": "hi", "temperature": 2.5}, 400, "temperature",
-     "number_above_max_value"),
-    ({"model": MODEL, "input": "hi", "top_p": -1}, 400, "top_p", "integer_below_min_value"),
+     "decimal_above_max_value"),
+    ({"model": MODEL, "input": "hi", "top_p": -1}, 400, "top_p", "decimal_below_min_value"),
     ({"model": MODEL, "input": "hi", "max_output_tokens": 8}, 400, "max_output_tokens",
      "integer_below_min_value"),
     ({"model": MODEL, "input": 42}, 400, "input", "invalid_type"),
@@ -524,6 +524,42 @@ def test_bad_response_requests_are_rejected(
     assert answer.status_code == status
     error = answer.json()["error"]
     assert (error["param"], error["code"]) == (param, code)
+
+
+def test_project_model_permissions_are_honoured(
+    sandbox: SandboxHandle, conforming_client: openai.OpenAI, conforming_admin_http: httpx2.Client
+) -> None:
+    project = sandbox.app.state.sandbox.default_project_id
+    allowed = "gpt-4o-mini-2024-07-18"
+    answer = conforming_admin_http.post(
+        f"organization/projects/{project}/model_permissions",
+        json={"mode": "allow_list", "model_ids": [allowed]},
+    )
+    assert answer.status_code == 200
+    conforming_client.responses.create(model=allowed, input="hi")
+    with pytest.raises(openai.PermissionDeniedError) as caught:
+        conforming_client.responses.create(model=MODEL, input="hi")
+    assert caught.value.code == "model_not_found"
+    assert f"does not have access to model `{MODEL}`" in caught.value.message
+
+
+def test_out_of_range_messages_are_the_real_ones(conforming_client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        conforming_client.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": "hi"}], temperature=200
+        )
+    assert caught.value.body == {  # type: ignore[comparison-overlap]
+        "message": "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, "
+        "but got 200 instead.",
+        "type": "invalid_request_error",
+        "param": "temperature",
+        "code": "decimal_above_max_value",
+    }
+    with pytest.raises(openai.BadRequestError) as caught:
+        conforming_client.responses.create(model=MODEL, input="hi", top_p="wide")  # type: ignore[arg-type]
+    assert caught.value.message.endswith(
+        "Invalid type for 'top_p': expected a decimal, but got a string instead."
+    )
 
 
 def test_unknown_model_message_is_the_real_one(conforming_client: openai.OpenAI) -> None:

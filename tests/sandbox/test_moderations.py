@@ -6,6 +6,7 @@ document). The scoring rule under test is the one documented in docs/sandbox/inf
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -144,6 +145,13 @@ def test_text_moderation_model_takes_text_only(conforming_client: openai.OpenAI)
             input=[{"type": "image_url", "image_url": {"url": IMAGE_URL}}],
         )
     assert caught.value.body["param"] == "input"  # type: ignore[index]
+
+
+def test_the_word_list_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sandbox" / "inference.md").read_text()
+    for category, entries in WORD_LIST.items():
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{category}` |"))
+        assert all(f"`{entry}`" in row for entry, _ in entries), category
 
 
 def test_each_call_writes_a_free_usage_event(
