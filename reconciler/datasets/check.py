@@ -28,7 +28,7 @@ from reconciler.datasets.batch_rules import (
     SUPPORTED_ENDPOINTS,
 )
 from reconciler.datasets.cache import DatasetCache, FileIdentity
-from reconciler.datasets.fingerprints import ExampleFingerprints, find_duplicates, find_shared
+from reconciler.datasets.fingerprints import DuplicateFinder, ExampleFingerprints, find_shared
 from reconciler.datasets.formats import (
     FORMATS,
     FORMATS_FOR_PURPOSE,
@@ -203,12 +203,13 @@ class Prescan:
     samples: list[dict[str, Any]] = field(default_factory=list)
     first_url: str | None = None
     first_model: str | None = None
+    average_line: float = 1024.0
 
 
 def _prescan(path: Path) -> Prescan:
     """The first lines that parse as objects, for format detection and the batch's url/model."""
     found = Prescan()
-    read = 0
+    read = lines = 0
     with open(path, "rb") as handle:
         for raw in handle:
             read += len(raw)
@@ -218,8 +219,11 @@ def _prescan(path: Path) -> Prescan:
                 example = None
             if type(example) is dict:
                 found.samples.append(example)
+            lines += 1
             if len(found.samples) >= PRESCAN_LINES or read >= PRESCAN_BYTES:
                 break
+    if lines:
+        found.average_line = read / lines
     for sample in found.samples:
         url, body = sample.get("url"), sample.get("body")
         if found.first_url is None and type(url) is str:
@@ -249,7 +253,7 @@ def _check_file(path: Path, size: int, request: CheckRequest) -> DatasetReport:
         model = prescan.first_model or model
         _check_endpoint(request.batch_endpoint, log)
     opts = _options(fmt, request, model, prescan)
-    digest, merged = _scan(path, size, opts, request.workers)
+    digest, merged = _scan(path, size, opts, request.workers, prescan.average_line)
     log.merge(merged.log.kept, merged.log.counts, 0)
     _file_checks(log, merged, fmt, request.purpose, size)
     stats = _stats(merged, log, fmt, request, model, opts)
@@ -304,13 +308,14 @@ def _options(fmt: str, request: CheckRequest, model: str | None, prescan: Presca
 
 
 class Merged:
-    """The chunk results of one file, merged in order."""
+    """The chunk results of one file, merged in order as they arrive."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected_examples: int) -> None:
         self.log = ProblemLog()
         self.lines = 0
         self.tally = ChunkTally()
         self.fingerprints = ExampleFingerprints()
+        self.duplicates = DuplicateFinder(expected_examples)
         self._custom_ids: dict[str, int] = {}
 
     def add(self, result: ChunkResult) -> None:
@@ -333,6 +338,7 @@ class Merged:
             total.tokens_min = part.tokens_min
         total.tokens_max = max(total.tokens_max, part.tokens_max)
         self.fingerprints.values.extend(part.fingerprints)
+        self.duplicates.add(part.fingerprints)
         self.fingerprints.skipped_lines.extend([line + offset for line in part.skipped_lines])
         for custom_id, line in part.custom_ids:
             self._add_custom_id(custom_id, line + offset)
@@ -350,8 +356,10 @@ class Merged:
             self._custom_ids[custom_id] = line
 
 
-def _scan(path: Path, size: int, opts: CheckOptions, workers: int | None) -> tuple[str, Merged]:
-    merged = Merged()
+def _scan(
+    path: Path, size: int, opts: CheckOptions, workers: int | None, average_line: float
+) -> tuple[str, Merged]:
+    merged = Merged(int(size / max(average_line, 32.0)))
     count = workers or _cpu_count()
     if size <= INLINE_MAX_BYTES or count < 2:
         return _scan_inline(path, opts, merged), merged
@@ -360,10 +368,34 @@ def _scan(path: Path, size: int, opts: CheckOptions, workers: int | None) -> tup
         load_encoding(opts.encoding)  # forked workers inherit the loaded tables
     with _pool_context().Pool(min(count, len(spans)), init_worker, (str(path), opts)) as pool:
         results = pool.imap(scan_range, spans)
-        digest = sha256_of(path)  # hashlib releases the GIL: overlaps with the workers
+        hasher = BackgroundDigest(path)  # hashlib releases the GIL: runs beside the workers
         for result in results:
             merged.add(result)
-    return digest, merged
+        return hasher.result(), merged
+
+
+class BackgroundDigest(threading.Thread):
+    """sha256 of a file computed on a thread; `result()` waits and re-raises read errors."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name="dataset-sha256", daemon=True)
+        self.path = path
+        self.digest: str | None = None
+        self.error: OSError | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.digest = sha256_of(self.path)
+        except OSError as exc:
+            self.error = exc
+
+    def result(self) -> str:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.digest is not None
+        return self.digest
 
 
 def _scan_inline(path: Path, opts: CheckOptions, merged: Merged) -> str:
@@ -448,7 +480,7 @@ def _file_checks(log: ProblemLog, merged: Merged, fmt: str, purpose: str, size: 
                 f"embedding inputs; a batch takes at most {MAX_EMBEDDING_INPUTS:,}",
             )
     fingerprints = merged.fingerprints
-    for index, first in find_duplicates(fingerprints.values):
+    for index, first in merged.duplicates.duplicates(fingerprints.values):
         log.add(
             "duplicate_example",
             fingerprints.line_of(index),

@@ -53,31 +53,49 @@ class ExampleFingerprints:
         return cls(values, lines)
 
 
+class DuplicateFinder:
+    """Finds repeated fingerprints: a bitmap marks values as they arrive (chunk by chunk); only
+    values that hit an already-set bit are kept as candidates for the exact second pass."""
+
+    def __init__(self, expected: int) -> None:
+        bits = 1 << 16
+        while bits < 16 * expected and bits < MAX_BITMAP_BITS:
+            bits <<= 1
+        self._mask = bits - 1
+        self._seen: bytearray | None = bytearray(bits >> 3)
+        self._candidates: set[int] = set()
+
+    def add(self, values: array[int]) -> None:
+        seen, mask, candidates = self._seen, self._mask, self._candidates
+        assert seen is not None, "add() after duplicates()"
+        for value in values:
+            position = value & mask
+            bit = 1 << (position & 7)
+            if seen[position >> 3] & bit:
+                candidates.add(value)
+            else:
+                seen[position >> 3] |= bit
+
+    def duplicates(self, values: array[int]) -> Iterator[tuple[int, int]]:
+        """(index, index of its first occurrence) for every repeat in `values`, in order."""
+        self._seen = None  # free the bitmap before the second pass
+        candidates = self._candidates
+        if not candidates:
+            return
+        first: dict[int, int] = {}
+        for index, value in enumerate(values):
+            if value in candidates:
+                if value in first:
+                    yield index, first[value]
+                else:
+                    first[value] = index
+
+
 def find_duplicates(values: array[int]) -> Iterator[tuple[int, int]]:
     """(index, index of its first occurrence) for every repeated fingerprint, in order."""
-    bits = 1 << 16
-    while bits < 16 * len(values) and bits < MAX_BITMAP_BITS:
-        bits <<= 1
-    mask = bits - 1
-    seen = bytearray(bits >> 3)
-    candidates: set[int] = set()
-    for value in values:
-        position = value & mask
-        bit = 1 << (position & 7)
-        if seen[position >> 3] & bit:
-            candidates.add(value)
-        else:
-            seen[position >> 3] |= bit
-    del seen
-    if not candidates:
-        return
-    first: dict[int, int] = {}
-    for index, value in enumerate(values):
-        if value in candidates:
-            if value in first:
-                yield index, first[value]
-            else:
-                first[value] = index
+    finder = DuplicateFinder(len(values))
+    finder.add(values)
+    return finder.duplicates(values)
 
 
 def find_shared(training: array[int], validation: array[int]) -> Iterator[tuple[int, int]]:

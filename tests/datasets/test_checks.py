@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -365,3 +366,25 @@ def test_report_round_trips_through_json(write_jsonl: Writer) -> None:
     again = type(report).from_dict(data)
     assert again == report
     assert again.summary_lines() == report.summary_lines()
+
+
+def test_pool_in_a_threaded_process_uses_a_safe_start_method(
+    write_jsonl: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With other threads alive, fork is unsafe: the pool falls back to forkserver/spawn."""
+    lines = valid_lines("chat", 400)
+    lines[250] = '{"messages": 3}'
+    path = write_jsonl(lines)
+    monkeypatch.setattr(check_module, "INLINE_MAX_BYTES", 0)
+    monkeypatch.setattr(check_module, "CHUNK_BYTES", 8 * 1024)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert check_module._pool_context().get_start_method() != "fork"
+        report = check_dataset(path, purpose="fine-tune", model="gpt-4o-mini", workers=2)
+    finally:
+        release.set()
+        other.join()
+    assert [p.line for p in report.problems] == [251]
+    assert report.stats.examples == 400 and report.stats.total_tokens
