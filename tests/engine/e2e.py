@@ -1,0 +1,64 @@
+"""Helpers of the end-to-end tests: a checkout of the demo stack, the real CLI pointed at the
+sandbox of `tests/conftest.py` through the environment, and read-backs through the SDK."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+from click.testing import CliRunner, Result
+
+from reconciler.cli import cli
+from reconciler.sandbox import SandboxHandle
+
+SPECS = Path(__file__).parents[2] / "specs"
+
+
+@dataclass
+class Workspace:
+    """A checkout of the demo stack and a way to run `reconciler ...` in it."""
+
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def specs(self) -> Path:
+        return self.root / "specs"
+
+    def run(self, *args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), env=self.env, catch_exceptions=False)
+
+    def sha256(self, relative: str) -> str:
+        return hashlib.sha256((self.specs / relative).read_bytes()).hexdigest()
+
+    def edit(self, relative: str, edit: Callable[[str], str]) -> None:
+        path = self.specs / relative
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def set_faults(sandbox: SandboxHandle, rules: list[dict[str, Any]]) -> None:
+    """Switch sandbox faults on through its control route (outside /v1)."""
+    request = urllib.request.Request(
+        sandbox.control_url + "/faults",
+        data=json.dumps({"rules": rules}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def active_projects(admin_client: openai.OpenAI, name: str) -> list[Any]:
+    projects = admin_client.admin.organization.projects.list(limit=100)
+    return [p for p in projects if p.name == name]
+
+
+def files_named(client: openai.OpenAI, project: str, fragment: str) -> list[Any]:
+    scoped = client.with_options(project=project)
+    return [f for f in scoped.files.list() if fragment in f.filename]
