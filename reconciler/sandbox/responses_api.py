@@ -62,7 +62,12 @@ def create_response(call: Call, body: Obj) -> Obj:
     if response["store"]:
         store = call.sandbox.store
         store.put("response", response, scope=call.project_id)
-        history = {"id": response["id"], "items": previous + items, "output": response["output"]}
+        history = {
+            "id": response["id"],
+            "items": items,  # what input_items lists: this request's own input
+            "context": previous + items,  # what a follow-up's previous_response_id continues
+            "output": response["output"],
+        }
         store.put("response_input_items", history, scope=call.project_id)
     return response
 
@@ -159,7 +164,7 @@ def _previous_items(call: Call, body: Obj) -> list[Obj]:
     if store.get("response", previous_id, scope=call.project_id) is None:
         raise _response_not_found(previous_id, "previous_response_id")
     record = store.get("response_input_items", previous_id) or {}
-    return list(record.get("items", [])) + list(record.get("output", []))
+    return list(record.get("context", [])) + list(record.get("output", []))
 
 
 def _conversation(

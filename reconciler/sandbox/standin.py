@@ -94,6 +94,8 @@ def _keyword_matches(text: str, limit: int) -> list[str]:
     found: list[str] = []
     for word in _WORD.findall(text):
         lowered = word.lower().strip("'-")
+        if "'" in lowered:  # contractions (what's, don't) are never the topic
+            continue
         if len(lowered) >= 4 and lowered not in _STOPWORDS and lowered not in found:
             found.append(lowered)
         if len(found) == limit:

@@ -184,6 +184,8 @@ def test_previous_response_id_carries_the_conversation(conforming_client: openai
     assert follow.previous_response_id == first.id
     assert follow.usage is not None and first.usage is not None
     assert follow.usage.input_tokens > first.usage.input_tokens + o200k(first.output_text)
+    items = conforming_client.responses.input_items.list(follow.id).data
+    assert [i.content[0].text for i in items] == ["And glaciers?"]  # type: ignore[union-attr]
     with pytest.raises(openai.NotFoundError) as caught:
         conforming_client.responses.create(
             model=MODEL, input="x", previous_response_id="resp_missing"
