@@ -44,15 +44,16 @@ ALLOWED = (
 )
 # fmt: on
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
+PART_TYPES = ("text", "image_url", "input_audio", "file", "refusal")
 _ALNUM = string.ascii_letters + string.digits
 
 
 def create_chat_completion(call: Call, body: Obj) -> Obj:
     check_params(body, allowed=ALLOWED, required=("messages", "model"))
     conversation = Conversation(parse_messages(body["messages"]))
+    settings, count = _settings(body, conversation)
     model = resolve_model(call, body)
     require_kind(model, "text", "v1/chat/completions")
-    settings, count = _settings(body, conversation)
     conversation = Conversation(conversation.messages, _extra_prompt(body, settings))
     generations = [generate(call, model, conversation, settings, choice) for choice in range(count)]
     spent = sum(g.output_tokens for g in generations)
@@ -117,7 +118,7 @@ def _message_text(message: Obj, role: str, param: str) -> str:
             where = f"{param}.content[{part_index}]"
             check_type(part, dict, where)
             kind = checks.required_key(part, "type", where)
-            checks.one_of(kind, ("text", "image_url", "input_audio", "file", "refusal"), where)
+            checks.one_of(kind, PART_TYPES, f"{where}.type")
         return "\n".join(
             content_text([p]) or f"[{p['type']}]" for p in content if isinstance(p, dict)
         )

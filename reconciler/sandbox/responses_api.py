@@ -38,14 +38,14 @@ SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority")
 
 def create_response(call: Call, body: Obj) -> Obj:
     check_params(body, allowed=ALLOWED, required=("model",))
-    model = resolve_model(call, body)
-    require_kind(model, "text", "v1/responses")
     settings = _settings(body)
-    previous = _previous_items(call, body)
     if body.get("input") is None:
         raise invalid("Missing required parameter: 'input'.", "input", "missing_required_parameter")
     items = normalize_input(body["input"])
     instructions = checks.optional_str(body, "instructions")
+    model = resolve_model(call, body)
+    require_kind(model, "text", "v1/responses")
+    previous = _previous_items(call, body)
     conversation = _conversation(instructions, previous + items, settings, body)
     _check_json_mode(settings, conversation)
     generation = generate(call, model, conversation, settings)
@@ -60,16 +60,22 @@ def create_response(call: Call, body: Obj) -> Obj:
         cached_tokens=usage.cached_tokens,
     )
     if response["store"]:
-        store = call.sandbox.store
-        store.put("response", response, scope=call.project_id)
-        history = {
-            "id": response["id"],
-            "items": items,  # what input_items lists: this request's own input
-            "context": previous + items,  # what a follow-up's previous_response_id continues
-            "output": response["output"],
-        }
-        store.put("response_input_items", history, scope=call.project_id)
+        _keep(call, response, items, previous + items)
     return response
+
+
+def _keep(call: Call, response: Obj, items: list[Obj], context: list[Obj]) -> None:
+    """Store the response and, apart, its input: `items` for input_items, `context` (with the
+    previous responses' items) for a follow-up's `previous_response_id`."""
+    store = call.sandbox.store
+    store.put("response", response, scope=call.project_id)
+    history = {
+        "id": response["id"],
+        "items": items,
+        "context": context,
+        "output": response["output"],
+    }
+    store.put("response_input_items", history, scope=call.project_id)
 
 
 def get_response(call: Call, response_id: str) -> Obj:
