@@ -564,6 +564,17 @@ def test_out_of_range_messages_are_the_real_ones(conforming_client: openai.OpenA
     )
 
 
+def test_a_shut_down_model_answers_deprecated(
+    sandbox: SandboxHandle, conforming_client: openai.OpenAI
+) -> None:
+    retired = {"id": "gpt-retired", "object": "model", "created": 0, "owned_by": "system"}
+    store_of(sandbox).put("model", {**retired, "shutdown_date": "2020-01-01"})
+    with pytest.raises(openai.NotFoundError) as caught:
+        conforming_client.responses.create(model="gpt-retired", input="hi")
+    assert caught.value.code == "model_not_found"
+    assert "The model `gpt-retired` has been deprecated" in caught.value.message
+
+
 def test_unknown_model_message_is_the_real_one(conforming_client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as caught:
         conforming_client.chat.completions.create(
