@@ -197,6 +197,7 @@ def apply(
             return
         _confirm(chosen, auto_approve)
         providers = make_providers(clients, stack.name, stack.root)
+        click.echo("\nApplying:")
         console = _ApplyConsole(color=_use_color())
         result = apply_plan(
             chosen,
