@@ -26,7 +26,7 @@ from reconciler.datasets.messages import (
     json_type,
 )
 from reconciler.datasets.problems import closest, did_you_mean
-from reconciler.datasets.tokens import REPLY_PRIMING_TOKENS
+from reconciler.datasets.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TokenCounter
 
 FORMATS = ("chat", "preference", "reinforcement", "batch", "eval")
 FORMATS_FOR_PURPOSE = {
@@ -188,9 +188,53 @@ def _messages_or_report(
     return None
 
 
+# Plain chat examples: only {"role", "content": "non-empty text"} messages. One that has a
+# system (or developer), a user and an assistant message breaks no rule: the short path.
+_PLAIN_ROLE_BITS = {"system": 1, "developer": 1, "user": 2, "assistant": 4}
+_COMPLETE = 7
+
+
+def plain_role_bits(messages: list[Any]) -> int:
+    """Bits of the roles present when every message is plain, else -1."""
+    seen = 0
+    for message in messages:
+        if type(message) is not dict or len(message) != 2:
+            return -1
+        role, content = message.get("role"), message.get("content")
+        if type(role) is not str or type(content) is not str or not content:
+            return -1
+        bit = _PLAIN_ROLE_BITS.get(role)
+        if bit is None:
+            return -1
+        seen |= bit
+    return seen
+
+
+def plain_tokens(messages: list[dict[str, str]], counter: TokenCounter) -> tuple[int, int]:
+    """(tokens, assistant tokens) of plain messages, cookbook method without reply priming."""
+    tokens = assistant = 0
+    for message in messages:
+        role, content = message["role"], message["content"]
+        if role == "assistant":
+            text = counter.text(content)
+            assistant += text
+        elif role == "user":
+            text = counter.text(content)
+        else:
+            text = counter.repeated(content)
+        tokens += TOKENS_PER_MESSAGE + counter.repeated(role) + text
+    return tokens, assistant
+
+
 def check_chat(
     example: dict[str, Any], ctx: LineContext, opts: CheckOptions, tally: ChunkTally
 ) -> None:
+    messages = example.get("messages")
+    if len(example) == 1 and type(messages) is list and plain_role_bits(messages) == _COMPLETE:
+        if ctx.counter is not None:
+            tokens, assistant = plain_tokens(messages, ctx.counter)
+            tally.count_example(ctx, opts, tokens + REPLY_PRIMING_TOKENS, assistant)
+        return
     if len(example) > 1:
         report_unknown_keys(example, CHAT_KEYS, ctx)
     messages = _messages_or_report(example, ctx, "the example has ", CHAT_KEYS)

@@ -132,3 +132,9 @@ def test_public_api_is_exactly_what_other_parts_call() -> None:
         "count_tokens",
     ]
     assert all(p.kind is p.KEYWORD_ONLY for p in list(parameters.values())[1:])
+
+
+def test_every_code_is_documented() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "datasets.md").read_text(encoding="utf-8")
+    missing = [code for code in datasets.CODES if f"`{code}`" not in docs]
+    assert missing == []
