@@ -570,10 +570,9 @@ def _stats(
     if request.purpose != "fine-tune":
         return DatasetStats(**common)
     epochs = request.n_epochs or default_epochs(examples)
-    billed = tally.billed_tokens * epochs if counted else None
-    training = None
-    if billed is not None and fmt != "reinforcement":
-        training = prices.training_cost(model, billed)
+    # Reinforcement fine-tuning is billed per training hour, not per token.
+    billed = tally.billed_tokens * epochs if counted and fmt != "reinforcement" else None
+    training = prices.training_cost(model, billed) if billed is not None else None
     return DatasetStats(
         **common,
         epochs=epochs,

@@ -146,6 +146,10 @@ def _describe_data(report: DatasetReport) -> str:
     return text
 
 
+def _usd(amount: float) -> str:
+    return f"${amount:,.2f}" if amount >= 0.01 or amount == 0 else f"${amount:.4f}"
+
+
 def _describe_cost(report: DatasetReport) -> str | None:
     stats = report.stats
     date = f" ({stats.price_date})" if stats.price_date else ""
@@ -153,22 +157,22 @@ def _describe_cost(report: DatasetReport) -> str | None:
         if stats.estimated_cost_usd is None:
             return None
         return (
-            f"est. ${stats.estimated_cost_usd:,.2f} for input at {stats.cost_basis}{date}; "
+            f"est. {_usd(stats.estimated_cost_usd)} for input at {stats.cost_basis}{date}; "
             "output tokens not included"
         )
-    if stats.billed_tokens is None or stats.epochs is None:
+    if stats.epochs is None:
         return None
-    text = (
-        f"{stats.epochs} epochs ({stats.epochs_source}), {stats.billed_tokens:,} billed "
-        "training tokens"
-    )
+    text = f"{stats.epochs} epochs ({stats.epochs_source})"
+    if report.format == "reinforcement":
+        return text + "; reinforcement fine-tuning is billed per training hour: no estimate"
+    if stats.billed_tokens is None:
+        return text + "; tokens not counted: no estimate"
+    text += f", {stats.billed_tokens:,} billed training tokens"
     if stats.estimated_cost_usd is not None:
-        text += f", est. ${stats.estimated_cost_usd:,.2f} at {stats.cost_basis}{date}"
-    elif report.format == "reinforcement":
-        text += "; reinforcement fine-tuning is billed per training hour: no estimate"
-    else:
-        text += "; no price for this model: no estimate"
-    return text
+        return text + f", est. {_usd(stats.estimated_cost_usd)} at {stats.cost_basis}{date}"
+    if stats.model is None:
+        return text + "; no base model given: no estimate"
+    return text + f"; no training price for {stats.model}: no estimate"
 
 
 def _describe_problems(report: DatasetReport) -> str:

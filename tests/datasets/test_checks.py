@@ -388,3 +388,29 @@ def test_pool_in_a_threaded_process_uses_a_safe_start_method(
         other.join()
     assert [p.line for p in report.problems] == [251]
     assert report.stats.examples == 400 and report.stats.total_tokens
+
+
+def test_summary_lines_for_the_plan(write_jsonl: Writer) -> None:
+    chat_path = write_jsonl(valid_lines("chat", 60), "chat.jsonl")
+    chat = check_dataset(chat_path, purpose="fine-tune", model="gpt-4.1-mini").summary_lines()
+    assert chat[0].startswith("chat (detected), 60 examples, 2,")
+    assert "(min 40 / mean 40 / max 40)" in chat[0]
+    assert chat[1].startswith("3 epochs (auto), 7,")
+    assert chat[1].endswith("at gpt-4.1-mini training price (2026-11)")
+    unknown = check_dataset(chat_path, purpose="fine-tune").summary_lines()
+    assert unknown[1].endswith("no base model given: no estimate")
+    rft = check_dataset(
+        write_jsonl(valid_lines("reinforcement", 60), "rft.jsonl"),
+        purpose="fine-tune",
+        model="o4-mini",
+        n_epochs=2,
+    )
+    assert rft.stats.billed_tokens is None
+    assert rft.summary_lines()[1] == (
+        "2 epochs (declared); reinforcement fine-tuning is billed per training hour: no estimate"
+    )
+    batch = check_dataset(write_jsonl(valid_lines("batch", 60), "batch.jsonl"), purpose="batch")
+    assert batch.summary_lines()[0].startswith(
+        "batch (detected) for /v1/chat/completions, 60 requests, model gpt-4.1-mini, ~"
+    )
+    assert batch.summary_lines()[1].startswith("est. $0.0")
