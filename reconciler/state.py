@@ -164,7 +164,10 @@ def binding_prefix(stack: str) -> str:
 
 
 def binding_filename(stack: str, address: str, entry: OwnedEntry) -> str:
-    """`reconciler--<stack>--owner--<Kind>--<name>--<live id|pending-digest>--<created|adopted>.json`"""
+    """`reconciler--<stack>--owner--<Kind>--<name>--<id>--<created|adopted>.json`
+
+    `<id>` is the live id, or `pending-<name digest>` for a create not yet confirmed.
+    """
     kind, _, name = address.partition("/")
     ref = entry.live_id if entry.live_id is not None else f"{_PENDING}{entry.name_digest}"
     how = "created" if entry.created else "adopted"

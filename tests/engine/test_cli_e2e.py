@@ -199,3 +199,32 @@ def test_temporary_errors_are_retried_after_the_delay_asked_for(
     assert result.exit_code == 0, result.output
     assert result.stdout.count("retrying in 0.2s") == 2
     assert len(active_projects(admin_client, NAME)) == 1
+
+
+def test_the_sandbox_flag_keeps_its_state_between_commands(ws: Workspace) -> None:
+    no_credentials = {"OPENAI_API_KEY": "", "OPENAI_ADMIN_KEY": "", "OPENAI_BASE_URL": ""}
+    ws.env = no_credentials
+    assert "Plan: 3 to create" in ws.run("plan", "specs", "--sandbox").stdout
+    applied = ws.run("apply", "specs", "--sandbox", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    again = ws.run("plan", "specs", "--sandbox", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert (ws.root / ".reconciler" / "sandbox.sqlite3").is_file()
+
+
+def test_missing_credentials_are_a_clear_error(ws: Workspace) -> None:
+    ws.env = {"OPENAI_API_KEY": "", "OPENAI_ADMIN_KEY": ""}
+    result = ws.run("plan", "specs")
+    assert result.exit_code == 1
+    assert "OPENAI_API_KEY is not set" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_invalid_manifests_stop_before_any_request(ws: Workspace) -> None:
+    ws.edit("project.yaml", lambda text: text.replace("  name: TechCorp", "  nmae: TechCorp"))
+    ws.env = {"OPENAI_API_KEY": "sk-proj-unused", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    result = ws.run("plan", "specs")  # port 9 (discard): any request would fail to connect
+    assert result.exit_code == 1
+    assert "specs/project.yaml:" in result.stderr
+    assert "nmae" in result.stderr
+    assert "could not reach" not in result.stderr
