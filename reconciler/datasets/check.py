@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -211,17 +211,18 @@ def _prescan(path: Path) -> Prescan:
     found = Prescan()
     read = lines = 0
     with open(path, "rb") as handle:
-        for raw in handle:
+        while read < PRESCAN_BYTES and len(found.samples) < PRESCAN_LINES:
+            raw = handle.readline(PRESCAN_BYTES)
+            if not raw:
+                break
             read += len(raw)
+            lines += 1
             try:
                 example = orjson.loads(raw)
             except orjson.JSONDecodeError:
-                example = None
+                continue
             if type(example) is dict:
                 found.samples.append(example)
-            lines += 1
-            if len(found.samples) >= PRESCAN_LINES or read >= PRESCAN_BYTES:
-                break
     if lines:
         found.average_line = read / lines
     for sample in found.samples:
@@ -402,19 +403,19 @@ def _scan_inline(path: Path, opts: CheckOptions, merged: Merged) -> str:
     """Hash and scan in one read of the file, in this process."""
     hasher = hashlib.sha256()
     scanner = LineScanner(opts)
-    rest = b""
+    pending: list[bytes] = []  # the start of a line that spans blocks
     with open(path, "rb") as handle:
         while block := handle.read(READ_BLOCK):
             hasher.update(block)
-            data = rest + block if rest else block
-            cut = data.rfind(b"\n")
+            cut = block.rfind(b"\n")
             if cut < 0:
-                rest = data
+                pending.append(block)
                 continue
-            scanner.scan_lines(data[:cut].split(b"\n"))
-            rest = data[cut + 1 :]
-    if rest:
-        scanner.scan_lines([rest])
+            head = b"".join([*pending, block[:cut]]) if pending else block[:cut]
+            scanner.scan_lines(head.split(b"\n"))
+            pending = [block[cut + 1 :]] if cut + 1 < len(block) else []
+    if pending:
+        scanner.scan_lines([b"".join(pending)])
     merged.add(scanner.result())
     return hasher.hexdigest()
 
@@ -424,15 +425,24 @@ def _chunk_spans(path: Path, size: int) -> list[tuple[int, int]]:
     spans, start = [], 0
     with open(path, "rb") as handle:
         while start < size:
-            end = start + CHUNK_BYTES
-            if end >= size:
-                end = size
-            else:
-                handle.seek(end)
-                end += len(handle.readline())
+            end = min(size, _next_line_start(handle, start + CHUNK_BYTES, size))
             spans.append((start, end))
             start = end
     return spans
+
+
+def _next_line_start(handle: BinaryIO, position: int, size: int) -> int:
+    """The offset just after the first newline at or after `position` (or `size`)."""
+    handle.seek(position)
+    while position < size:
+        block = handle.read(1 << 16)
+        if not block:
+            break
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return position + newline + 1
+        position += len(block)
+    return size
 
 
 def _cpu_count() -> int:

@@ -330,6 +330,8 @@ def test_pool_and_inline_scans_agree(write_jsonl: Writer, monkeypatch: pytest.Mo
     lines[2999] = ""
     path = write_jsonl(lines)
     inline = check_dataset(path, purpose="batch", workers=1)
+    monkeypatch.setattr(check_module, "READ_BLOCK", 97)  # lines span many small blocks
+    assert check_dataset(path, purpose="batch", workers=1).to_dict() == inline.to_dict()
     monkeypatch.setattr(check_module, "INLINE_MAX_BYTES", 0)
     monkeypatch.setattr(check_module, "CHUNK_BYTES", 16 * 1024)
     pooled = check_dataset(path, purpose="batch", workers=2)
