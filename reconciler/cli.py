@@ -306,12 +306,16 @@ def _exit_for(made: Plan, *, changes_exit: int) -> None:
         sys.exit(changes_exit)
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirm(made: Plan, auto_approve: bool) -> None:
     """Show the plan; ask on a terminal; refuse (never hang) without one."""
     _echo_plan(made, "human")
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not _stdin_is_terminal():
         raise ApplyRefusedError(
             "apply needs confirmation but there is no terminal to ask on: review the plan "
             "above and rerun with --auto-approve. Nothing was changed."

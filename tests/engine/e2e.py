@@ -34,6 +34,10 @@ class Workspace:
     def run(self, *args: str) -> Result:
         return CliRunner().invoke(cli, list(args), env=self.env, catch_exceptions=False)
 
+    def run_with_input(self, text: str, *args: str) -> Result:
+        runner = CliRunner()
+        return runner.invoke(cli, list(args), input=text, env=self.env, catch_exceptions=False)
+
     def sha256(self, relative: str) -> str:
         return hashlib.sha256((self.specs / relative).read_bytes()).hexdigest()
 

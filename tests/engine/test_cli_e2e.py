@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import openai
+import pytest
 
 from reconciler.sandbox import SandboxHandle
 
@@ -228,3 +229,16 @@ def test_invalid_manifests_stop_before_any_request(ws: Workspace) -> None:
     assert "specs/project.yaml:" in result.stderr
     assert "nmae" in result.stderr
     assert "could not reach" not in result.stderr
+
+
+def test_on_a_terminal_apply_asks_first(
+    ws: Workspace, admin_client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("reconciler.cli._stdin_is_terminal", lambda: True)
+    declined = ws.run_with_input("n\n", "apply", "specs")
+    assert "Apply these changes? [y/N]" in declined.stdout
+    assert declined.exit_code == 1 and "apply cancelled" in declined.stderr
+    assert active_projects(admin_client, NAME) == []
+    accepted = ws.run_with_input("y\n", "apply", "specs")
+    assert accepted.exit_code == 0, accepted.output
+    assert len(active_projects(admin_client, NAME)) == 1
