@@ -1,6 +1,6 @@
 """Rules for Batch API input lines: `{"custom_id", "method": "POST", "url", "body"}`.
 
-Called by `formats.check_example` for the batch format. Checks the request envelope, that every
+Called by `scan.py` for the batch format. Checks the request envelope, that every
 request uses the batch's endpoint and model (given, or taken from the first request by
 `check.py`), that the body carries what the endpoint requires, and estimates input tokens.
 custom_id uniqueness across the file is decided in `check.py` from the ids collected here.
@@ -10,15 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.datasets.formats import (
-    CheckOptions,
-    ChunkTally,
-    check_tools,
-    report_missing,
-    report_unknown_keys,
-)
-from reconciler.datasets.messages import REQUEST_RULES, LineContext, check_messages
+from reconciler.datasets.formats import check_tools, report_missing, report_unknown_keys
+from reconciler.datasets.messages import check_messages
 from reconciler.datasets.problems import closest
+from reconciler.datasets.rulebase import REQUEST_RULES, CheckOptions, ChunkTally, LineContext
 from reconciler.datasets.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TokenCounter
 
 SUPPORTED_ENDPOINTS = (

@@ -1,61 +1,37 @@
 """check_dataset: one pass over a JSONL file -> DatasetReport (problems, stats, cost).
 
-Called by `validate` and `plan` for every Dataset. Small files are scanned in-process while
-hashing; larger ones are cut into newline-aligned chunks scanned by a process pool (every core)
-while this process computes the sha256. Chunk results are merged in file order, then the
-file-level rules run (counts, sizes, duplicates, custom_ids) and the cost is estimated.
-Reports are cached by file identity when a cache directory is given.
+Called by `validate` and `plan` for every Dataset. Reads the first lines to settle the format
+(and a batch's endpoint and model), runs the scan pipeline (`pipeline.py`: sha256, line rules,
+tokens, on every core), then the file-level rules and the cost (`file_rules.py`). Reports are
+cached by file identity when a cache directory is given.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import multiprocessing
-import os
-import threading
 from dataclasses import dataclass, field, replace
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
-from reconciler.datasets.batch_rules import (
-    MAX_EMBEDDING_INPUTS,
-    MAX_FILE_BYTES,
-    MAX_REQUESTS,
-    SUPPORTED_ENDPOINTS,
-)
+from reconciler.datasets.batch_rules import SUPPORTED_ENDPOINTS
 from reconciler.datasets.cache import DatasetCache, FileIdentity
-from reconciler.datasets.fingerprints import DuplicateFinder, ExampleFingerprints, find_shared
-from reconciler.datasets.formats import (
-    FORMATS,
-    FORMATS_FOR_PURPOSE,
-    CheckOptions,
-    ChunkTally,
-    detect_format,
-)
+from reconciler.datasets.file_rules import dataset_stats, default_epochs, file_checks
+from reconciler.datasets.fingerprints import ExampleFingerprints, find_shared
+from reconciler.datasets.formats import FORMATS, FORMATS_FOR_PURPOSE, detect_format
+from reconciler.datasets.pipeline import scan_file, sha256_of
 from reconciler.datasets.prices import PriceTable
 from reconciler.datasets.problems import DataProblem, ProblemLog, default_hint
 from reconciler.datasets.report import DatasetReport, DatasetStats
-from reconciler.datasets.scan import ChunkResult, LineScanner, init_worker, scan_range
+from reconciler.datasets.rulebase import CheckOptions
 from reconciler.datasets.tables import base_model, model_info
-from reconciler.datasets.tokens import encoding_for_model, load_encoding
+from reconciler.datasets.tokens import encoding_for_model
 
 RULES_VERSION = "1"
-CHUNK_BYTES = 4 << 20
-INLINE_MAX_BYTES = 8 << 20
-READ_BLOCK = 4 << 20
 PRESCAN_LINES = 20
 PRESCAN_BYTES = 4 << 20
-MIN_EXAMPLES = 10
-RECOMMENDED_MIN_EXAMPLES = 50
-MANY_EXAMPLES = 50_000
-MAX_CUSTOM_IDS = 100_000
-# The cookbook's rule for OpenAI's automatic epoch count.
-TARGET_EPOCHS, MIN_TARGET_EXAMPLES, MAX_TARGET_EXAMPLES = 3, 100, 25_000
-MIN_DEFAULT_EPOCHS, MAX_DEFAULT_EPOCHS = 1, 25
+__all__ = ["check_dataset", "compare_datasets", "default_epochs", "file_sha256", "sha256_of"]
 
 
 @dataclass(frozen=True)
@@ -154,11 +130,6 @@ def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
     return digest
 
 
-def sha256_of(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def compare_datasets(training: DatasetReport, validation: DatasetReport) -> list[DataProblem]:
     """Warnings for validation examples that also appear in the training file.
 
@@ -184,18 +155,6 @@ def compare_datasets(training: DatasetReport, validation: DatasetReport) -> list
         )
         for v, t in kept
     ]
-
-
-def default_epochs(examples: int) -> int:
-    """OpenAI's automatic epoch count for a dataset size (data-preparation cookbook rule)."""
-    epochs = TARGET_EPOCHS
-    if examples == 0:
-        return epochs
-    if examples * TARGET_EPOCHS < MIN_TARGET_EXAMPLES:
-        epochs = min(MAX_DEFAULT_EPOCHS, MIN_TARGET_EXAMPLES // examples)
-    elif examples * TARGET_EPOCHS > MAX_TARGET_EXAMPLES:
-        epochs = max(MIN_DEFAULT_EPOCHS, MAX_TARGET_EXAMPLES // examples)
-    return epochs
 
 
 @dataclass
@@ -254,10 +213,12 @@ def _check_file(path: Path, size: int, request: CheckRequest) -> DatasetReport:
         model = prescan.first_model or model
         _check_endpoint(request.batch_endpoint, log)
     opts = _options(fmt, request, model, prescan)
-    digest, merged = _scan(path, size, opts, request.workers, prescan.average_line)
+    digest, merged = scan_file(path, size, opts, request.workers, prescan.average_line)
     log.merge(merged.log.kept, merged.log.counts, 0)
-    _file_checks(log, merged, fmt, request.purpose, size)
-    stats = _stats(merged, log, fmt, request, model, opts)
+    file_checks(log, merged, fmt, request.purpose, size)
+    stats = dataset_stats(
+        merged, log, fmt, request.purpose, request.n_epochs, request.prices, model, opts
+    )
     return DatasetReport(
         str(path),
         digest,
@@ -305,291 +266,6 @@ def _options(fmt: str, request: CheckRequest, model: str | None, prescan: Presca
         batch_url=(request.batch_endpoint or prescan.first_url) if fmt == "batch" else None,
         batch_model=prescan.first_model if fmt == "batch" else None,
         item_schema=request.item_schema,
-    )
-
-
-class Merged:
-    """The chunk results of one file, merged in order as they arrive."""
-
-    def __init__(self, expected_examples: int) -> None:
-        self.log = ProblemLog()
-        self.lines = 0
-        self.tally = ChunkTally()
-        self.fingerprints = ExampleFingerprints()
-        self.duplicates = DuplicateFinder(expected_examples)
-        self._custom_ids: dict[str, int] = {}
-
-    def add(self, result: ChunkResult) -> None:
-        offset, part, total = self.lines, result.tally, self.tally
-        self.log.merge(result.kept, result.counts, offset)
-        for name in (
-            "examples",
-            "token_examples",
-            "tokens_total",
-            "assistant_tokens",
-            "billed_tokens",
-            "images",
-            "image_examples",
-            "embedding_inputs",
-        ):
-            setattr(total, name, getattr(total, name) + getattr(part, name))
-        if part.tokens_min is not None and (
-            total.tokens_min is None or part.tokens_min < total.tokens_min
-        ):
-            total.tokens_min = part.tokens_min
-        total.tokens_max = max(total.tokens_max, part.tokens_max)
-        self.fingerprints.values.extend(part.fingerprints)
-        self.duplicates.add(part.fingerprints)
-        self.fingerprints.skipped_lines.extend([line + offset for line in part.skipped_lines])
-        for custom_id, line in part.custom_ids:
-            self._add_custom_id(custom_id, line + offset)
-        self.lines += result.lines
-
-    def _add_custom_id(self, custom_id: str, line: int) -> None:
-        first = self._custom_ids.get(custom_id)
-        if first is not None:
-            self.log.add(
-                "duplicate_custom_id",
-                line,
-                f"custom_id {custom_id!r} is already used on line {first}",
-            )
-        elif len(self._custom_ids) < MAX_CUSTOM_IDS:
-            self._custom_ids[custom_id] = line
-
-
-def _scan(
-    path: Path, size: int, opts: CheckOptions, workers: int | None, average_line: float
-) -> tuple[str, Merged]:
-    merged = Merged(int(size / max(average_line, 32.0)))
-    count = workers or _cpu_count()
-    if size <= INLINE_MAX_BYTES or count < 2:
-        return _scan_inline(path, opts, merged), merged
-    spans = _chunk_spans(path, size)
-    if opts.encoding:
-        load_encoding(opts.encoding)  # forked workers inherit the loaded tables
-    with _pool_context().Pool(min(count, len(spans)), init_worker, (str(path), opts)) as pool:
-        results = pool.imap(scan_range, spans)
-        hasher = BackgroundDigest(path)  # hashlib releases the GIL: runs beside the workers
-        for result in results:
-            merged.add(result)
-        return hasher.result(), merged
-
-
-class BackgroundDigest(threading.Thread):
-    """sha256 of a file computed on a thread; `result()` waits and re-raises read errors."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(name="dataset-sha256", daemon=True)
-        self.path = path
-        self.digest: str | None = None
-        self.error: OSError | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self.digest = sha256_of(self.path)
-        except OSError as exc:
-            self.error = exc
-
-    def result(self) -> str:
-        self.join()
-        if self.error is not None:
-            raise self.error
-        assert self.digest is not None
-        return self.digest
-
-
-def _scan_inline(path: Path, opts: CheckOptions, merged: Merged) -> str:
-    """Hash and scan in one read of the file, in this process."""
-    hasher = hashlib.sha256()
-    scanner = LineScanner(opts)
-    pending: list[bytes] = []  # the start of a line that spans blocks
-    with open(path, "rb") as handle:
-        while block := handle.read(READ_BLOCK):
-            hasher.update(block)
-            cut = block.rfind(b"\n")
-            if cut < 0:
-                pending.append(block)
-                continue
-            head = b"".join([*pending, block[:cut]]) if pending else block[:cut]
-            scanner.scan_lines(head.split(b"\n"))
-            pending = [block[cut + 1 :]] if cut + 1 < len(block) else []
-    if pending:
-        scanner.scan_lines([b"".join(pending)])
-    merged.add(scanner.result())
-    return hasher.hexdigest()
-
-
-def _chunk_spans(path: Path, size: int) -> list[tuple[int, int]]:
-    """Byte ranges of about CHUNK_BYTES, each ending just after a newline (or at the end)."""
-    spans, start = [], 0
-    with open(path, "rb") as handle:
-        while start < size:
-            end = min(size, _next_line_start(handle, start + CHUNK_BYTES, size))
-            spans.append((start, end))
-            start = end
-    return spans
-
-
-def _next_line_start(handle: BinaryIO, position: int, size: int) -> int:
-    """The offset just after the first newline at or after `position` (or `size`)."""
-    handle.seek(position)
-    while position < size:
-        block = handle.read(1 << 16)
-        if not block:
-            break
-        newline = block.find(b"\n")
-        if newline >= 0:
-            return position + newline + 1
-        position += len(block)
-    return size
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _pool_context() -> BaseContext:
-    """fork when this process has a single thread (fast, shares loaded encodings), else safer."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
-
-
-def _file_checks(log: ProblemLog, merged: Merged, fmt: str, purpose: str, size: int) -> None:
-    tally = merged.tally
-    examples = tally.examples
-    if examples == 0:
-        log.add("empty_file", 0, "the file has no examples")
-    elif purpose == "fine-tune":
-        _size_checks(log, examples, tally.image_examples, fmt)
-    if fmt == "batch":
-        if size > MAX_FILE_BYTES:
-            log.add(
-                "file_too_large",
-                0,
-                f"the file is {size / 2**20:,.0f} MB; the Batch API takes at most 200 MB",
-            )
-        if examples > MAX_REQUESTS:
-            log.add(
-                "batch_too_many_requests",
-                0,
-                f"the file has {examples:,} requests; a batch takes at most {MAX_REQUESTS:,}",
-            )
-        if tally.embedding_inputs > MAX_EMBEDDING_INPUTS:
-            log.add(
-                "batch_too_many_embedding_inputs",
-                0,
-                f"{tally.embedding_inputs:,} "
-                f"embedding inputs; a batch takes at most {MAX_EMBEDDING_INPUTS:,}",
-            )
-    fingerprints = merged.fingerprints
-    for index, first in merged.duplicates.duplicates(fingerprints.values):
-        log.add(
-            "duplicate_example",
-            fingerprints.line_of(index),
-            f"the example repeats line {fingerprints.line_of(first)}",
-        )
-
-
-def _size_checks(log: ProblemLog, examples: int, image_examples: int, fmt: str) -> None:
-    if examples < MIN_EXAMPLES:
-        log.add(
-            "too_few_examples",
-            0,
-            f"the file has {examples} examples; fine-tuning needs at least {MIN_EXAMPLES}",
-        )
-    elif examples < RECOMMENDED_MIN_EXAMPLES:
-        log.add(
-            "few_examples",
-            0,
-            f"the file has {examples} examples; results usually improve "
-            f"from {RECOMMENDED_MIN_EXAMPLES}-100 well-crafted ones",
-        )
-    if fmt == "reinforcement" and examples > MANY_EXAMPLES:
-        log.add(
-            "too_many_examples",
-            0,
-            f"the file has {examples:,} examples; reinforcement "
-            f"fine-tuning takes at most {MANY_EXAMPLES:,}",
-        )
-    elif examples > MANY_EXAMPLES:
-        log.add(
-            "many_examples",
-            0,
-            f"the file has {examples:,} examples: the automatic epoch "
-            "count drops to 1 and cost grows linearly",
-        )
-    if image_examples > MANY_EXAMPLES:
-        log.add(
-            "too_many_image_examples",
-            0,
-            f"{image_examples:,} examples contain images; the limit is {MANY_EXAMPLES:,}",
-        )
-
-
-def _stats(
-    merged: Merged,
-    log: ProblemLog,
-    fmt: str,
-    request: CheckRequest,
-    model: str | None,
-    opts: CheckOptions,
-) -> DatasetStats:
-    tally, prices = merged.tally, request.prices
-    counted = opts.encoding is not None
-    examples = tally.examples
-    common: dict[str, Any] = dict(
-        examples=examples,
-        lines=merged.lines,
-        model=model,
-        encoding=opts.encoding,
-        token_limit=opts.token_limit,
-        images=tally.images,
-        image_examples=tally.image_examples,
-        over_limit_examples=log.counts.get(opts.limit_code, 0),
-        price_date=prices.price_date,
-    )
-    if counted:
-        common.update(
-            total_tokens=tally.tokens_total,
-            min_tokens=tally.tokens_min,
-            max_tokens=tally.tokens_max if tally.token_examples else None,
-            mean_tokens=(
-                tally.tokens_total / tally.token_examples if tally.token_examples else None
-            ),
-        )
-        if fmt != "batch":
-            common["assistant_tokens"] = tally.assistant_tokens
-    if fmt == "batch":
-        cost = prices.batch_input_cost(model, tally.tokens_total) if counted else None
-        return DatasetStats(
-            **common,
-            requests=examples,
-            batch_endpoint=opts.batch_url,
-            est_input_tokens=tally.tokens_total if counted else None,
-            estimated_cost_usd=cost[1] if cost else None,
-            cost_basis=f"{cost[0]} batch input price" if cost else None,
-        )
-    if request.purpose != "fine-tune":
-        return DatasetStats(**common)
-    epochs = request.n_epochs or default_epochs(examples)
-    # Reinforcement fine-tuning is billed per training hour, not per token.
-    billed = tally.billed_tokens * epochs if counted and fmt != "reinforcement" else None
-    training = prices.training_cost(model, billed) if billed is not None else None
-    return DatasetStats(
-        **common,
-        epochs=epochs,
-        epochs_source="declared" if request.n_epochs else "auto",
-        billed_tokens=billed,
-        estimated_cost_usd=training[1] if training else None,
-        cost_basis=f"{training[0]} training price" if training else None,
     )
 
 

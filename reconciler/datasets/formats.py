@@ -1,31 +1,31 @@
 """Example-level rules for each dataset format, and format detection.
 
-`scan.py` parses each line and calls `check_example(format, example, ...)`, which runs the rules of
-that format (chat, preference, reinforcement, eval here; batch in `batch_rules.py`), reports
-problems and adds the example's tokens to the chunk's `ChunkTally`. `detect_format` picks a
+`scan.py` parses each line and runs the rules of its format (chat, preference and reinforcement
+here; batch in `batch_rules.py`, eval in `eval_rules.py`), which report problems and add the
+example's tokens to the chunk's `ChunkTally`. `detect_format` picks a
 format from the first lines when the manifest does not name one.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
-from reconciler.datasets.messages import (
+from reconciler.datasets.messages import check_messages
+from reconciler.datasets.problems import closest, did_you_mean
+from reconciler.datasets.rulebase import (
     PREFERENCE_RULES,
     RFT_RULES,
     SFT_RULES,
+    CheckOptions,
+    ChunkTally,
     LineContext,
     MessagesSummary,
-    check_messages,
     json_type,
 )
-from reconciler.datasets.problems import closest, did_you_mean
 from reconciler.datasets.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TokenCounter
 
 FORMATS = ("chat", "preference", "reinforcement", "batch", "eval")
@@ -38,77 +38,7 @@ CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 PREFERENCE_KEYS = frozenset({"input", "preferred_output", "non_preferred_output"})
 PREFERENCE_INPUT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls"})
 RFT_RESERVED_KEYS = frozenset({"messages", "tools"})
-EVAL_KEYS = frozenset({"item", "sample"})
 MAX_IMAGES_PER_EXAMPLE = 10
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """Everything a worker needs to check lines; picklable."""
-
-    format: str
-    purpose: str
-    encoding: str | None  # None: do not count tokens
-    token_limit: int | None = None
-    limit_code: str = "example_too_long"
-    limit_model: str | None = None
-    batch_url: str | None = None
-    batch_model: str | None = None
-    item_schema: dict[str, Any] | None = None
-
-
-@dataclass
-class ChunkTally:
-    """Per-chunk statistics; merged in file order by `check.py`."""
-
-    examples: int = 0
-    token_examples: int = 0
-    tokens_total: int = 0
-    tokens_min: int | None = None
-    tokens_max: int = 0
-    assistant_tokens: int = 0
-    billed_tokens: int = 0
-    images: int = 0
-    image_examples: int = 0
-    embedding_inputs: int = 0
-    custom_ids: list[tuple[str, int]] = field(default_factory=list)
-    fingerprints: array[int] = field(default_factory=lambda: array("Q"))
-    skipped_lines: array[int] = field(default_factory=lambda: array("I"))
-
-    def count_example(
-        self,
-        ctx: LineContext,
-        opts: CheckOptions,
-        tokens: int,
-        assistant_tokens: int = 0,
-        images: int = 0,
-        length: int | None = None,
-    ) -> None:
-        if images:
-            self.images += images
-            self.image_examples += 1
-        if ctx.counter is None:
-            return
-        self.token_examples += 1
-        self.tokens_total += tokens
-        self.assistant_tokens += assistant_tokens
-        if self.tokens_min is None or tokens < self.tokens_min:
-            self.tokens_min = tokens
-        self.tokens_max = max(self.tokens_max, tokens)
-        length = tokens if length is None else length
-        limit = opts.token_limit
-        if limit is not None and length > limit:
-            ctx.add(
-                opts.limit_code,
-                f"the example has {length:,} tokens, over the {limit:,}-token "
-                f"limit of {opts.limit_model}",
-            )
-            self.billed_tokens += tokens - (length - limit)
-        else:
-            self.billed_tokens += tokens
-
-
-ExampleCheck = Callable[[dict[str, Any], LineContext, CheckOptions, ChunkTally], None]
 
 
 def report_unknown_keys(
@@ -361,47 +291,6 @@ def check_reinforcement(
     tally.count_example(
         ctx, opts, summary.tokens + tool_tokens + REPLY_PRIMING_TOKENS, 0, summary.images
     )
-
-
-def check_eval(
-    example: dict[str, Any], ctx: LineContext, opts: CheckOptions, tally: ChunkTally
-) -> None:
-    report_unknown_keys(example, EVAL_KEYS, ctx)
-    item = example.get("item")
-    if type(item) is not dict:
-        report_missing("eval_missing_item", "item", example, ctx, "the line has ", EVAL_KEYS)
-        return
-    if "sample" in example and type(example["sample"]) is not dict:
-        ctx.add(
-            "eval_invalid_sample",
-            f"sample is {json_type(example['sample'])}, not an object",
-            key="sample",
-        )
-    if opts.item_schema is not None:
-        for path, message in schema_errors(opts.item_schema, item):
-            ctx.add("item_schema_violation", f"item{path}: {message}")
-    tokens = ctx.counter.text(orjson.dumps(item).decode()) if ctx.counter else 0
-    tally.count_example(ctx, opts, tokens)
-
-
-_validators: dict[str, Any] = {}
-MAX_SCHEMA_ERRORS_PER_LINE = 3
-
-
-def schema_errors(schema: dict[str, Any], item: Any) -> list[tuple[str, str]]:
-    """Up to 3 (json path, message) violations of `schema` by `item` (jsonschema, lazy)."""
-    key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode()
-    validator = _validators.get(key)
-    if validator is None:
-        import jsonschema  # type: ignore[import-untyped]
-
-        cls = jsonschema.validators.validator_for(schema)
-        validator = _validators[key] = cls(schema)
-    errors = sorted(validator.iter_errors(item), key=lambda e: list(e.absolute_path))
-    return [
-        ("".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path), e.message)
-        for e in errors[:MAX_SCHEMA_ERRORS_PER_LINE]
-    ]
 
 
 def guess_format(example: dict[str, Any]) -> str | None:

@@ -1,6 +1,6 @@
 """Line scanner: parse, check, fingerprint and count one chunk of a JSONL file.
 
-`check.py` runs `scan_range` in worker processes over newline-aligned byte ranges (or
+`pipeline.py` runs `scan_range` in worker processes over newline-aligned byte ranges (or
 `LineScanner` in-process for small files) and merges the `ChunkResult`s in file order. Line
 numbers here are chunk-local (1-based); the merge shifts them. Memory per chunk: the chunk's
 bytes plus 8 bytes of fingerprint per example.
@@ -15,17 +15,16 @@ from typing import Any
 import orjson
 
 from reconciler.datasets.batch_rules import check_batch
-from reconciler.datasets.formats import (
+from reconciler.datasets.eval_rules import check_eval
+from reconciler.datasets.formats import check_chat, check_preference, check_reinforcement
+from reconciler.datasets.problems import ProblemLog
+from reconciler.datasets.rulebase import (
     CheckOptions,
     ChunkTally,
     ExampleCheck,
-    check_chat,
-    check_eval,
-    check_preference,
-    check_reinforcement,
+    LineContext,
+    json_type,
 )
-from reconciler.datasets.messages import LineContext, json_type
-from reconciler.datasets.problems import ProblemLog
 from reconciler.datasets.tokens import TokenCounter
 
 CHECKS: dict[str, ExampleCheck] = {

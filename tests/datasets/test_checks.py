@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.datasets import check as check_module
-from reconciler.datasets import check_dataset
+from reconciler.datasets import check_dataset, file_rules, pipeline
 
 from .lines import PURPOSE, VALID_LINES, Line, Writer, batch_line, chat_line, valid_lines
 
@@ -269,7 +268,7 @@ def test_file_limits(
     lines: list[Line],
     code: str,
 ) -> None:
-    monkeypatch.setattr(check_module, constant, 10)
+    monkeypatch.setattr(file_rules, constant, 10)
     report = check_dataset(write_jsonl(lines), purpose=PURPOSE[fmt], format=fmt)
     assert [(p.line, p.severity) for p in report.problems if p.code == code] == [
         (0, "error")
@@ -278,7 +277,7 @@ def test_file_limits(
 
 
 def test_too_many_image_examples(write_jsonl: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(check_module, "MANY_EXAMPLES", 10)
+    monkeypatch.setattr(file_rules, "MANY_EXAMPLES", 10)
     lines = valid_lines("chat", 12)
     for line in lines:
         assert isinstance(line, dict)
@@ -330,10 +329,10 @@ def test_pool_and_inline_scans_agree(write_jsonl: Writer, monkeypatch: pytest.Mo
     lines[2999] = ""
     path = write_jsonl(lines)
     inline = check_dataset(path, purpose="batch", workers=1)
-    monkeypatch.setattr(check_module, "READ_BLOCK", 97)  # lines span many small blocks
+    monkeypatch.setattr(pipeline, "READ_BLOCK", 97)  # lines span many small blocks
     assert check_dataset(path, purpose="batch", workers=1).to_dict() == inline.to_dict()
-    monkeypatch.setattr(check_module, "INLINE_MAX_BYTES", 0)
-    monkeypatch.setattr(check_module, "CHUNK_BYTES", 16 * 1024)
+    monkeypatch.setattr(pipeline, "INLINE_MAX_BYTES", 0)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 16 * 1024)
     pooled = check_dataset(path, purpose="batch", workers=2)
     assert pooled.to_dict() == inline.to_dict()
     assert inline.problem_counts == {
@@ -377,13 +376,13 @@ def test_pool_in_a_threaded_process_uses_a_safe_start_method(
     lines = valid_lines("chat", 400)
     lines[250] = '{"messages": 3}'
     path = write_jsonl(lines)
-    monkeypatch.setattr(check_module, "INLINE_MAX_BYTES", 0)
-    monkeypatch.setattr(check_module, "CHUNK_BYTES", 8 * 1024)
+    monkeypatch.setattr(pipeline, "INLINE_MAX_BYTES", 0)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 8 * 1024)
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
     try:
-        assert check_module._pool_context().get_start_method() != "fork"
+        assert pipeline.pool_context().get_start_method() != "fork"
         report = check_dataset(path, purpose="fine-tune", model="gpt-4o-mini", workers=2)
     finally:
         release.set()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,15 @@ def test_every_code_is_documented() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "datasets.md").read_text(encoding="utf-8")
     missing = [code for code in datasets.CODES if f"`{code}`" not in docs]
     assert missing == []
+
+
+def test_importing_the_package_loads_neither_the_sdk_nor_tiktoken() -> None:
+    """validate starts fast and offline: tiktoken and jsonschema load on first use only."""
+    code = (
+        "import sys, reconciler.datasets; "
+        "print(sorted(m for m in ('openai', 'tiktoken', 'jsonschema') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
