@@ -17,6 +17,7 @@ import orjson
 
 from reconciler.datasets.batch_rules import SUPPORTED_ENDPOINTS
 from reconciler.datasets.cache import DatasetCache, FileIdentity
+from reconciler.datasets.eval_rules import schema_problem
 from reconciler.datasets.file_rules import dataset_stats, default_epochs, file_checks
 from reconciler.datasets.fingerprints import ExampleFingerprints, find_shared
 from reconciler.datasets.formats import FORMATS, FORMATS_FOR_PURPOSE, detect_format
@@ -213,6 +214,13 @@ def _check_file(path: Path, size: int, request: CheckRequest) -> DatasetReport:
         model = prescan.first_model or model
         _check_endpoint(request.batch_endpoint, log)
     opts = _options(fmt, request, model, prescan)
+    if fmt == "eval" and opts.item_schema is not None:
+        reason = schema_problem(opts.item_schema)
+        if reason is not None:
+            log.add(
+                "invalid_item_schema", 0, f"the item_schema is not a valid JSON Schema: {reason}"
+            )
+            opts = replace(opts, item_schema=None)
     digest, merged = scan_file(path, size, opts, request.workers, prescan.average_line)
     log.merge(merged.log.kept, merged.log.counts, 0)
     file_checks(log, merged, fmt, request.purpose, size)

@@ -51,8 +51,21 @@ def schema_errors(schema: dict[str, Any], item: Any) -> list[tuple[str, str]]:
 
         cls = jsonschema.validators.validator_for(schema)
         validator = _validators[key] = cls(schema)
-    errors = sorted(validator.iter_errors(item), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(item), key=lambda e: [str(p) for p in e.absolute_path])
     return [
         ("".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path), e.message)
         for e in errors[:MAX_SCHEMA_ERRORS_PER_LINE]
     ]
+
+
+def schema_problem(schema: Any) -> str | None:
+    """Why `schema` is not a valid JSON Schema, or None when it is."""
+    import jsonschema
+
+    if not isinstance(schema, dict | bool):
+        return f"it is {json_type(schema)}, not an object"
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.exceptions.SchemaError as exc:
+        return str(exc.message)
+    return None

@@ -137,6 +137,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "eval_missing_item": _e('each line needs an "item" object'),
     "eval_invalid_sample": _e('"sample" must be a JSON object'),
     "item_schema_violation": _e("make the item match the eval's item_schema"),
+    "invalid_item_schema": _e("fix the eval's item_schema (JSON Schema)"),
 }
 
 

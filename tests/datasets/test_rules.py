@@ -327,6 +327,7 @@ def test_every_code_in_the_table_has_a_case_or_a_file_level_test() -> None:
         "batch_too_many_embedding_inputs",
         "image_too_large",
         "item_schema_violation",
+        "invalid_item_schema",
     }
     covered = {case[3] for case in CASES} | file_level
     assert set(CODES) == covered
@@ -376,3 +377,11 @@ def test_unreadable_path_is_a_problem_not_an_exception(tmp_path: Path) -> None:
     report = check_dataset(tmp_path / "missing.jsonl", purpose="fine-tune")
     assert report.has_errors
     assert report.problems[0].code == "file_not_found"
+
+
+def test_an_invalid_item_schema_is_reported_once(write_jsonl: Writer) -> None:
+    report = check_dataset(
+        write_jsonl(valid_lines("eval", 12)), purpose="evals", item_schema={"type": "objekt"}
+    )
+    assert report.problem_counts == {"invalid_item_schema": 1}
+    assert report.problems[0].line == 0
