@@ -1,0 +1,126 @@
+"""The command-line front door: `reconciler validate` without click when the stack is valid.
+
+`main()` (the console script and `python -m reconciler`) first calls `try_fast_validate`: for
+`validate [PATH] [--stack NAME]` on a clearly valid stack it prints exactly what the click
+command prints (cached dataset warnings on stderr, then `PATH: valid.`) and exits 0. For any
+other command line, or anything not clearly valid, it returns None and `reconciler.cli.main`
+runs as usual. Like cli.py, this module writes to the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from reconciler.fastcheck.stack import DatasetWarning, check_stack
+
+
+def main() -> None:
+    """The `reconciler` command: the fast path for valid stacks, else the click CLI."""
+    code = try_fast_validate(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+    from reconciler.cli import main as cli_main
+
+    cli_main()
+
+
+def try_fast_validate(argv: list[str]) -> int | None:
+    """Exit code 0 after printing the success output when `argv` is a `validate` command
+    line and the stack is clearly valid; None when the click command must run."""
+    parsed = parse_validate_args(argv)
+    if parsed is None:
+        return None
+    path, stack_name = parsed
+    try:
+        warnings = check_stack(Path(path), stack_name)
+    except Exception:  # an unexpected case is not a clear pass: the slow path will explain
+        return None
+    if warnings is None or (warnings and _use_color()):
+        return None
+    out = [f"{Path(path)}: valid.\n"]
+    err = [render_warnings(warnings) + "\n"] if warnings else []
+    if any("\x1b" in text for text in out + err):
+        return None  # click.echo would strip terminal escapes
+    sys.stderr.writelines(err)
+    sys.stdout.writelines(out)
+    return 0
+
+
+def parse_validate_args(argv: list[str]) -> tuple[str, str | None] | None:
+    """(PATH, --stack value) for `validate [PATH] [--stack NAME]` (either order, `--stack=NAME`
+    too), None for anything else (other commands or options, --help, two paths)."""
+    if not argv or argv[0] != "validate":
+        return None
+    paths: list[str] = []
+    stack_name: str | None = None
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg == "--stack":
+            stack_name = next(rest, None)
+            if stack_name is None:
+                return None
+        elif arg.startswith("--stack="):
+            stack_name = arg.removeprefix("--stack=")
+        elif arg.startswith("-"):
+            return None
+        else:
+            paths.append(arg)
+    if len(paths) > 1 or "" in paths:
+        return None
+    return (paths[0] if paths else "."), stack_name
+
+
+def render_warnings(warnings: list[DatasetWarning]) -> str:
+    """What `render_diagnostics(diagnostics, color=False)` prints for these warnings (the
+    same text as `reconciler.errors.Diagnostics.render`, without importing it: a test
+    compares the two)."""
+    ordered = sorted(
+        warnings,
+        key=lambda w: (w.file, w.problem.line, w.problem.column, w.problem.message),
+    )
+    text = "\n\n".join(_render_warning(warning) for warning in ordered)
+    return f"{text}\n\n0 error(s), {len(warnings)} warning(s)"
+
+
+def _render_warning(warning: DatasetWarning) -> str:
+    problem = warning.problem
+    location = warning.file
+    if problem.line > 0:
+        location += f":{problem.line}" + (f":{problem.column}" if problem.column > 0 else "")
+    code = f" [{problem.code}]" if problem.code else ""
+    parts = [f"{location}: warning{code}: {problem.message}"]
+    if problem.line > 0:
+        parts.extend(_source_excerpt(warning.file, problem.line, problem.column))
+    if problem.hint:
+        parts.append(f"  hint: {problem.hint}")
+    return "\n".join(parts)
+
+
+def _source_excerpt(file: str, line: int, column: int) -> list[str]:
+    """The line and one line either side, with a caret under the column."""
+    try:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            wanted = range(max(1, line - 1), line + 2)
+            lines = {n: text.rstrip("\n") for n, text in enumerate(handle, start=1) if n in wanted}
+    except OSError:
+        return []
+    out = []
+    width = len(str(max(lines, default=line)))
+    for number, text in sorted(lines.items()):
+        marker = ">" if number == line else " "
+        shown = text if len(text) <= 200 else text[:200] + "…"
+        out.append(f"  {marker} {number:>{width}} | {shown}")
+        if number == line and column > 0 and len(text) <= 200:
+            out.append(f"    {' ' * width} | {' ' * (column - 1)}^")
+    return out
+
+
+def _use_color() -> bool:
+    """As `reconciler.cli._use_color`: coloured diagnostics need click.style, so fall back."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+if __name__ == "__main__":
+    main()
