@@ -18,7 +18,11 @@ from reconciler.fastcheck.stack import DatasetWarning, check_stack
 
 def main() -> None:
     """The `reconciler` command: the fast path for valid stacks, else the click CLI."""
-    code = try_fast_validate(sys.argv[1:])
+    try:
+        code = try_fast_validate(sys.argv[1:])
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")  # as reconciler.cli.main
+        sys.exit(130)
     if code is not None:
         sys.exit(code)
     from reconciler.cli import main as cli_main
