@@ -72,6 +72,27 @@ def test_warnings_in_colour_are_left_to_click(
     assert try_fast_validate(["validate", "specs"]) == 0
 
 
+@pytest.mark.parametrize("terminal", [True, False])
+@pytest.mark.parametrize("no_color", [None, "1"])
+def test_colour_is_decided_as_the_click_command_decides(
+    terminal: bool, no_color: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler import cli
+    from reconciler.fastcheck import entry
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    monkeypatch.setattr(sys, "stdout", Stream())
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+
+    assert entry._use_color() is cli._use_color()
+
+
 def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     return subprocess.run(
