@@ -1,5 +1,5 @@
-"""`python -m reconciler` runs the CLI."""
+"""`python -m reconciler` runs the CLI; valid stacks are validated without loading click."""
 
-from reconciler.cli import main
+from reconciler.fastcheck.entry import main
 
 main()

@@ -146,7 +146,9 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
         lines.append("")
     lines.extend(style(f"warning: {w}", "yellow") for w in plan.warnings)
     lines.append(style(summary_line(plan), bold=True))
-    if any(c.action is Action.DELETE for c in plan.changes) and plan.mode == "apply":
+    if plan.mode == "apply" and any(
+        c.action is Action.DELETE and not c.deposed for c in plan.changes
+    ):
         lines.append(
             "Deletes run only with --allow-delete; irreversible ones also need --allow-archive."
         )
@@ -253,6 +255,7 @@ def _change_to_dict(change: ResourceChange) -> dict[str, Any]:
         "reason": change.reason,
         "live_id": change.live_id,
         "irreversible": change.irreversible,
+        "deposed": change.deposed,
         "depends_on": list(change.depends_on),
         "field_changes": [
             {

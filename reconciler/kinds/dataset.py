@@ -50,7 +50,18 @@ class DatasetPlanner:
             "bytes": facts.size,
             "project": project,
         }
-        return Desired(view=view, payload=payload, references=references, details=details)
+        warnings = tuple(
+            f"{spec.file}{f':{p.line}' if p.line else ''}: {p.message} [{p.code}]"
+            for p in facts.problems
+            if p.severity == "warning"
+        )
+        return Desired(
+            view=view,
+            payload=payload,
+            references=references,
+            details=details,
+            warnings=warnings,
+        )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         copies = [obj for obj in ctx.live.of_kind(self.kind) if obj.address == resource.address]
