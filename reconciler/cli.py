@@ -159,6 +159,27 @@ def show(plan_file: Path, fmt: str) -> None:
 
 
 @cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write one <kind>.schema.json per kind there (for editors); default: list the kinds.",
+)
+def schema(out_dir: Path | None) -> None:
+    """JSON Schemas of every kind and of reconciler.yaml (for editor completion)."""
+    from reconciler.models import KINDS, write_schemas
+
+    if out_dir is None:
+        for kind, info in sorted(KINDS.items()):
+            click.echo(f"{info.api_version} {kind}")
+        click.echo("Use --out DIR to write the JSON Schemas.")
+        return
+    for path in write_schemas(out_dir):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
 @click.argument("target", type=click.Path(exists=True, path_type=Path), default=".")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--allow-delete", is_flag=True, help="Run the plan's deletes.")

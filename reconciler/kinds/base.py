@@ -18,6 +18,22 @@ from reconciler.plan import FieldChange
 from reconciler.state import LiveObject, LiveState
 
 
+class ProblemFacts(Protocol):
+    """One dataset problem (`reconciler.datasets.DataProblem`)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+
 class DatasetFacts(Protocol):
     """What the planner needs from a dataset check (`reconciler.datasets.DatasetReport`)."""
 
@@ -29,6 +45,9 @@ class DatasetFacts(Protocol):
 
     @property
     def has_errors(self) -> bool: ...
+
+    @property
+    def problems(self) -> Sequence[ProblemFacts]: ...
 
     def summary_lines(self) -> Sequence[str]: ...
 
