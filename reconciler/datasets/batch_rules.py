@@ -8,24 +8,16 @@ custom_id uniqueness across the file is decided in `check.py` from the ids colle
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from reconciler.datasets.formats import check_tools, report_missing, report_unknown_keys
 from reconciler.datasets.messages import check_messages
 from reconciler.datasets.problems import closest
 from reconciler.datasets.rulebase import REQUEST_RULES, CheckOptions, ChunkTally, LineContext
 from reconciler.datasets.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TokenCounter
+from reconciler.models.dataset import BatchEndpoint
 
-SUPPORTED_ENDPOINTS = (
-    "/v1/responses",
-    "/v1/chat/completions",
-    "/v1/embeddings",
-    "/v1/completions",
-    "/v1/moderations",
-    "/v1/images/generations",
-    "/v1/images/edits",
-    "/v1/videos",
-)
+SUPPORTED_ENDPOINTS: tuple[str, ...] = get_args(BatchEndpoint)  # one list: the manifest's
 REQUIRED_BODY_KEY = {
     "/v1/chat/completions": "messages",
     "/v1/responses": "input",
