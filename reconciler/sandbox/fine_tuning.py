@@ -20,18 +20,13 @@ from .file_records import read_file
 from .fine_tuning_data import DataError, DataReport, check_data
 from .fine_tuning_request import JobRequest, parse_job_request
 from .http import APIError, caller, invalid, json_body, json_response, paginate, sandbox_of
+from .models import FINE_TUNABLE_BASES, snapshot_of
 from .store import new_id
 
 Obj = dict[str, Any]
 
 JOB_KIND = "fine_tuning.job"
-FINE_TUNABLE_MODELS = (
-    "gpt-4.1-2025-04-14",
-    "gpt-4.1-mini-2025-04-14",
-    "gpt-4.1-nano-2025-04-14",
-    "gpt-4o-2024-08-06",
-    "gpt-4o-mini-2024-07-18",
-)
+FINE_TUNABLE_MODELS = FINE_TUNABLE_BASES  # dated snapshots; aliases resolve to them
 REINFORCEMENT_MODELS = ("o4-mini-2025-04-16",)
 TRAINING_NOT_AVAILABLE = (
     "OpenAI is winding down the fine-tuning platform and your organization is no longer able to "
@@ -57,7 +52,7 @@ async def create_job(request: Request) -> Response:
         validation = _check_file(
             sandbox, who.project_id, job_request.validation_file, "validation_file"
         )
-    job = _new_job(sandbox, job_request)
+    job = _new_job(sandbox, job_request, base_model)
     plan = _plan(sandbox, job, job_request, base_model, training, validation)
     state = lifecycle.new_state(job, plan)
     lifecycle.save(sandbox, who.project_id, job, state)
@@ -65,7 +60,8 @@ async def create_job(request: Request) -> Response:
 
 
 def _check_model(sandbox: Any, project_id: str, job_request: JobRequest) -> str:
-    """The base model training starts from; 400 unless it may be fine-tuned by this project."""
+    """The base model training starts from (an alias resolved to its snapshot); 400 unless it
+    may be fine-tuned by this project."""
     model = job_request.model
     allowed = (
         REINFORCEMENT_MODELS if job_request.method_type == "reinforcement" else FINE_TUNABLE_MODELS
@@ -75,8 +71,8 @@ def _check_model(sandbox: Any, project_id: str, job_request: JobRequest) -> str:
         exists = sandbox.store.get("model", model, scope=project_id) is not None
         if exists and source is not None and source["base_model"] in allowed:
             return str(source["base_model"])
-    elif model in allowed:
-        return model
+    elif snapshot_of(model) in allowed:
+        return snapshot_of(model)
     raise invalid(
         f"Model {model} is not available for fine-tuning or does not exist.",
         param="model",
@@ -106,12 +102,14 @@ def _check_file(sandbox: Any, project_id: str, file_id: str, param: str) -> byte
     return data
 
 
-def _new_job(sandbox: Any, job_request: JobRequest) -> Obj:
+def _new_job(sandbox: Any, job_request: JobRequest, base_model: str) -> Obj:
+    """The public job; `model` names the snapshot when the request named an alias."""
     requested = job_request.hyperparameters
+    model = job_request.model if job_request.model.startswith("ft:") else base_model
     return {
         "object": "fine_tuning.job",
         "id": new_id("ftjob-"),
-        "model": job_request.model,
+        "model": model,
         "created_at": sandbox.clock.now(),
         "finished_at": None,
         "fine_tuned_model": None,

@@ -1,9 +1,10 @@
 """Sandbox routes of the Models API (`/v1/models...`) and the base-model catalogue.
 
 Base models are `"model"` records with scope '' (seeded by `seed_base_models`, idempotent, run
-before any models route answers); the fine-tuning routes add fine-tuned models with the owning
-project as scope when a job succeeds. A project sees the base models plus its own fine-tunes;
-only those fine-tunes can be deleted, and only from that project.
+before any models route answers), aliases such as `gpt-4o-mini` included; the fine-tuning
+routes add fine-tuned models with the owning project as scope when a job succeeds. A project
+sees the base models plus its own fine-tunes; only those fine-tunes can be deleted, and only
+from that project.
 """
 
 from __future__ import annotations
@@ -27,25 +28,53 @@ class CatalogueModel(NamedTuple):
     created: int  # the model's release, as unix seconds
     shutdown_date: str | None  # ISO date when one is announced
     fine_tunable: bool = False
+    owned_by: str = "system"
+    alias_of: str | None = None  # the dated snapshot an alias such as `gpt-4o` points to
 
 
 # Shutdown dates are the sandbox's own choices (see docs/sandbox/files.md): one within 90 days
 # of 2026-11-25 and a few further out, so that the reconciler's shutdown warning has work to do.
-BASE_MODELS: tuple[CatalogueModel, ...] = (
+# `created` and `owned_by` are what the real API lists.
+SNAPSHOTS: tuple[CatalogueModel, ...] = (
     CatalogueModel("gpt-5.6-sol", 1776643200, None),
     CatalogueModel("gpt-5.6-terra", 1776643200, None),
     CatalogueModel("gpt-5.6-luna", 1776643200, None),
-    CatalogueModel("gpt-4.1-2025-04-14", 1744316542, "2027-07-14", fine_tunable=True),
+    CatalogueModel("gpt-4.1-2025-04-14", 1744315746, "2027-07-14", fine_tunable=True),
     CatalogueModel("gpt-4.1-mini-2025-04-14", 1744317547, "2027-07-14", fine_tunable=True),
     CatalogueModel("gpt-4.1-nano-2025-04-14", 1744321025, "2027-04-14", fine_tunable=True),
     CatalogueModel("gpt-4o-2024-08-06", 1722814719, "2027-02-10", fine_tunable=True),
     CatalogueModel("gpt-4o-mini-2024-07-18", 1721172717, "2027-04-14", fine_tunable=True),
     CatalogueModel("text-embedding-3-small", 1705948997, None),
     CatalogueModel("text-embedding-3-large", 1705953180, None),
+    CatalogueModel("text-embedding-ada-002", 1671217299, None, owned_by="openai-internal"),
     CatalogueModel("omni-moderation-latest", 1731689265, None),
 )
+_SNAPSHOT_DATES = {model.id: model.shutdown_date for model in SNAPSHOTS}
+
+
+def _alias(alias: str, created: int, snapshot: str) -> CatalogueModel:
+    """An alias is a model id of its own; it stops answering when its snapshot does."""
+    return CatalogueModel(alias, created, _SNAPSHOT_DATES[snapshot], alias_of=snapshot)
+
+
+ALIASES: tuple[CatalogueModel, ...] = (
+    _alias("gpt-4.1", 1744316542, "gpt-4.1-2025-04-14"),
+    _alias("gpt-4.1-mini", 1744318173, "gpt-4.1-mini-2025-04-14"),
+    _alias("gpt-4.1-nano", 1744321707, "gpt-4.1-nano-2025-04-14"),
+    _alias("gpt-4o", 1715367049, "gpt-4o-2024-08-06"),
+    _alias("gpt-4o-mini", 1721172741, "gpt-4o-mini-2024-07-18"),
+)
+BASE_MODELS: tuple[CatalogueModel, ...] = SNAPSHOTS + ALIASES
 FINE_TUNABLE_BASES: tuple[str, ...] = tuple(m.id for m in BASE_MODELS if m.fine_tunable)
+_SNAPSHOT_OF_ALIAS = {model.id: model.alias_of for model in ALIASES}
 _SEEDED = "models.catalogue_seeded"
+
+
+def snapshot_of(model_id: str) -> str:
+    """The dated snapshot an alias points to (`gpt-4o-mini` -> `gpt-4o-mini-2024-07-18`); any
+    other id unchanged. Fine-tuning resolves aliases this way, as the API reference's example
+    job shows."""
+    return _SNAPSHOT_OF_ALIAS.get(model_id) or model_id
 
 
 def seed_base_models(sandbox: Sandbox) -> None:
@@ -65,7 +94,7 @@ def base_model_object(model: CatalogueModel) -> Obj:
         "id": model.id,
         "object": "model",
         "created": model.created,
-        "owned_by": "system",
+        "owned_by": model.owned_by,
         "shutdown_date": model.shutdown_date,
     }
 

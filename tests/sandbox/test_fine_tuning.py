@@ -211,6 +211,23 @@ def test_a_fine_tuned_model_can_be_trained_further(
         conforming_client.fine_tuning.jobs.create(model=model, training_file=second.training_file)
 
 
+@pytest.mark.parametrize(
+    ("alias", "snapshot"),
+    [("gpt-4o-mini", "gpt-4o-mini-2024-07-18"), ("gpt-4.1-nano", "gpt-4.1-nano-2025-04-14")],
+)
+def test_an_alias_trains_its_snapshot(
+    conforming_client: openai.OpenAI, sandbox: SandboxHandle, alias: str, snapshot: str
+) -> None:
+    """As the API reference's example: `model: gpt-4o-mini` makes a job on the snapshot."""
+    job = conforming_client.fine_tuning.jobs.create(
+        model=alias, training_file=upload(conforming_client), suffix="alias"
+    )
+    assert job.model == snapshot
+    advance(sandbox, FINISHED_AFTER)
+    job = conforming_client.fine_tuning.jobs.retrieve(job.id)
+    assert (job.fine_tuned_model or "").startswith(f"ft:{snapshot}:sandbox:alias:")
+
+
 # -- data that fails validation ------------------------------------------------------------------
 
 

@@ -123,6 +123,29 @@ def test_response_is_deterministic_and_echoes_the_question(
     assert first.status == "completed" and first.output[0].type == "message"
 
 
+@pytest.mark.parametrize(
+    "alias", ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini"]
+)
+def test_aliases_answer_and_echo_the_model_as_given(
+    conforming_client: openai.OpenAI, alias: str
+) -> None:
+    question = "How do I bake sourdough bread?"
+    response = conforming_client.responses.create(model=alias, input=question)
+    chat = conforming_client.chat.completions.create(
+        model=alias, messages=[{"role": "user", "content": question}]
+    )
+    assert (response.model, chat.model) == (alias, alias)
+    assert "sourdough" in response.output_text
+
+
+def test_ada_002_embeds_with_its_native_dimensions(conforming_client: openai.OpenAI) -> None:
+    embedded = conforming_client.embeddings.create(
+        model="text-embedding-ada-002", input="hello", encoding_format="float"
+    )
+    assert embedded.model == "text-embedding-ada-002"
+    assert len(embedded.data[0].embedding) == 1536
+
+
 def test_response_usage_counts_tokens_with_tiktoken(conforming_client: openai.OpenAI) -> None:
     question, instructions = "Summarise the plot of Hamlet.", "Answer in one sentence."
     response = conforming_client.responses.create(

@@ -10,10 +10,18 @@ import openai
 import pytest
 
 from reconciler.sandbox import SandboxHandle, running_sandbox
-from reconciler.sandbox.models import BASE_MODELS, FINE_TUNABLE_BASES
+from reconciler.sandbox.models import BASE_MODELS, FINE_TUNABLE_BASES, snapshot_of
 
 CATALOGUE_DAY = dt.date(2026, 11, 25)
 FT_MODEL = "ft:gpt-4o-mini-2024-07-18:org-sandbox:support:abc123"
+# What the real API lists for the aliases users call: (created, the snapshot they point to).
+ALIASES = {
+    "gpt-4.1": (1744316542, "gpt-4.1-2025-04-14"),
+    "gpt-4.1-mini": (1744318173, "gpt-4.1-mini-2025-04-14"),
+    "gpt-4.1-nano": (1744321707, "gpt-4.1-nano-2025-04-14"),
+    "gpt-4o": (1715367049, "gpt-4o-2024-08-06"),
+    "gpt-4o-mini": (1721172741, "gpt-4o-mini-2024-07-18"),
+}
 
 
 def add_fine_tuned_model(sandbox: SandboxHandle, project_id: str, model_id: str = FT_MODEL) -> None:
@@ -54,10 +62,14 @@ def test_list_has_the_catalogue_with_shutdown_dates(conforming_client: openai.Op
         "gpt-4o-mini-2024-07-18",
         "text-embedding-3-small",
         "text-embedding-3-large",
+        "text-embedding-ada-002",
         "omni-moderation-latest",
+        *ALIASES,
     }
     assert set(listed) == expected_ids
-    assert all(m.object == "model" and m.owned_by == "system" for m in listed.values())
+    assert all(m.object == "model" for m in listed.values())
+    owners = {m.id: m.owned_by for m in listed.values() if m.owned_by != "system"}
+    assert owners == {"text-embedding-ada-002": "openai-internal"}
     assert listed["gpt-5.6-sol"].shutdown_date is None
     soon = [
         m.id
@@ -65,8 +77,26 @@ def test_list_has_the_catalogue_with_shutdown_dates(conforming_client: openai.Op
         if m.shutdown_date and (dt.date.fromisoformat(m.shutdown_date) - CATALOGUE_DAY).days <= 90
     ]
     later = [m.id for m in listed.values() if m.shutdown_date and m.id not in soon]
-    assert soon == ["gpt-4o-2024-08-06"]
+    assert sorted(soon) == ["gpt-4o", "gpt-4o-2024-08-06"]
     assert len(later) >= 2
+
+
+@pytest.mark.parametrize("alias", sorted(ALIASES))
+def test_aliases_are_models_of_their_own(conforming_client: openai.OpenAI, alias: str) -> None:
+    created, snapshot = ALIASES[alias]
+    model = conforming_client.models.retrieve(alias)
+    assert (model.id, model.created, model.owned_by) == (alias, created, "system")
+    assert model.shutdown_date == conforming_client.models.retrieve(snapshot).shutdown_date
+    assert snapshot_of(alias) == snapshot and alias not in FINE_TUNABLE_BASES
+
+
+def test_ada_002_is_listed_as_the_real_api_lists_it(conforming_client: openai.OpenAI) -> None:
+    model = conforming_client.models.retrieve("text-embedding-ada-002")
+    assert (model.created, model.owned_by, model.shutdown_date) == (
+        1671217299,
+        "openai-internal",
+        None,
+    )
 
 
 def test_fine_tunable_bases_are_the_gpt_4_family() -> None:
@@ -77,7 +107,7 @@ def test_fine_tunable_bases_are_the_gpt_4_family() -> None:
         "gpt-4o-2024-08-06",
         "gpt-4o-mini-2024-07-18",
     }
-    assert len(BASE_MODELS) == 11
+    assert len(BASE_MODELS) == 17
 
 
 def test_retrieve_a_base_model(conforming_client: openai.OpenAI) -> None:
