@@ -3,8 +3,8 @@
 Base models are `"model"` records with scope '' (seeded by `seed_base_models`, idempotent, run
 before any models route answers), aliases such as `gpt-4o-mini` included; the fine-tuning
 routes add fine-tuned models with the owning project as scope when a job succeeds. A project
-sees the base models plus its own fine-tunes; only those fine-tunes can be deleted, and only
-from that project.
+sees the base models, its own fine-tunes and those shared with it through checkpoint
+permissions; only its own fine-tunes can be deleted, and only from that project.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .fine_tuning_permissions import shared_model_ids
 from .http import APIError, caller, json_response, sandbox_of
 
 if TYPE_CHECKING:
@@ -100,11 +101,28 @@ def base_model_object(model: CatalogueModel) -> Obj:
 
 
 def visible_model(sandbox: Sandbox, project_id: str, model_id: str) -> Obj | None:
-    """The model as this project sees it: a base model or one of its own fine-tunes."""
+    """The model as this project sees it: a base model, one of its own fine-tunes, or a
+    fine-tune (or checkpoint) another project shared with it through checkpoint permissions."""
     seed_base_models(sandbox)
-    return sandbox.store.get("model", model_id, scope="") or sandbox.store.get(
-        "model", model_id, scope=project_id
-    )
+    store = sandbox.store
+    model = store.get("model", model_id, scope="") or store.get("model", model_id, scope=project_id)
+    if model is None and model_id in shared_model_ids(sandbox, project_id):
+        model = store.get("model", model_id)
+    return model
+
+
+def visible_models(sandbox: Sandbox, project_id: str) -> list[Obj]:
+    """What `GET /models` lists for a project: base models, its own fine-tunes, then the
+    fine-tunes shared with it (oldest first in each group)."""
+    seed_base_models(sandbox)
+    store = sandbox.store
+    models = store.list("model", scope="") + store.list("model", scope=project_id)
+    listed = {model["id"] for model in models}
+    for model_id in dict.fromkeys(shared_model_ids(sandbox, project_id)):
+        shared = store.get("model", model_id)
+        if shared is not None and model_id not in listed:
+            models.append(shared)
+    return models
 
 
 def model_not_found(model_id: str) -> APIError:
@@ -118,9 +136,7 @@ def model_not_found(model_id: str) -> APIError:
 
 async def list_models(request: Request) -> Response:
     project_id = caller(request).project_id
-    sandbox = sandbox_of(request)
-    seed_base_models(sandbox)
-    models = sandbox.store.list("model", scope="") + sandbox.store.list("model", scope=project_id)
+    models = visible_models(sandbox_of(request), project_id)
     return json_response({"object": "list", "data": models})
 
 
@@ -140,17 +156,25 @@ async def delete_model(request: Request) -> Response:
     model = visible_model(sandbox, project_id, model_id)
     if model is None:
         raise model_not_found(model_id)
-    if sandbox.store.scope_of("model", model_id) == "":
-        raise APIError(
-            403,
-            f"You have insufficient permissions to delete the model '{model_id}': only "
-            "fine-tuned models owned by your organization can be deleted.",
-            type="invalid_request_error",
-            param="model",
-            code="insufficient_permissions",
+    owner = sandbox.store.scope_of("model", model_id)
+    if owner == "":
+        raise _cannot_delete(
+            model_id, "only fine-tuned models owned by your organization can be deleted"
         )
+    if owner != project_id:
+        raise _cannot_delete(model_id, "it is shared with this project, not owned by it")
     sandbox.store.delete("model", model_id)
     return json_response({"id": model_id, "object": "model", "deleted": True})
+
+
+def _cannot_delete(model_id: str, reason: str) -> APIError:
+    return APIError(
+        403,
+        f"You have insufficient permissions to delete the model '{model_id}': {reason}.",
+        type="invalid_request_error",
+        param="model",
+        code="insufficient_permissions",
+    )
 
 
 ROUTES: list[BaseRoute] = [

@@ -528,6 +528,30 @@ def test_checkpoint_permissions_share_a_model_with_another_project(
     ]
 
 
+def test_a_shared_model_answers_in_the_other_project(
+    admin_sdk: openai.OpenAI, conforming_client: openai.OpenAI, finished_model: str
+) -> None:
+    """Project B (the project key acting in it through the OpenAI-Project header) may call,
+    list and retrieve a model shared with it, but not delete it; unshared, it is gone again."""
+    project_b = conforming_client.with_options(project="proj_other")
+    question = example(4)["messages"][1]["content"]
+    with pytest.raises(openai.NotFoundError):
+        project_b.responses.create(model=finished_model, input=question)
+    permissions = admin_sdk.fine_tuning.checkpoints.permissions
+    created = permissions.create(finished_model, project_ids=["proj_other"])
+    answer = project_b.responses.create(model=finished_model, input=question)
+    assert answer.output_text == example(4)["messages"][2]["content"]
+    assert project_b.models.retrieve(finished_model).owned_by == "org-sandbox"
+    assert finished_model in {m.id for m in project_b.models.list()}
+    with pytest.raises(openai.PermissionDeniedError):
+        project_b.models.delete(finished_model)
+    assert conforming_client.models.retrieve(finished_model).id == finished_model
+    permissions.delete(created.data[0].id, fine_tuned_model_checkpoint=finished_model)
+    assert finished_model not in {m.id for m in project_b.models.list()}
+    with pytest.raises(openai.NotFoundError):
+        project_b.responses.create(model=finished_model, input=question)
+
+
 def test_checkpoint_permissions_refuse_bad_requests(
     admin_sdk: openai.OpenAI, conforming_client: openai.OpenAI, finished_model: str
 ) -> None:
