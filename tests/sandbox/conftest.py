@@ -6,7 +6,9 @@ validates every /v1 response against the OpenAPI document (`openapi_check.py`): 
 against the operation's schema, error bodies against `ErrorResponse`. A mismatch fails the test
 at once (pytest.fail is a BaseException, so the SDK's retry loop does not swallow it).
 `conforming_http` / `conforming_admin_http` do the same for raw requests (multipart edge cases,
-error bodies the SDK would raise on). They build on `sandbox` from tests/conftest.py.
+error bodies the SDK would raise on). `conforming_lenient_client` checks every response against
+the document too, but parses as the SDK does by default (for base64 embeddings, which the SDK's
+strict parsing refuses before it decodes them). They build on `sandbox` from tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -50,6 +52,23 @@ def conforming_client(
         max_retries=0,
         http_client=_checked_http_client(response_checker),
         _strict_response_validation=True,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def conforming_lenient_client(
+    sandbox: SandboxHandle, response_checker: ResponseChecker
+) -> Iterator[openai.OpenAI]:
+    """Like `conforming_client` (every response validated against the OpenAPI document) with
+    the SDK's default parsing: its strict mode validates an embedding before the SDK decodes
+    base64 into floats, so `embeddings.create` with the default `encoding_format` fails it,
+    against the real API as well."""
+    with openai.OpenAI(
+        api_key=sandbox.project_key,
+        base_url=sandbox.base_url,
+        max_retries=0,
+        http_client=_checked_http_client(response_checker),
     ) as client:
         yield client
 

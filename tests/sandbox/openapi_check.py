@@ -52,6 +52,9 @@ def normalise(document: Any) -> Any:
     - an empty page has no first or last id: the newer list schemas (projects, users, audit
       logs, checkpoints...) declare `first_id`/`last_id` string-or-null; the older ones (files,
       batches, chat completions...) say string only. All of them get string-or-null.
+    - `Embedding.embedding` is also a string: with `encoding_format: "base64"` (what the SDK
+      asks for by default) the API answers the vector as a base64 string of float32s, which
+      the request schema offers but the response schema does not describe.
     """
     normalised = _normalise_node(copy.deepcopy(document))
     schemas = normalised["components"]["schemas"]
@@ -60,7 +63,14 @@ def normalise(document: Any) -> Any:
         file_purposes["enum"] = [*file_purposes["enum"], "evals"]
     for schema in schemas.values():
         _allow_null_page_ids(schema)
+    _allow_base64_embeddings(schemas["Embedding"])
     return normalised
+
+
+def _allow_base64_embeddings(schema: dict[str, Any]) -> None:
+    vector = schema["properties"]["embedding"]
+    if vector.get("type") == "array":
+        schema["properties"]["embedding"] = {"anyOf": [vector, {"type": "string"}]}
 
 
 def _allow_null_page_ids(schema: Any) -> None:

@@ -16,6 +16,7 @@ import httpx2
 import jsonschema
 import openai
 import pytest
+from openapi_check import ResponseChecker
 
 from reconciler.datasets.tokens import load_encoding
 from reconciler.sandbox import SandboxHandle, inference
@@ -498,7 +499,9 @@ def test_embeddings_are_deterministic_unit_vectors(conforming_client: openai.Ope
 
 
 def test_embedding_dimensions_and_base64(
-    conforming_client: openai.OpenAI, client: openai.OpenAI
+    conforming_client: openai.OpenAI,
+    conforming_lenient_client: openai.OpenAI,
+    response_checker: ResponseChecker,
 ) -> None:
     large = conforming_client.embeddings.create(
         model="text-embedding-3-large", input="hello", encoding_format="float"
@@ -510,9 +513,12 @@ def test_embedding_dimensions_and_base64(
     head = large.data[0].embedding[:256]
     norm = math.sqrt(sum(x * x for x in head))
     assert short.data[0].embedding == pytest.approx([x / norm for x in head], abs=1e-6)
-    # The SDK's default asks for base64 and decodes it (the OpenAPI document only knows floats).
-    decoded = client.embeddings.create(model="text-embedding-3-large", input="hello")
+    # The SDK's default asks for base64 and decodes it; the checker validates the string form.
+    decoded = conforming_lenient_client.embeddings.create(
+        model="text-embedding-3-large", input="hello"
+    )
     assert decoded.data[0].embedding == pytest.approx(large.data[0].embedding, abs=1e-6)
+    assert response_checker.checked[-1] == "POST /v1/embeddings -> 200"
 
 
 # -- errors ------------------------------------------------------------------------------------
