@@ -105,7 +105,7 @@ def caller(request: Request, *, admin: bool = False) -> Caller:
     secret = header[7:].strip()
     sandbox = sandbox_of(request)
     record = sandbox.store.get("secret_key", secret)
-    if record is None:
+    if record is None or _has_expired(record, sandbox.clock.now()):
         raise APIError(
             401,
             f"Incorrect API key provided: {redact(secret)}. You can find your API key at "
@@ -148,6 +148,12 @@ def caller(request: Request, *, admin: bool = False) -> Caller:
         actor_id=str(record["owner_id"]),
         actor_type=str(record["owner_type"]),
     )
+
+
+def _has_expired(key_record: Mapping[str, Any], now: int) -> bool:
+    """A key past its `expires_at` is refused like an unknown one, as the real API does."""
+    expires_at = key_record.get("expires_at")
+    return expires_at is not None and now >= expires_at
 
 
 def redact(secret: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx2
 import openai
 import pytest
 
@@ -40,6 +41,23 @@ def test_create_shows_the_value_once_and_it_works(
     assert [k.id for k in keys.list(order="desc", limit=1)] == [created.id, "key_sandboxadmin"]
     with admin_client(sandbox, created.value) as ci:
         assert [u.role for u in ci.admin.organization.users.list()] == ["owner"]
+
+
+def test_an_admin_key_past_its_expiry_is_an_incorrect_key(
+    conforming_admin_client: openai.OpenAI, sandbox: SandboxHandle
+) -> None:
+    created = conforming_admin_client.admin.organization.admin_api_keys.create(
+        name="ci", expires_in_seconds=60
+    )
+    with admin_client(sandbox, created.value) as ci:
+        ci.admin.organization.users.list()
+        response = httpx2.post(f"{sandbox.control_url}/clock/advance", json={"seconds": 60})
+        response.raise_for_status()
+        with pytest.raises(openai.AuthenticationError) as caught:
+            ci.admin.organization.users.list()
+    assert caught.value.code == "invalid_api_key"
+    assert "Incorrect API key provided: sk-adm" in caught.value.message
+    assert conforming_admin_client.admin.organization.users.list().data  # the seeded key lasts
 
 
 def test_a_deleted_key_stops_working(

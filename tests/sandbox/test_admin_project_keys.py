@@ -22,6 +22,11 @@ def _bot(sandbox: SandboxHandle, secret: str) -> openai.OpenAI:
     return openai.OpenAI(api_key=secret, base_url=sandbox.base_url, max_retries=0)
 
 
+def _advance(sandbox: SandboxHandle, seconds: float) -> None:
+    response = httpx2.post(f"{sandbox.control_url}/clock/advance", json={"seconds": seconds})
+    response.raise_for_status()
+
+
 def test_the_secret_is_shown_once(
     sandbox: SandboxHandle, conforming_admin_client: openai.OpenAI, project_id: str
 ) -> None:
@@ -72,6 +77,23 @@ def test_deleting_the_service_account_revokes_its_key(
         accounts.retrieve(account.id, project_id=project_id)
     types = [e["type"] for e in sandbox.app.state.sandbox.store.list("audit_log")]
     assert types[-3:] == ["service_account.created", "api_key.created", "service_account.deleted"]
+
+
+def test_a_key_past_its_expiry_is_an_incorrect_key(
+    sandbox: SandboxHandle, conforming_admin_client: openai.OpenAI, project_id: str
+) -> None:
+    accounts = conforming_admin_client.admin.organization.projects.service_accounts
+    account = accounts.create(project_id, name="expiring", extra_body={"expires_in_seconds": 60})
+    extra = accounts.api_keys.create(account.id, project_id=project_id, expires_in_seconds=120)
+    assert account.api_key is not None and extra.value is not None
+    with _bot(sandbox, account.api_key.value) as bot, _bot(sandbox, extra.value) as later:
+        bot.files.list()
+        _advance(sandbox, 60)
+        with pytest.raises(openai.AuthenticationError) as caught:
+            bot.files.list()
+        later.files.list()
+    assert caught.value.code == "invalid_api_key"
+    assert "Incorrect API key provided: sk-svc" in caught.value.message
 
 
 def test_more_keys_for_a_service_account(

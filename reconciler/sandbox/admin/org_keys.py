@@ -47,14 +47,14 @@ def _owner(context: AdminContext, user_id: str) -> Obj:
     }
 
 
-def _public_key(context: AdminContext, secret: Obj, expires_at: int | None) -> Obj:
+def _public_key(context: AdminContext, secret: Obj) -> Obj:
     return {
         "object": "organization.admin_api_key",
         "id": secret["key_id"],
         "name": secret.get("name"),
         "redacted_value": redacted(secret["id"]),
         "created_at": secret["created_at"],
-        "expires_at": expires_at,
+        "expires_at": secret.get("expires_at"),
         "last_used_at": None,
         "owner": _owner(context, secret["owner_id"]),
     }
@@ -68,7 +68,7 @@ def _admin_keys(context: AdminContext) -> list[Obj]:
     for secret in store.list("secret_key", where=lambda s: bool(s["is_admin"])):
         key = store.get("admin_api_key", secret["key_id"])
         if key is None:
-            key = store.put("admin_api_key", _public_key(context, secret, None))
+            key = store.put("admin_api_key", _public_key(context, secret))
         keys.append(key)
     return keys
 
@@ -105,8 +105,9 @@ async def create_key(request: Request) -> Response:
         "owner_type": "user",
         "name": body["name"],
         "created_at": now,
+        "expires_at": None if expires_in is None else now + expires_in,  # http.caller checks it
     }
-    key = _public_key(context, secret, None if expires_in is None else now + expires_in)
+    key = _public_key(context, secret)
     store = context.sandbox.store
     with store.transaction():
         store.put("secret_key", secret)
