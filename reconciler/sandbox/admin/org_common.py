@@ -2,52 +2,28 @@
 
 Each `org_*` module authenticates through `admin_context`, lists with `cursor_page` (the
 `next`-cursor lists of groups and roles) or `http.paginate`, reads array query parameters with
-`query_list` (the SDK sends `name[]=a&name[]=b`) and writes audit entries with `record_event`.
+`query_list` (the SDK sends `name[]=a&name[]=b`) and writes audit entries with `record_event`
+(the helpers both admin halves share live in `common` and are re-exported here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import audit
-from ..http import Caller, Obj, caller, invalid, json_response, query_int, sandbox_of
+from ..http import Obj, invalid, json_response, query_int
 
-if TYPE_CHECKING:
-    from ..app import Sandbox
+# Shared with the project half (re-exported for the org_* modules).
+from .common import AdminContext as AdminContext
+from .common import admin_context as admin_context
+from .common import check_enum as check_enum
+from .common import path_param as path_param
+from .common import public as public
+from .common import record_event as record_event
 
 ORG_RESOURCE_TYPE = "api.organization"
-
-
-@dataclass(frozen=True)
-class AdminContext:
-    """The sandbox and the admin caller of one request."""
-
-    sandbox: Sandbox
-    caller: Caller
-
-    @property
-    def now(self) -> int:
-        return self.sandbox.clock.now()
-
-
-def admin_context(request: Request) -> AdminContext:
-    """Authenticate an admin key (a project key gets the real API's 401)."""
-    who = caller(request, admin=True)
-    return AdminContext(sandbox=sandbox_of(request), caller=who)
-
-
-def path_param(request: Request, name: str) -> str:
-    return str(request.path_params[name])
-
-
-def public(obj: Obj) -> Obj:
-    """The API shape of a stored object: private `_`-prefixed bookkeeping removed."""
-    return {key: value for key, value in obj.items() if not key.startswith("_")}
 
 
 def query_list(request: Request, name: str) -> list[str]:
@@ -94,30 +70,3 @@ def cursor_page(
         "next": id_of(page[-1]) if has_more and page else None,
     }
     return json_response(body)
-
-
-def check_enum(value: Any, param: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise invalid(
-            f"Invalid value for '{param}': expected one of "
-            f"{', '.join(repr(c) for c in choices)}, but got {value!r} instead.",
-            param=param,
-            code="invalid_value",
-        )
-    return str(value)
-
-
-def record_event(context: AdminContext, event_type: str, details: Obj) -> Obj:
-    """Audit one admin mutation; admin-key actions are tied to the default project (as the
-    API documents for the `project` field of audit logs)."""
-    sandbox = context.sandbox
-    project = sandbox.store.get("project", sandbox.default_project_id)
-    return audit.record(
-        sandbox.store,
-        context.now,
-        context.caller,
-        event_type,
-        details,
-        project_id=sandbox.default_project_id,
-        project_name=None if project is None else str(project.get("name")),
-    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..http import Obj
-from . import project_common, project_members
-from .org_common import AdminContext
+from . import project_members
+from .common import AdminContext
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -25,5 +25,4 @@ def active_project(sandbox: Sandbox, project_id: str) -> Obj | None:
 
 
 def add_user_to_project(context: AdminContext, project_id: str, user: Obj, role: str) -> None:
-    projects_context = project_common.AdminContext(sandbox=context.sandbox, caller=context.caller)
-    project_members.add_member(projects_context, project_id, user["id"], role)
+    project_members.add_member(context, project_id, user["id"], role)

@@ -7,19 +7,16 @@ with the small `check_*` helpers, answers lists with `cursor_page` and audits wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import audit
 from ..http import (
     APIError,
-    Caller,
     Obj,
-    caller,
     check_params,
     check_range,
     check_type,
@@ -27,45 +24,17 @@ from ..http import (
     json_body,
     json_response,
     query_int,
-    sandbox_of,
 )
 
-if TYPE_CHECKING:
-    from ..app import Sandbox
-    from ..store import Store
+# Shared with the organization half (re-exported for the project_* modules).
+from .common import AdminContext as AdminContext
+from .common import admin_context as admin_context
+from .common import check_enum as check_enum
+from .common import path_param as path_param
+from .common import public as public
+from .common import record_event as record_event
 
 PROJECT_RESOURCE_TYPE = "api.project"
-
-
-@dataclass(frozen=True)
-class AdminContext:
-    """The sandbox and the authenticated admin caller of one request."""
-
-    sandbox: Sandbox
-    caller: Caller
-
-    @property
-    def store(self) -> Store:
-        return self.sandbox.store
-
-    @property
-    def now(self) -> int:
-        return self.sandbox.clock.now()
-
-
-def admin_context(request: Request) -> AdminContext:
-    """Authenticate an admin key; a project key gets the real API's 401."""
-    who = caller(request, admin=True)
-    return AdminContext(sandbox=sandbox_of(request), caller=who)
-
-
-def path_param(request: Request, name: str) -> str:
-    return str(request.path_params[name])
-
-
-def public(obj: Obj) -> Obj:
-    """The API shape of a stored object: private `_`-prefixed bookkeeping removed."""
-    return {key: value for key, value in obj.items() if not key.startswith("_")}
 
 
 def scoped_id(project_id: str, local_id: str) -> str:
@@ -116,18 +85,6 @@ async def object_body(
     body = await json_body(request)
     check_params(body, allowed=allowed, required=required)
     return body
-
-
-def check_enum(value: Any, param: str, choices: Iterable[str]) -> str:
-    options = tuple(choices)
-    if not isinstance(value, str) or value not in options:
-        raise invalid(
-            f"Invalid value for '{param}': expected one of "
-            f"{', '.join(repr(c) for c in options)}, but got {value!r} instead.",
-            param=param,
-            code="invalid_value",
-        )
-    return value
 
 
 def check_name(value: Any, param: str = "name") -> str:
@@ -225,23 +182,6 @@ def cursor_page(
 
 
 # -- audit ---------------------------------------------------------------------------------------
-
-
-def record_event(context: AdminContext, event_type: str, details: Mapping[str, Any]) -> Obj:
-    """Audit one admin mutation. The API documents that actions taken with Admin API keys are
-    associated with the default project, so that is the entry's `project`; the target ids are
-    in `details` (e.g. `{"id": "proj_...", "changes_requested": {...}}`)."""
-    sandbox = context.sandbox
-    default = context.store.get("project", sandbox.default_project_id) or {}
-    return audit.record(
-        context.store,
-        context.now,
-        context.caller,
-        event_type,
-        dict(details),
-        project_id=sandbox.default_project_id,
-        project_name=str(default.get("name") or ""),
-    )
 
 
 def ok(body: Obj) -> Response:
