@@ -1,7 +1,7 @@
 """Shared pieces of the project half of the Administration API (`project_*` route modules).
 
-Every handler starts with `admin_context` (admin keys only), finds its project with
-`project_for_read` / `project_for_write` (404 when unknown, 400 when archived), validates bodies
+Every handler starts with `admin_project` (an admin key, then the path's project through
+`project_for_read` / `project_for_write`: 404 when unknown, 400 when archived), validates bodies
 with the small `check_*` helpers, answers lists with `cursor_page` and audits with `record_event`.
 """
 
@@ -61,6 +61,31 @@ def project_for_read(context: AdminContext, project_id: str) -> Obj:
             code="not_found",
         )
     return project
+
+
+def not_in_project(what: str, obj_id: str, project_id: str, param: str) -> APIError:
+    """The 404 for an object the path names that the project does not have."""
+    return APIError(
+        404, f"{what} with id '{obj_id}' not found in project '{project_id}'.", param=param
+    )
+
+
+def find_in_project(
+    context: AdminContext, kind: str, project_id: str, obj_id: str, *, what: str, param: str
+) -> Obj:
+    """A record of `kind` stored in the project (its scope), or `not_in_project`'s 404."""
+    record = context.store.get(kind, obj_id, scope=project_id)
+    if record is None:
+        raise not_in_project(what, obj_id, project_id, param)
+    return record
+
+
+def admin_project(request: Request, *, write: bool = False) -> tuple[AdminContext, Obj]:
+    """The first two steps of a handler under `/organization/projects/{project_id}`:
+    authenticate the admin key, then find the project (`write=True`: not archived either)."""
+    context = admin_context(request)
+    find = project_for_write if write else project_for_read
+    return context, find(context, path_param(request, "project_id"))
 
 
 def project_for_write(context: AdminContext, project_id: str) -> Obj:

@@ -18,14 +18,12 @@ from .project_common import (
     AdminContext,
     ListStyle,
     admin_context,
+    admin_project,
     check_enum,
     check_name,
     cursor_page,
     object_body,
     ok,
-    path_param,
-    project_for_read,
-    project_for_write,
     query_bool,
     record_event,
     render_project,
@@ -127,13 +125,12 @@ async def list_projects(request: Request) -> Response:
 
 
 async def retrieve_project(request: Request) -> Response:
-    context = admin_context(request)
-    return ok(render_project(project_for_read(context, path_param(request, "project_id"))))
+    _, project = admin_project(request)
+    return ok(render_project(project))
 
 
 async def update_project(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(request, allowed=("name", "external_key_id", "geography"))
     changes: Obj = {}
     if body.get("name") is not None and body["name"] != project["name"]:
@@ -158,8 +155,7 @@ async def update_project(request: Request) -> Response:
 
 
 async def archive_project(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     if project["id"] == context.sandbox.default_project_id:
         raise invalid(
             "The default project cannot be archived.", param="project_id", code="invalid_value"

@@ -14,23 +14,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..http import APIError, Obj, check_type, invalid
+from ..http import Obj, check_type, invalid
 from ..store import new_id
 from . import project_members
 from .project_common import (
     AdminContext,
     ListStyle,
-    admin_context,
+    admin_project,
     check_enum,
     check_int,
     check_name,
     check_string_list,
     cursor_page,
+    find_in_project,
+    not_in_project,
     object_body,
     ok,
     path_param,
-    project_for_read,
-    project_for_write,
     query_choice,
     record_event,
 )
@@ -137,14 +137,11 @@ def _key_record(context: AdminContext, project_id: str, key_id: str) -> Obj:
     for record in _project_keys(context, project_id):
         if record["key_id"] == key_id:
             return record
-    raise APIError(
-        404, f"API key with id '{key_id}' not found in project '{project_id}'.", param="api_key_id"
-    )
+    raise not_in_project("API key", key_id, project_id, "api_key_id")
 
 
 async def list_keys(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     access = query_choice(request, "owner_project_access", ("active", "inactive", "any"), "active")
     keys = [_render_key(context, project["id"], r) for r in _project_keys(context, project["id"])]
     shown = [k for k in keys if access == "any" or k["owner_project_access"] == access]
@@ -152,16 +149,14 @@ async def list_keys(request: Request) -> Response:
 
 
 async def retrieve_key(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     record = _key_record(context, project["id"], path_param(request, "api_key_id"))
     return ok(_render_key(context, project["id"], record))
 
 
 async def update_key(request: Request) -> Response:
     """`POST .../api_keys/{id}` (called by the SDK; newer than the OpenAPI document)."""
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     record = _key_record(context, project["id"], path_param(request, "api_key_id"))
     body = await object_body(request, allowed=("scopes", "expires_in_seconds"))
     if not body:
@@ -183,8 +178,7 @@ async def update_key(request: Request) -> Response:
 
 
 async def delete_key(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     record = _key_record(context, project["id"], path_param(request, "api_key_id"))
     if record.get("owner_type") == "service_account":
         raise invalid(
@@ -204,26 +198,24 @@ async def delete_key(request: Request) -> Response:
 
 
 def _account(context: AdminContext, project_id: str, account_id: str) -> Obj:
-    account = context.store.get("service_account", account_id, scope=project_id)
-    if account is None:
-        raise APIError(
-            404,
-            f"Service account with id '{account_id}' not found in project '{project_id}'.",
-            param="service_account_id",
-        )
-    return account
+    return find_in_project(
+        context,
+        "service_account",
+        project_id,
+        account_id,
+        what="Service account",
+        param="service_account_id",
+    )
 
 
 async def list_accounts(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     accounts = context.store.list("service_account", scope=project["id"])
     return cursor_page(request, accounts, _LIST)
 
 
 async def create_account(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(
         request, allowed=("create_service_account_only", "expires_in_seconds"), required=("name",)
     )
@@ -253,14 +245,12 @@ async def create_account(request: Request) -> Response:
 
 
 async def retrieve_account(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     return ok(_account(context, project["id"], path_param(request, "service_account_id")))
 
 
 async def update_account(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     account = _account(context, project["id"], path_param(request, "service_account_id"))
     body = await object_body(request, allowed=("name", "role"))
     changes: Obj = {}
@@ -276,8 +266,7 @@ async def update_account(request: Request) -> Response:
 
 
 async def delete_account(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     account = _account(context, project["id"], path_param(request, "service_account_id"))
     with context.store.transaction():
         for record in _project_keys(context, project["id"]):
@@ -295,8 +284,7 @@ async def delete_account(request: Request) -> Response:
 
 
 async def create_account_key(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     account = _account(context, project["id"], path_param(request, "service_account_id"))
     body = await object_body(request, allowed=("name", "scopes", "expires_in_seconds"))
     name = check_name(body["name"]) if body.get("name") is not None else DEFAULT_KEY_NAME

@@ -19,18 +19,18 @@ from ..store import new_id
 from .project_common import (
     AdminContext,
     ListStyle,
-    admin_context,
+    admin_project,
     check_enum,
     check_int,
     check_string_list,
     cursor_page,
     drop_setting,
+    find_in_project,
     load_setting,
+    not_in_project,
     object_body,
     ok,
     path_param,
-    project_for_read,
-    project_for_write,
     record_event,
     record_project_change,
     save_setting,
@@ -137,8 +137,7 @@ def rate_limits(context: AdminContext, project_id: str) -> list[Obj]:
 
 
 async def list_rate_limits(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     return cursor_page(request, rate_limits(context, project["id"]), _RATE_LIST)
 
 
@@ -160,16 +159,11 @@ def _check_rate_limit_update(row: Obj, body: Obj) -> Obj:
 
 
 async def update_rate_limit(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     rate_limit_id = path_param(request, "rate_limit_id")
     rows = {row["id"]: row for row in rate_limits(context, project["id"])}
     if rate_limit_id not in rows:
-        raise APIError(
-            404,
-            f"Rate limit with id '{rate_limit_id}' not found in project '{project['id']}'.",
-            param="rate_limit_id",
-        )
+        raise not_in_project("Rate limit", rate_limit_id, project["id"], "rate_limit_id")
     body = await object_body(request, allowed=RATE_LIMIT_FIELDS)
     row = rows[rate_limit_id]
     changes = _check_rate_limit_update(row, body)
@@ -197,8 +191,7 @@ def _no_spend_limit(project_id: str) -> APIError:
 
 
 async def retrieve_spend_limit(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     limit = load_setting(context, project["id"], "spend_limit")
     if limit is None:
         raise _no_spend_limit(project["id"])
@@ -206,8 +199,7 @@ async def retrieve_spend_limit(request: Request) -> Response:
 
 
 async def update_spend_limit(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(
         request, allowed=(), required=("threshold_amount", "currency", "interval")
     )
@@ -225,8 +217,7 @@ async def update_spend_limit(request: Request) -> Response:
 
 
 async def delete_spend_limit(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     if not drop_setting(context, project["id"], "spend_limit"):
         raise _no_spend_limit(project["id"])
     record_project_change(context, project["id"], {"spend_limit": None})
@@ -285,25 +276,18 @@ async def _alert_fields(request: Request) -> Obj:
 
 
 def _alert(context: AdminContext, project_id: str, alert_id: str) -> Obj:
-    alert = context.store.get("spend_alert", alert_id, scope=project_id)
-    if alert is None:
-        raise APIError(
-            404,
-            f"Spend alert with id '{alert_id}' not found in project '{project_id}'.",
-            param="alert_id",
-        )
-    return alert
+    return find_in_project(
+        context, "spend_alert", project_id, alert_id, what="Spend alert", param="alert_id"
+    )
 
 
 async def list_alerts(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     return cursor_page(request, context.store.list("spend_alert", scope=project["id"]), _ALERT_LIST)
 
 
 async def create_alert(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     alert = {
         "id": new_id("alert_"),
         "object": "project.spend_alert",
@@ -320,14 +304,12 @@ def _alert_change(alert: Obj) -> Obj:
 
 
 async def retrieve_alert(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     return ok(_alert(context, project["id"], path_param(request, "alert_id")))
 
 
 async def update_alert(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     alert = _alert(context, project["id"], path_param(request, "alert_id"))
     alert.update(await _alert_fields(request))
     context.store.put("spend_alert", alert, scope=project["id"])
@@ -337,8 +319,7 @@ async def update_alert(request: Request) -> Response:
 
 
 async def delete_alert(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     alert = _alert(context, project["id"], path_param(request, "alert_id"))
     context.store.delete("spend_alert", alert["id"])
     changes = {"spend_alert": {"operation": "delete", "id": alert["id"]}}

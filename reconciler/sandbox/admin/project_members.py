@@ -17,14 +17,13 @@ from . import project_role_assignments, project_roles
 from .project_common import (
     AdminContext,
     ListStyle,
-    admin_context,
+    admin_project,
     check_enum,
     cursor_page,
+    not_in_project,
     object_body,
     ok,
     path_param,
-    project_for_read,
-    project_for_write,
     query_choice,
     record_event,
     scoped_id,
@@ -100,9 +99,7 @@ def member_role(context: AdminContext, project_id: str, user_id: str) -> str | N
 
 def _membership(context: AdminContext, project_id: str, user_id: str) -> Obj:
     if member_role(context, project_id, user_id) is None:
-        raise APIError(
-            404, f"User with id '{user_id}' not found in project '{project_id}'.", param="user_id"
-        )
+        raise not_in_project("User", user_id, project_id, "user_id")
     record = context.store.get("project_user", scoped_id(project_id, user_id))
     assert record is not None
     return record
@@ -138,14 +135,12 @@ def _org_user(context: AdminContext, body: Obj) -> Obj:
 
 
 async def list_users(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     return cursor_page(request, project_users(context, project["id"]), _USER_LIST)
 
 
 async def create_user(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(request, allowed=("user_id", "email"), required=("role",))
     role = check_enum(body["role"], "role", PROJECT_USER_ROLES)
     user = _org_user(context, body)
@@ -161,15 +156,13 @@ async def create_user(request: Request) -> Response:
 
 
 async def retrieve_user(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     record = _membership(context, project["id"], path_param(request, "user_id"))
     return ok(_render_user(record, context.store.get("org_user", record["user_id"]) or {}))
 
 
 async def update_user(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     record = _membership(context, project["id"], path_param(request, "user_id"))
     body = await object_body(request, allowed=("role",))
     if body.get("role") is not None and body["role"] != record["role"]:
@@ -183,8 +176,7 @@ async def update_user(request: Request) -> Response:
 
 
 async def delete_user(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     record = _membership(context, project["id"], path_param(request, "user_id"))
     with context.store.transaction():
         context.store.delete("project_user", record["id"])
@@ -222,24 +214,18 @@ def _project_group(context: AdminContext, project_id: str, group_id: str) -> tup
     record = context.store.get("project_group", scoped_id(project_id, group_id))
     group = context.store.get("group", group_id)
     if record is None or group is None:
-        raise APIError(
-            404,
-            f"Group with id '{group_id}' not found in project '{project_id}'.",
-            param="group_id",
-        )
+        raise not_in_project("Group", group_id, project_id, "group_id")
     return record, group
 
 
 async def list_groups(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     groups = project_groups(context, project["id"])
     return cursor_page(request, groups, _GROUP_LIST, id_of=lambda g: str(g["group_id"]))
 
 
 async def add_group(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(request, allowed=(), required=("group_id", "role"))
     check_type(body["group_id"], str, "group_id")
     check_type(body["role"], str, "role")
@@ -260,16 +246,14 @@ async def add_group(request: Request) -> Response:
 
 
 async def retrieve_group(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     query_choice(request, "group_type", ("group", "tenant_group"), "group")
     record, group = _project_group(context, project["id"], path_param(request, "group_id"))
     return ok(_render_group(project["id"], record, group))
 
 
 async def remove_group(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     record, group = _project_group(context, project["id"], path_param(request, "group_id"))
     with context.store.transaction():
         context.store.delete("project_group", record["id"])

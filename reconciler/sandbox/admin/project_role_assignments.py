@@ -17,13 +17,11 @@ from .project_common import (
     PROJECT_RESOURCE_TYPE,
     AdminContext,
     ListStyle,
-    admin_context,
+    admin_project,
     cursor_page,
     object_body,
     ok,
     path_param,
-    project_for_read,
-    project_for_write,
     public,
     record_event,
     scoped_id,
@@ -140,9 +138,7 @@ def _assignment_routes(principal_type: str) -> list[BaseRoute]:
     key = f"{principal_type}_id"
 
     def _target(request: Request, *, write: bool) -> tuple[AdminContext, str, str]:
-        context = admin_context(request)
-        find = project_for_write if write else project_for_read
-        project = find(context, path_param(request, "project_id"))
+        context, project = admin_project(request, write=write)
         principal_id = path_param(request, key)
         _principal(context, principal_type, principal_id)
         return context, project["id"], principal_id

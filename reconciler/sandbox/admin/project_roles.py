@@ -15,21 +15,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..http import APIError, Obj, check_type, invalid
+from ..http import Obj, check_type, invalid
 from ..store import new_id
 from .project_common import (
     PROJECT_RESOURCE_TYPE,
     AdminContext,
     ListStyle,
-    admin_context,
+    admin_project,
     check_name,
     check_string_list,
     cursor_page,
+    not_in_project,
     object_body,
     ok,
     path_param,
-    project_for_read,
-    project_for_write,
     public,
     record_event,
 )
@@ -101,7 +100,7 @@ def find_role(context: AdminContext, project_id: str, role: str, param: str = "r
     for candidate in project_roles(context, project_id):
         if candidate["id"] == role or (candidate["predefined_role"] and candidate["name"] == role):
             return candidate
-    raise APIError(404, f"Role with id '{role}' not found in project '{project_id}'.", param=param)
+    raise not_in_project("Role", role, project_id, param)
 
 
 def _check_permissions(value: Any) -> list[str]:
@@ -131,15 +130,13 @@ def _check_description(value: Any) -> str | None:
 
 
 async def list_roles(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     roles = [public(r) for r in project_roles(context, project["id"])]
     return cursor_page(request, roles, _ROLE_LIST)
 
 
 async def create_role(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(
         request, allowed=("description",), required=("role_name", "permissions")
     )
@@ -170,8 +167,7 @@ async def create_role(request: Request) -> Response:
 
 
 async def retrieve_role(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_read(context, path_param(request, "project_id"))
+    context, project = admin_project(request)
     return ok(public(find_role(context, project["id"], path_param(request, "role_id"))))
 
 
@@ -187,8 +183,7 @@ def _custom_role(context: AdminContext, project_id: str, role_id: str) -> Obj:
 
 
 async def update_role(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     role = _custom_role(context, project["id"], path_param(request, "role_id"))
     body = await object_body(request, allowed=("role_name", "permissions", "description"))
     changes = _apply_role_update(context, project["id"], role, body)
@@ -219,8 +214,7 @@ def _apply_role_update(context: AdminContext, project_id: str, role: Obj, body: 
 
 
 async def delete_role(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     role = _custom_role(context, project["id"], path_param(request, "role_id"))
     with context.store.transaction():
         held = context.store.list(

@@ -17,17 +17,13 @@ from starlette.routing import BaseRoute, Route
 from ..http import Obj, check_type, invalid
 from ..store import Store
 from .project_common import (
-    AdminContext,
-    admin_context,
+    admin_project,
     check_enum,
     check_string_list,
     drop_setting,
     load_setting,
     object_body,
     ok,
-    path_param,
-    project_for_read,
-    project_for_write,
     record_project_change,
     save_setting,
     scoped_id,
@@ -82,8 +78,8 @@ def is_hosted_tool_enabled(store: Store, project_id: str, tool: str) -> bool:
     return bool(tools.get(tool, {"enabled": True})["enabled"])
 
 
-def _read(context: AdminContext, request: Request, name: str, default: Obj) -> Obj:
-    project = project_for_read(context, path_param(request, "project_id"))
+def _read(request: Request, name: str, default: Obj) -> Obj:
+    context, project = admin_project(request)
     return load_setting(context, project["id"], name) or default
 
 
@@ -91,13 +87,11 @@ def _read(context: AdminContext, request: Request, name: str, default: Obj) -> O
 
 
 async def retrieve_model_permissions(request: Request) -> Response:
-    context = admin_context(request)
-    return ok(_read(context, request, "model_permissions", _default_model_permissions()))
+    return ok(_read(request, "model_permissions", _default_model_permissions()))
 
 
 async def update_model_permissions(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(request, allowed=(), required=("mode", "model_ids"))
     model_ids = check_string_list(body["model_ids"], "model_ids")
     permissions = {
@@ -112,8 +106,7 @@ async def update_model_permissions(request: Request) -> Response:
 
 
 async def delete_model_permissions(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     if drop_setting(context, project["id"], "model_permissions"):
         record_project_change(context, project["id"], {"model_permissions": None})
     return ok({"object": "project.model_permissions.deleted", "deleted": True})
@@ -142,13 +135,11 @@ def _check_tool_update(tool: str, value: Any) -> bool:
 
 
 async def retrieve_hosted_tools(request: Request) -> Response:
-    context = admin_context(request)
-    return ok(_read(context, request, "hosted_tool_permissions", _default_hosted_tools()))
+    return ok(_read(request, "hosted_tool_permissions", _default_hosted_tools()))
 
 
 async def update_hosted_tools(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(request, allowed=HOSTED_TOOLS)
     tools = (
         load_setting(context, project["id"], "hosted_tool_permissions") or _default_hosted_tools()
@@ -170,14 +161,12 @@ async def update_hosted_tools(request: Request) -> Response:
 
 
 async def retrieve_data_retention(request: Request) -> Response:
-    context = admin_context(request)
     default = {"object": "project.data_retention", "type": "organization_default"}
-    return ok(_read(context, request, "data_retention", default))
+    return ok(_read(request, "data_retention", default))
 
 
 async def update_data_retention(request: Request) -> Response:
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(request, allowed=(), required=("retention_type",))
     retention = {
         "object": "project.data_retention",
@@ -214,14 +203,12 @@ def _check_default_enabled(settings: Obj) -> None:
 
 
 async def retrieve_service_tiers(request: Request) -> Response:
-    context = admin_context(request)
-    return ok(_read(context, request, "service_tier_settings", _default_service_tiers()))
+    return ok(_read(request, "service_tier_settings", _default_service_tiers()))
 
 
 async def update_service_tiers(request: Request) -> Response:
     """`POST .../service_tier_settings` (called by the SDK; newer than the OpenAPI document)."""
-    context = admin_context(request)
-    project = project_for_write(context, path_param(request, "project_id"))
+    context, project = admin_project(request, write=True)
     body = await object_body(request, allowed=("default", "enabled_tiers"))
     if not body:
         raise invalid(
