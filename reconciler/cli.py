@@ -202,7 +202,7 @@ def apply(
     from reconciler.apply import apply_plan
     from reconciler.providers import make_providers
 
-    saved = _read_saved_plan(target) if _is_plan_file(target) else None
+    saved = _read_plan_to_apply(target) if _is_plan_file(target) else None
     path = Path(saved.manifests_path) if saved is not None else target
     stack, reports = _load_offline(path, stack_name or (saved.stack if saved else None))
     with _clients(use_sandbox) as clients:
@@ -297,16 +297,13 @@ def _is_plan_file(target: Path) -> bool:
 
 
 def _read_saved_plan(path: Path) -> Plan:
-    from pydantic import ValidationError
+    from reconciler.plan import read_plan_file
 
-    from reconciler.plan import Plan
+    return read_plan_file(path)
 
-    try:
-        saved = Plan.from_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, UnicodeDecodeError) as error:
-        raise ConfigError(
-            f"{path} is not a plan saved by `reconciler plan --out` ({type(error).__name__})"
-        ) from None
+
+def _read_plan_to_apply(path: Path) -> Plan:
+    saved = _read_saved_plan(path)
     if saved.mode != "apply":
         raise ConfigError(f"{path} is a drift report, not a plan: it cannot be applied")
     return saved

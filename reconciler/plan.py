@@ -1,16 +1,21 @@
 """The plan: a frozen, serialisable list of resource changes, built by `planner.py`.
 
-A `Plan` is what `plan` renders and `plan --out` saves; `apply` executes it as it is, after
+A `Plan` is what `plan` renders and `plan --out` saves (`read_plan_file` loads it back, refusing
+files that are not plans or come from a newer reconciler); `apply` executes it as it is, after
 checking its fingerprints (it never diffs again). The closed set of actions is `Action`; each
 change carries a one-line `reason` for display only: the action alone decides what apply does.
 """
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import ConfigError
 
 PLAN_FORMAT_VERSION = 1
 
@@ -147,3 +152,47 @@ class Plan(Frozen):
     @classmethod
     def from_json(cls, text: str) -> Plan:
         return cls.model_validate_json(text)
+
+
+_PLAN_FILE_HINT = "give a file written by `reconciler plan --out FILE`"
+
+
+def read_plan_file(path: Path) -> Plan:
+    """The plan saved in `path`; a ConfigError naming the file and what is wrong otherwise."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a plan file: not UTF-8 text; {_PLAN_FILE_HINT}") from None
+    except json.JSONDecodeError as error:
+        raise ConfigError(
+            f"{path}:{error.lineno}:{error.colno}: not a plan file: invalid JSON "
+            f"({error.msg}); {_PLAN_FILE_HINT}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: not a plan file: not a JSON object; {_PLAN_FILE_HINT}")
+    _check_format_version(path, data.get("format_version"))
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(
+            f"{path}: not a plan file: {_first_problem(error)}; {_PLAN_FILE_HINT}"
+        ) from None
+
+
+def _check_format_version(path: Path, version: object) -> None:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ConfigError(f"{path}: not a plan file: no format_version; {_PLAN_FILE_HINT}")
+    if version > PLAN_FORMAT_VERSION:
+        raise ConfigError(
+            f"{path} was saved by a newer reconciler (plan format {version}; this one reads "
+            f"format {PLAN_FORMAT_VERSION}): upgrade reconciler, or make the plan again with "
+            "this one (`reconciler plan --out FILE`)"
+        )
+
+
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the plan"
+    if first["type"] == "missing":
+        return f"'{where}' is missing"
+    return f"'{where}': {first['msg']}"
