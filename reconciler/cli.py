@@ -203,8 +203,10 @@ def apply(
     from reconciler.providers import make_providers
 
     saved = _read_plan_to_apply(target) if _is_plan_file(target) else None
-    path = Path(saved.manifests_path) if saved is not None else target
-    stack, reports = _load_offline(path, stack_name or (saved.stack if saved else None))
+    path = _manifests_of(saved, target) if saved is not None else target
+    stack, reports = _load_offline(path, stack_name)
+    if saved is not None:
+        _check_same_stack(saved, target, stack.name, path)
     with _clients(use_sandbox) as clients:
         fresh = _plan_with(stack, reports, clients, str(path), mode="apply")
         if saved is not None:
@@ -307,6 +309,27 @@ def _read_plan_to_apply(path: Path) -> Plan:
     if saved.mode != "apply":
         raise ConfigError(f"{path} is a drift report, not a plan: it cannot be applied")
     return saved
+
+
+def _manifests_of(saved: Plan, plan_file: Path) -> Path:
+    """The manifests folder a saved plan was made from (relative to where `plan` ran)."""
+    path = Path(saved.manifests_path)
+    if not path.exists():
+        raise ConfigError(
+            f"{plan_file} was made from the manifests in '{saved.manifests_path}', which is not "
+            f"here ({Path.cwd()}): run `reconciler apply` from the folder `reconciler plan` "
+            "ran in"
+        )
+    return path
+
+
+def _check_same_stack(saved: Plan, plan_file: Path, stack_name: str, path: Path) -> None:
+    if saved.stack != stack_name:
+        raise ConfigError(
+            f"{plan_file} is a plan for stack '{saved.stack}', but {path} holds stack "
+            f"'{stack_name}': apply it in the checkout it was made from, or, if it was made "
+            f"with --stack {saved.stack}, pass --stack {saved.stack} again. Nothing was changed."
+        )
 
 
 def _echo_plan(made: Plan, fmt: str) -> None:

@@ -7,6 +7,7 @@ says what to do, the exit code is 1, there is no traceback, and nothing was appl
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -68,3 +69,39 @@ def test_a_json_file_that_is_not_a_plan_names_the_missing_field(
     (ws.root / "package.json").write_text('{"name": "x", "format_version": 1}', encoding="utf-8")
     message = assert_refused(ws, admin_client, "show", "package.json")
     assert "package.json: not a plan file: 'stack' is missing" in message
+
+
+def test_a_plan_for_another_stack_is_refused_naming_both(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    write_plan(ws, "other.json", {**save_plan(ws), "stack": "billing"})
+    message = assert_refused(ws, admin_client, "apply", "other.json", "--auto-approve")
+    assert "other.json is a plan for stack 'billing'" in message
+    assert "specs holds stack 'demo'" in message
+    assert "--stack billing" in message
+
+
+def test_a_plan_made_with_a_stack_flag_applies_with_the_same_flag(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    saved = ws.run("plan", "specs", "--stack", "demo-eu", "--out", "eu.json")
+    assert saved.exit_code == 0, saved.output
+    refused = assert_refused(ws, admin_client, "apply", "eu.json", "--auto-approve")
+    assert "--stack demo-eu" in refused
+    applied = ws.run("apply", "eu.json", "--auto-approve", "--stack", "demo-eu")
+    assert applied.exit_code == 0, applied.output
+    assert len(active_projects(admin_client, NAME)) == 1
+
+
+def test_a_plan_applied_from_another_folder_says_where_to_run_it(
+    ws: Workspace, admin_client: openai.OpenAI, tmp_path: Path, monkeypatch: Any
+) -> None:
+    save_plan(ws)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = ws.run("apply", str(ws.root / "plan.json"), "--auto-approve")
+    assert result.exit_code == 1, result.output
+    assert "made from the manifests in 'specs'" in result.stderr
+    assert "run `reconciler apply` from the folder `reconciler plan` ran in" in result.stderr
+    assert active_projects(admin_client, NAME) == []
