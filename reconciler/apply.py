@@ -4,14 +4,15 @@
 `reconciler.providers.make_providers`. Creates, updates and replaces run first, each once its
 dependencies succeeded; deletes run after them, dependents first. Temporary API errors are
 retried with backoff (the server's `Retry-After` when it gives one); the dependents of a change
-that failed are skipped with the cause. Progress is reported through `on_event`; nothing here
-prints. The plan is executed as it is: apply never diffs again.
+that failed are skipped with the cause. Ctrl-C stops it cleanly: the requests in flight finish,
+waits for a retry end at once, nothing new starts, and the result says it was interrupted.
+Progress is reported through `on_event`; nothing here prints. The plan is executed as it is:
+apply never diffs again.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -62,14 +63,22 @@ class ApplyResult:
     succeeded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False  # stopped by Ctrl-C: what did not run is in `skipped`
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.interrupted
 
 
 class _Skip(Exception):
     """A change that will not run (a guard flag is missing), with the reason."""
+
+
+class _Interrupted(Exception):
+    """Raised in a worker that was waiting to retry when apply was interrupted."""
+
+
+INTERRUPTED = "apply was interrupted before it ran"
 
 
 def apply_plan(
@@ -81,16 +90,25 @@ def apply_plan(
     concurrency: int = 4,
     on_event: EventHandler | None = None,
     retry: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> ApplyResult:
-    """Run every change of `plan` through `providers`; never raises for one failed change."""
+    """Run every change of `plan` through `providers`; never raises for one failed change.
+
+    `sleep` waits between retries (default: a wait that Ctrl-C ends at once).
+    """
     run = _Run(plan, providers, on_event, retry or RetryPolicy(), sleep)
     guards = _Guards(allow_delete=allow_delete, allow_archive=allow_archive)
     changes = [c for c in plan.changes if c.is_change]
     forward = [c for c in changes if c.action is not Action.DELETE]
     deletes = [c for c in changes if c.action is Action.DELETE]
-    run.run_phase(forward, lambda c: c.depends_on, guards, concurrency)
-    run.run_phase(deletes, _dependents_among(deletes), guards, concurrency)
+    try:
+        run.run_phase(forward, lambda c: c.depends_on, guards, concurrency)
+        run.run_phase(deletes, _dependents_among(deletes), guards, concurrency)
+    except KeyboardInterrupt:
+        run.result.interrupted = True
+        for change in changes:
+            if change.address not in run.outcome:
+                run.skip(change, INTERRUPTED)
     return run.result
 
 
@@ -126,11 +144,12 @@ class _Run:
         providers: Mapping[str, KindProvider],
         on_event: EventHandler | None,
         retry: RetryPolicy,
-        sleep: Callable[[float], None],
+        sleep: Callable[[float], None] | None,
     ) -> None:
         self.providers = providers
         self.retry = retry
         self.sleep = sleep
+        self.stop = threading.Event()  # set on Ctrl-C: no new attempt starts
         self.result = ApplyResult()
         self._on_event = on_event
         self._event_lock = threading.Lock()
@@ -158,7 +177,8 @@ class _Run:
         waiting = {change.address: change for change in changes}
         in_phase = set(waiting)
         running: dict[Future[str | None], ResourceChange] = {}
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+        try:
             while waiting or running:
                 for change in self._ready(waiting, in_phase, waits_for, guards):
                     self.emit(ApplyEvent("started", change.address, change.action))
@@ -166,11 +186,25 @@ class _Run:
                     running[pool.submit(self._execute, operation)] = change
                 if not running:
                     for change in waiting.values():  # unreachable with an acyclic plan
-                        self._skip(change, "its dependencies never became ready")
+                        self.skip(change, "its dependencies never became ready")
                     return
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     self._finish(running.pop(future), future)
+        except KeyboardInterrupt:
+            self._wind_down(pool, running)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+    def _wind_down(
+        self, pool: ThreadPoolExecutor, running: dict[Future[str | None], ResourceChange]
+    ) -> None:
+        """After Ctrl-C: let the requests in flight finish (and record them), retry nothing."""
+        self.stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, change in running.items():
+            self._finish(change, future)
 
     def _ready(
         self,
@@ -186,7 +220,7 @@ class _Run:
             failed = next((d for d in dependencies if self.outcome.get(d, "ok") != "ok"), None)
             if failed is not None:
                 del waiting[address]
-                self._skip(change, f"depends on {failed}, which {self.outcome[failed]}")
+                self.skip(change, f"depends on {failed}, which {self.outcome[failed]}")
                 continue
             if any(d in in_phase and d not in self.outcome for d in dependencies):
                 continue
@@ -194,7 +228,7 @@ class _Run:
             try:
                 guards.check(change)
             except _Skip as skip:
-                self._skip(change, str(skip))
+                self.skip(change, str(skip))
                 continue
             ready.append(change)
         return ready
@@ -221,12 +255,26 @@ class _Run:
                 delay = self.retry.delay(attempt, error)
                 message = f"attempt {attempt} failed ({error}); retrying in {delay:.1f}s"
                 self.emit(ApplyEvent("retrying", op.address, op.change.action, message))
-                self.sleep(delay)
+                self._pause(delay)
                 attempt += 1
 
+    def _pause(self, delay: float) -> None:
+        if self.sleep is not None:
+            self.sleep(delay)
+        else:
+            self.stop.wait(delay)
+        if self.stop.is_set():
+            raise _Interrupted
+
     def _finish(self, change: ResourceChange, future: Future[str | None]) -> None:
+        if future.cancelled():
+            self.skip(change, INTERRUPTED)
+            return
         try:
             live_id = future.result()
+        except _Interrupted:
+            self.skip(change, "apply was interrupted while it waited to retry")
+            return
         except Exception as error:  # one failed change must not stop the others
             message = str(error) if isinstance(error, ReconcilerError) else repr(error)
             self.outcome[change.address] = f"failed ({message})"
@@ -239,7 +287,7 @@ class _Run:
             self.result.live_ids[change.address] = live_id
         self.emit(ApplyEvent("succeeded", change.address, change.action, live_id=live_id))
 
-    def _skip(self, change: ResourceChange, reason: str) -> None:
+    def skip(self, change: ResourceChange, reason: str) -> None:
         self.outcome[change.address] = f"was skipped ({reason})"
         self.result.skipped[change.address] = reason
         self.emit(ApplyEvent("skipped", change.address, change.action, reason))

@@ -231,7 +231,7 @@ def apply(
             on_event=console.handle,
         )
     console.finish(result)
-    sys.exit(0 if result.ok else 1)
+    sys.exit(130 if result.interrupted else 0 if result.ok else 1)
 
 
 # -- the steps behind the commands -----------------------------------------------------------
@@ -431,7 +431,14 @@ class _ApplyConsole:
             f"{len(result.succeeded)} succeeded, {len(result.failed)} failed, "
             f"{len(result.skipped)} skipped"
         )
-        if result.ok:
+        if result.interrupted:
+            self.console.print(
+                f"Interrupted: {counts}. The requests already sent have finished and nothing "
+                "else was started. Run `reconciler apply` again to finish: it finds what this "
+                "run made and creates nothing twice.",
+                style="bold red",
+            )
+        elif result.ok:
             self.console.print(f"Apply complete: {counts}.", style="bold")
         else:
             self.console.print(f"Apply failed: {counts}.", style="bold red")
@@ -442,7 +449,10 @@ def main() -> None:
 
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
