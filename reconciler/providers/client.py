@@ -1,7 +1,8 @@
 """Credentials and SDK clients for one command run, with a count of the HTTP requests made.
 
 `cli.py` builds `Credentials` from the environment (`OPENAI_API_KEY`, `OPENAI_ADMIN_KEY`,
-`OPENAI_BASE_URL`, `OPENAI_ORG_ID`) or from the embedded sandbox (`--sandbox`), then `Clients`.
+`OPENAI_BASE_URL`, `OPENAI_ORG_ID`; checked before any request) or from the embedded sandbox
+(`--sandbox`), then `Clients`.
 Providers read through `reader(project)` (the SDK retries a read twice) and write through
 `writer(project)` (no SDK retries: the apply engine retries, after checking that the first
 attempt did not already create the object). Keys never appear in `repr` or messages.
@@ -22,6 +23,7 @@ from reconciler.state import HOME_PROJECT
 
 READ_RETRIES = 2
 TIMEOUT_SECONDS = 120.0
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,35 @@ class Credentials:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
+        """The credentials in the environment; a ConfigError naming a malformed variable."""
         env = os.environ if environ is None else environ
         return cls(
-            api_key=env.get("OPENAI_API_KEY") or None,
-            admin_key=env.get("OPENAI_ADMIN_KEY") or None,
-            base_url=env.get("OPENAI_BASE_URL") or None,
-            organization=env.get("OPENAI_ORG_ID") or None,
+            api_key=_key_from(env, "OPENAI_API_KEY"),
+            admin_key=_key_from(env, "OPENAI_ADMIN_KEY"),
+            base_url=_base_url_from(env),
+            organization=env.get("OPENAI_ORG_ID", "").strip() or None,
         )
+
+
+def _key_from(env: Mapping[str, str], name: str) -> str | None:
+    """The key in `name`, without the spaces and line breaks a copy and paste adds around it."""
+    key = env.get(name, "").strip()
+    if any(not ("!" <= char <= "~") for char in key):
+        raise ConfigError(
+            f"{name} contains characters an API key never has (spaces, line breaks or "
+            "non-ASCII letters): copy the key again from the OpenAI dashboard"
+        )
+    return key or None
+
+
+def _base_url_from(env: Mapping[str, str]) -> str:
+    url = env.get("OPENAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"OPENAI_BASE_URL must start with https:// or http:// (it is '{url}'): for OpenAI "
+            f"leave it unset or set it to {DEFAULT_BASE_URL}"
+        )
+    return url
 
 
 class Clients:
@@ -50,8 +74,9 @@ class Clients:
     def __init__(self, credentials: Credentials, *, read_retries: int = READ_RETRIES) -> None:
         if credentials.api_key is None:
             raise ConfigError(
-                "OPENAI_API_KEY is not set: export it (and OPENAI_ADMIN_KEY to manage projects), "
-                "or add --sandbox to use the embedded sandbox"
+                "OPENAI_API_KEY is not set: set OPENAI_API_KEY to a project API key (sk-proj-...), "
+                "and OPENAI_ADMIN_KEY to an admin key to manage projects; or add --sandbox to "
+                "use the embedded sandbox"
             )
         self.has_admin_key = credentials.admin_key is not None
         self.requests = 0
@@ -91,8 +116,10 @@ class Clients:
     def require_admin_key(self, purpose: str) -> None:
         if not self.has_admin_key:
             raise ConfigError(
-                f"OPENAI_ADMIN_KEY is not set: an admin key is needed to {purpose} "
-                "(create one under Organization settings > Admin keys), or use --sandbox"
+                "OPENAI_ADMIN_KEY is not set: set OPENAI_ADMIN_KEY to an admin key (sk-admin-...) "
+                f"to {purpose}: projects are managed through the Administration API (create a "
+                "key under Organization settings > Admin keys). Or add --sandbox to use the "
+                "embedded sandbox"
             )
 
     def close(self) -> None:
