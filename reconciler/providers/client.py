@@ -19,6 +19,7 @@ from typing import Any
 import openai
 
 from reconciler.errors import ConfigError
+from reconciler.providers.errors import reject_web_pages
 from reconciler.state import HOME_PROJECT
 
 READ_RETRIES = 2
@@ -81,7 +82,9 @@ class Clients:
         self.has_admin_key = credentials.admin_key is not None
         self.requests = 0
         self._lock = threading.Lock()
-        self._http = openai.DefaultHttpxClient(event_hooks={"request": [self._count]})
+        self._http = openai.DefaultHttpxClient(
+            event_hooks={"request": [self._count], "response": [reject_web_pages]}
+        )
         self._base = openai.OpenAI(
             api_key=credentials.api_key,
             admin_api_key=credentials.admin_key,

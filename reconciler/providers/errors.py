@@ -3,7 +3,9 @@
 Every provider call runs inside `api_errors("what it does")`: a 4xx becomes a
 `PermanentApiError`, a 429/5xx/connection failure a `TemporaryApiError` carrying the delay the
 server asked for (`Retry-After-Ms`, `Retry-After` in seconds or as an HTTP date), which the
-apply engine's retries honour. Messages never carry credentials (`mask_secrets`).
+apply engine's retries honour. Messages say what to fix when the cause is the configuration (a
+key refused or of the wrong kind, a base URL that is not the OpenAI API or where nothing
+listens) and never carry credentials (`mask_secrets`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,29 @@ import openai
 from reconciler.errors import ApiError, PermanentApiError, TemporaryApiError
 
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9_-]{2})[A-Za-z0-9_*-]{6,}")
+_BASE_URL_HINT = (
+    "check OPENAI_BASE_URL (it usually ends in /v1; OpenAI's is https://api.openai.com/v1)"
+)
 
 
 def mask_secrets(text: str) -> str:
     """Replace anything shaped like an API key with its first characters and a mask."""
     return _SECRET.sub(lambda m: f"{m.group(1)}…(masked)", text)
+
+
+class NotTheApiError(Exception):
+    """An answer no OpenAI API gives (a web page): raised by the response hook of `Clients`."""
+
+    def __init__(self, url: str, status: int) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(f"{url} answered with a web page (HTTP {status})")
+
+
+def reject_web_pages(response: Any) -> None:
+    """httpx response hook: an HTML answer means OPENAI_BASE_URL points at a web site."""
+    if response.headers.get("content-type", "").startswith("text/html"):
+        raise NotTheApiError(_shown_url(response.request.url), response.status_code)
 
 
 @contextmanager
@@ -39,11 +59,17 @@ def api_errors(operation: str, *, missing_ok: bool = False) -> Iterator[None]:
             return
         raise map_status_error(error, operation) from error
     except (openai.APITimeoutError, openai.APIConnectionError) as error:
-        message = f"{operation}: could not reach the API ({type(error).__name__})"
-        raise TemporaryApiError(mask_secrets(message), operation=operation) from error
+        raise map_connection_error(error, operation) from error
+    except NotTheApiError as error:
+        raise _not_the_api(error, operation) from error
     except openai.OpenAIError as error:
         message = f"{operation}: {error}"
         raise PermanentApiError(mask_secrets(message), operation=operation) from error
+    except (AttributeError, TypeError, ValueError) as error:
+        if not _raised_in_sdk(error):
+            raise
+        message = with_hint(f"{operation}: the answer is not the OpenAI API's JSON", _BASE_URL_HINT)
+        raise PermanentApiError(message, operation=operation) from error
 
 
 def map_status_error(error: openai.APIStatusError, operation: str) -> ApiError:
@@ -55,7 +81,113 @@ def map_status_error(error: openai.APIStatusError, operation: str) -> ApiError:
         return TemporaryApiError(
             message, retry_after=delay, status=status, code=code, operation=operation
         )
+    hint = _credentials_hint(error) if status in (401, 403) else None
+    if status == 404 and _is_unknown_route(error):
+        request = error.response.request
+        shown = f"{request.method} {_shown_url(request.url)}"
+        message = f"{operation}: {shown} is not an OpenAI API route (HTTP 404)"
+        hint = _BASE_URL_HINT
+    if hint:
+        message = with_hint(message, hint)
     return PermanentApiError(message, status=status, code=code, operation=operation)
+
+
+def map_connection_error(error: openai.APIConnectionError, operation: str) -> ApiError:
+    if isinstance(error.__cause__, NotTheApiError):  # SDKs that wrap what a hook raises
+        return _not_the_api(error.__cause__, operation)
+    where = _origin(error.request.url)
+    message = with_hint(
+        f"{operation}: could not reach the API at {where} ({_connection_problem(error)})",
+        "check OPENAI_BASE_URL, and that the server is running and reachable",
+    )
+    return TemporaryApiError(mask_secrets(message), operation=operation)
+
+
+def with_hint(message: str, hint: str) -> str:
+    """`message`, then `hint` as the sentence that says what to do."""
+    return f"{message.rstrip('. ')}. {hint[0].upper()}{hint[1:]}."
+
+
+def _not_the_api(error: NotTheApiError, operation: str) -> ApiError:
+    message = with_hint(f"{operation}: {error}, not the OpenAI API", _BASE_URL_HINT)
+    return PermanentApiError(message, status=error.status, operation=operation)
+
+
+def _credentials_hint(error: openai.APIStatusError) -> str | None:
+    """What to change when a key was refused: which variable, and whether it is the wrong kind."""
+    request = error.response.request
+    admin_route = "/organization/" in request.url.path
+    variable = "OPENAI_ADMIN_KEY" if admin_route else "OPENAI_API_KEY"
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    is_admin_key = token.startswith("sk-admin-")
+    if admin_route and token.startswith("sk-") and not is_admin_key:
+        return (
+            "OPENAI_ADMIN_KEY holds a project key (sk-proj-...): set it to an admin key "
+            "(sk-admin-...); projects are managed through the Administration API"
+        )
+    if not admin_route and is_admin_key:
+        return (
+            "OPENAI_API_KEY holds an admin key (sk-admin-...): set it to a project API key "
+            "(sk-proj-...); admin keys only work with the Administration API"
+        )
+    if error.status_code == 401:
+        return f"check {variable}: the API refused that key (mistyped, revoked or expired?)"
+    return None
+
+
+def _is_unknown_route(error: openai.APIStatusError) -> bool:
+    body: Any = error.body
+    if not isinstance(body, dict):
+        return True  # a 404 that is not an API error object
+    return str(body.get("message", "")).startswith("Invalid URL")
+
+
+def _connection_problem(error: openai.APIConnectionError) -> str:
+    if isinstance(error, openai.APITimeoutError):
+        return "no answer in time"
+    text = " ".join(str(cause) for cause in _causes(error)).lower()
+    for fragment, problem in _CONNECTION_PROBLEMS:
+        if fragment in text:
+            return problem
+    return "the connection failed"
+
+
+_CONNECTION_PROBLEMS = (
+    ("refused", "connection refused"),
+    ("name or service not known", "unknown host name"),
+    ("nodename nor servname", "unknown host name"),
+    ("name resolution", "unknown host name"),
+    ("certificate", "its TLS certificate is not trusted"),
+    ("disconnected", "the connection closed before an answer"),
+    ("reset by peer", "the connection closed before an answer"),
+)
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: BaseException | None = error.__cause__ or error.__context__
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _raised_in_sdk(error: BaseException) -> bool:
+    """True when the innermost frame is the SDK's own (it could not read an answer)."""
+    traceback = error.__traceback__
+    if traceback is None:
+        return False
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return str(traceback.tb_frame.f_globals.get("__name__", "")).startswith("openai.")
+
+
+def _origin(url: Any) -> str:
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+def _shown_url(url: Any) -> str:
+    """scheme://host:port/path: no user info, no query."""
+    return _origin(url) + str(url.path)
 
 
 def _api_message(error: openai.APIStatusError) -> str:

@@ -1,0 +1,130 @@
+"""QA: keys the API refuses and base URLs that are not the OpenAI API, through the real CLI.
+
+Each case must fail with exit code 1, no traceback, a message naming the environment variable
+to fix and how, no key value anywhere in the output, and nothing created.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import openai
+import pytest
+
+from reconciler.sandbox import SandboxHandle
+
+from .e2e import Workspace, active_projects
+
+NAME = "TechCorp Support"
+WRONG_PROJECT_KEY = "sk-proj-wrong-1111111111111111111111111111"
+WRONG_ADMIN_KEY = "sk-admin-wrong-2222222222222222222222222222"
+
+
+def refused(ws: Workspace, admin_client: openai.OpenAI, *args: str) -> str:
+    """Run `plan specs` (or `args`), check the failure is clean; return stderr."""
+    result = ws.run(*(args or ("plan", "specs")))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for key in (*ws.env.values(), WRONG_PROJECT_KEY, WRONG_ADMIN_KEY):
+        if key and key.startswith("sk-"):
+            assert key[8:] not in result.output  # not even the tail of a key
+    assert active_projects(admin_client, NAME) == []
+    return result.stderr
+
+
+def test_a_wrong_project_key_names_the_variable(ws: Workspace, admin_client: openai.OpenAI) -> None:
+    ws.env["OPENAI_API_KEY"] = WRONG_PROJECT_KEY
+    message = refused(ws, admin_client)
+    assert "HTTP 401" in message
+    assert "Check OPENAI_API_KEY: the API refused that key" in message
+
+
+def test_a_wrong_admin_key_names_the_variable(ws: Workspace, admin_client: openai.OpenAI) -> None:
+    ws.env["OPENAI_ADMIN_KEY"] = WRONG_ADMIN_KEY
+    message = refused(ws, admin_client)
+    assert "list projects: HTTP 401" in message
+    assert "Check OPENAI_ADMIN_KEY: the API refused that key" in message
+
+
+def test_a_project_key_given_as_admin_key_is_named_as_such(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    ws.env["OPENAI_ADMIN_KEY"] = sandbox.project_key
+    message = refused(ws, admin_client)
+    assert "OPENAI_ADMIN_KEY holds a project key (sk-proj-...)" in message
+    assert "set it to an admin key (sk-admin-...)" in message
+
+
+def test_an_admin_key_given_as_project_key_is_named_as_such(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    ws.env["OPENAI_API_KEY"] = sandbox.admin_key
+    message = refused(ws, admin_client)
+    assert "OPENAI_API_KEY holds an admin key (sk-admin-...)" in message
+    assert "set it to a project API key (sk-proj-...)" in message
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_nothing_listening_at_the_base_url_names_it(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    origin = f"http://127.0.0.1:{free_port()}"
+    ws.env["OPENAI_BASE_URL"] = origin + "/v1"
+    message = refused(ws, admin_client)
+    assert f"could not reach the API at {origin} (connection refused)" in message
+    assert "Check OPENAI_BASE_URL, and that the server is running" in message
+
+
+def test_a_base_url_that_is_not_an_openai_api_says_so(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    ws.env["OPENAI_BASE_URL"] = sandbox.control_url  # the sandbox's control routes
+    message = refused(ws, admin_client)
+    assert f"GET {sandbox.control_url}/files is not an OpenAI API route (HTTP 404)" in message
+    assert "Check OPENAI_BASE_URL (it usually ends in /v1" in message
+
+
+class _WebPage(BaseHTTPRequestHandler):
+    """A web server that answers every request with an HTML page."""
+
+    def do_GET(self) -> None:
+        body = b"<html><body>Welcome to nginx!</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def web_page() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_base_url_answering_web_pages_says_so(
+    ws: Workspace, admin_client: openai.OpenAI, web_page: str
+) -> None:
+    ws.env["OPENAI_BASE_URL"] = web_page
+    message = refused(ws, admin_client)
+    assert f"{web_page}/files answered with a web page (HTTP 200), not the OpenAI API" in message
+    assert "Check OPENAI_BASE_URL (it usually ends in /v1" in message
