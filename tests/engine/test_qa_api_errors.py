@@ -9,10 +9,10 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import openai
-import pytest
 
 from reconciler.sandbox import SandboxHandle
 
@@ -93,24 +93,32 @@ def test_a_base_url_that_is_not_an_openai_api_says_so(
     assert "Check OPENAI_BASE_URL (it usually ends in /v1" in message
 
 
-class _WebPage(BaseHTTPRequestHandler):
-    """A web server that answers every request with an HTML page."""
+class _NotAnApi(BaseHTTPRequestHandler):
+    """A web server that answers every GET with 200 and a body of `content_type`."""
+
+    content_type = "text/html"
+    body = b"<html><body>Welcome to nginx!</body></html>"
 
     def do_GET(self) -> None:
-        body = b"<html><body>Welcome to nginx!</body></html>"
         self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(self.body)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
 
 
-@pytest.fixture
-def web_page() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+class _PlainText(_NotAnApi):
+    content_type = "text/plain"
+    body = b"OK"
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A base URL (ending in /v1) served by `handler` on a free loopback port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -121,10 +129,19 @@ def web_page() -> Iterator[str]:
         thread.join()
 
 
-def test_a_base_url_answering_web_pages_says_so(
-    ws: Workspace, admin_client: openai.OpenAI, web_page: str
+def test_a_base_url_answering_web_pages_says_so(ws: Workspace, admin_client: openai.OpenAI) -> None:
+    with serving(_NotAnApi) as url:
+        ws.env["OPENAI_BASE_URL"] = url
+        message = refused(ws, admin_client)
+    assert f"{url}/files answered with a web page (HTTP 200), not the OpenAI API" in message
+    assert "Check OPENAI_BASE_URL (it usually ends in /v1" in message
+
+
+def test_a_base_url_answering_something_else_than_json_says_so(
+    ws: Workspace, admin_client: openai.OpenAI
 ) -> None:
-    ws.env["OPENAI_BASE_URL"] = web_page
-    message = refused(ws, admin_client)
-    assert f"{web_page}/files answered with a web page (HTTP 200), not the OpenAI API" in message
+    with serving(_PlainText) as url:
+        ws.env["OPENAI_BASE_URL"] = url
+        message = refused(ws, admin_client)
+    assert "list files in the API key's project: the answer is not the OpenAI API's JSON" in message
     assert "Check OPENAI_BASE_URL (it usually ends in /v1" in message
