@@ -3,14 +3,16 @@
 `live.read_live_state` calls `read_projects` (one paginated list, archived ones included) and
 apply calls `ProjectProvider`. Projects carry no metadata, so the stack's ownership registry
 (`ownership.py`) binds them to manifests: a pending binding is written before each create, the
-live id right after, and a create first looks for a project an earlier, interrupted attempt
-made under the same name, so a project is never created twice.
+live id right after, and a retried create first looks for the project an earlier attempt may
+have made, so a project is never created twice. A first attempt lists nothing: the plan was
+just made from a fresh read, and the Administration API allows only a few requests a minute.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from reconciler.errors import TemporaryApiError
 from reconciler.providers.base import KindProvider, Operation
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
@@ -53,16 +55,26 @@ class ProjectProvider(KindProvider):
     def __init__(self, clients: Clients, registry: OwnershipStore) -> None:
         self._clients = clients
         self._registry = registry
+        self._sent: set[str] = set()  # addresses whose create may have reached the API
 
     def create(self, op: Operation) -> str:
         name = str(op.payload["name"])
         self._registry.record_pending(op.address, name)
-        live_id = self._find_unbound(name, op.address)
+        live_id = self._find_unbound(name, op.address) if op.address in self._sent else None
         if live_id is None:
-            with api_errors(f"create project '{name}'"):
-                live_id = self._clients.writer().admin.organization.projects.create(name=name).id
+            live_id = self._create(name, op.address)
         self._registry.record(op.address, live_id, created=True)
         return live_id
+
+    def _create(self, name: str, address: str) -> str:
+        self._sent.add(address)
+        try:
+            with api_errors(f"create project '{name}'"):
+                return str(self._clients.writer().admin.organization.projects.create(name=name).id)
+        except TemporaryApiError as error:
+            if error.status == 429:  # refused before anything was done
+                self._sent.discard(address)
+            raise
 
     def update(self, op: Operation) -> str:
         live_id = _live_id(op)
