@@ -281,7 +281,7 @@ def _clients(use_sandbox: bool) -> Iterator[Clients]:
     from reconciler.providers import Clients, Credentials
 
     if not use_sandbox:
-        with Clients(Credentials.from_env()) as clients:
+        with Clients(Credentials.from_env(), on_retry=_echo_notice) as clients:
             yield clients
         return
     from reconciler.sandbox import running_sandbox
@@ -290,8 +290,13 @@ def _clients(use_sandbox: bool) -> Iterator[Clients]:
         credentials = Credentials(
             api_key=handle.project_key, admin_key=handle.admin_key, base_url=handle.base_url
         )
-        with Clients(credentials) as clients:
+        with Clients(credentials, on_retry=_echo_notice) as clients:
             yield clients
+
+
+def _echo_notice(message: str) -> None:
+    """A note while a command runs (a wait for the API), on stderr: stdout is the result."""
+    click.echo(message, err=True)
 
 
 def _is_plan_file(target: Path) -> bool:

@@ -3,26 +3,27 @@
 `cli.py` builds `Credentials` from the environment (`OPENAI_API_KEY`, `OPENAI_ADMIN_KEY`,
 `OPENAI_BASE_URL`, `OPENAI_ORG_ID`; checked before any request) or from the embedded sandbox
 (`--sandbox`), then `Clients`.
-Providers read through `reader(project)` (the SDK retries a read twice) and write through
-`writer(project)` (no SDK retries: the apply engine retries, after checking that the first
-attempt did not already create the object). Keys never appear in `repr` or messages.
+Providers read through `reader(project)` (the SDK retries a read 4 times, after the delay the
+server asks for; `on_retry` hears of each wait, so a rate-limited plan does not look hung) and
+write through `writer(project)` (no SDK retries: the apply engine retries, after checking that
+the first attempt did not already create the object). Keys never appear in `repr` or messages.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
 
 from reconciler.errors import ConfigError
-from reconciler.providers.errors import reject_web_pages
+from reconciler.providers.errors import reject_web_pages, retry_after_seconds
 from reconciler.state import HOME_PROJECT
 
-READ_RETRIES = 2
+READ_RETRIES = 4
 TIMEOUT_SECONDS = 120.0
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -69,10 +70,19 @@ def _base_url_from(env: Mapping[str, str]) -> str:
     return url
 
 
+_RETRIED_STATUSES = {408: "timeout", 409: "conflict", 429: "rate limited"}
+
+
 class Clients:
     """The SDK clients of one run; `requests` counts every HTTP request sent (retries too)."""
 
-    def __init__(self, credentials: Credentials, *, read_retries: int = READ_RETRIES) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        read_retries: int = READ_RETRIES,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
         if credentials.api_key is None:
             raise ConfigError(
                 "OPENAI_API_KEY is not set: set OPENAI_API_KEY to a project API key (sk-proj-...), "
@@ -82,8 +92,13 @@ class Clients:
         self.has_admin_key = credentials.admin_key is not None
         self.requests = 0
         self._lock = threading.Lock()
+        self._read_retries = read_retries
+        self._on_retry = on_retry
         self._http = openai.DefaultHttpxClient(
-            event_hooks={"request": [self._count], "response": [reject_web_pages]}
+            event_hooks={
+                "request": [self._count],
+                "response": [reject_web_pages, self._announce_read_retry],
+            }
         )
         self._base = openai.OpenAI(
             api_key=credentials.api_key,
@@ -99,6 +114,24 @@ class Clients:
     def _count(self, request: Any) -> None:
         with self._lock:
             self.requests += 1
+
+    def _announce_read_retry(self, response: Any) -> None:
+        """Tell `on_retry` that the SDK will wait and send this read (a GET) again."""
+        reason = _RETRIED_STATUSES.get(response.status_code) or (
+            "server error" if response.status_code >= 500 else None
+        )
+        request = response.request
+        if self._on_retry is None or reason is None or request.method != "GET":
+            return
+        taken = int(request.headers.get("x-stainless-retry-count") or 0)
+        if taken >= self._read_retries:
+            return  # the last attempt: the error itself will be shown
+        delay = retry_after_seconds(response.headers)
+        when = f"in {delay:.1f}s" if delay is not None else "shortly"
+        self._on_retry(
+            f"GET {request.url.path}: HTTP {response.status_code} ({reason}); "
+            f"retrying {when} ({taken + 1} of {self._read_retries})"
+        )
 
     def reader(self, project: str = HOME_PROJECT) -> openai.OpenAI:
         return self._client(project, write=False)

@@ -15,7 +15,7 @@ import openai
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace, active_projects
+from .e2e import Workspace, active_projects, set_faults
 
 NAME = "TechCorp Support"
 
@@ -45,3 +45,16 @@ def test_plan_then_apply_fit_in_three_admin_requests_a_minute(
     assert "retrying" not in applied.stdout
     assert took < 20, f"apply took {took:.0f}s"
     assert len(active_projects(admin_client, NAME)) == 1
+
+
+def test_plan_rides_out_a_burst_of_429s_and_says_it_waits(
+    ws: Workspace, sandbox: SandboxHandle
+) -> None:
+    set_faults(sandbox, [{"kind": "429", "count": 3, "retry_after": 0.2}])
+    planned = ws.run("plan", "specs", "--format", "json")
+    assert planned.exit_code == 0, planned.output
+    assert json.loads(planned.stdout)["summary"]["create"] == 3  # notices stay off stdout
+    waits = [line for line in planned.stderr.splitlines() if "retrying" in line]
+    assert waits == [
+        f"GET /v1/files: HTTP 429 (rate limited); retrying in 0.2s ({n} of 4)" for n in (1, 2, 3)
+    ]
