@@ -129,9 +129,14 @@ def plan(
     stack_name: str | None,
 ) -> None:
     """Show what apply would change (read-only; reports the API requests it made)."""
+    if out is not None and not out.parent.is_dir():
+        raise ConfigError(_cannot_write(out, f"there is no folder {out.parent}"))
     made = _make_plan(path, stack_name, use_sandbox, mode="apply")
     if out is not None:
-        out.write_text(made.to_json() + "\n", encoding="utf-8")
+        try:
+            out.write_text(made.to_json() + "\n", encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(_cannot_write(out, error.strerror or str(error))) from None
     _echo_plan(made, fmt)
     if out is not None:
         click.echo(f"Saved the plan to {out}; run `reconciler apply {out}` to apply it.", err=True)
@@ -335,6 +340,10 @@ def _check_same_stack(saved: Plan, plan_file: Path, stack_name: str, path: Path)
             f"'{stack_name}': apply it in the checkout it was made from, or, if it was made "
             f"with --stack {saved.stack}, pass --stack {saved.stack} again. Nothing was changed."
         )
+
+
+def _cannot_write(out: Path, problem: str) -> str:
+    return f"cannot write the plan to {out}: {problem}; choose another --out path"
 
 
 def _echo_plan(made: Plan, fmt: str) -> None:

@@ -105,3 +105,12 @@ def test_a_plan_applied_from_another_folder_says_where_to_run_it(
     assert "made from the manifests in 'specs'" in result.stderr
     assert "run `reconciler apply` from the folder `reconciler plan` ran in" in result.stderr
     assert active_projects(admin_client, NAME) == []
+
+
+def test_plan_out_into_a_missing_folder_fails_before_any_request(ws: Workspace) -> None:
+    ws.env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"  # discard port: a request would fail
+    result = ws.run("plan", "specs", "--out", "plans/today.json")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "could not reach" not in result.output
+    assert "cannot write the plan to plans/today.json: there is no folder plans" in result.stderr
+    assert not (ws.root / "plans").exists()
