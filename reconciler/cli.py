@@ -455,7 +455,11 @@ class _ApplyConsole:
         elif result.ok:
             self.console.print(f"Apply complete: {counts}.", style="bold")
         else:
-            self.console.print(f"Apply failed: {counts}.", style="bold red")
+            self.console.print(
+                f"Apply failed: {counts}. Fix what failed above (or wait for the API to "
+                "recover), then run `reconciler apply` again: what succeeded is not repeated.",
+                style="bold red",
+            )
 
 
 def main() -> None:
