@@ -56,8 +56,16 @@ class ReconcilerGroup(LazyGroup):
         try:
             return super().invoke(ctx)
         except ReconcilerError as exc:
-            click.echo(_masked(str(exc)), err=True)
+            _report(exc)
             sys.exit(exc.exit_code)
+
+
+def _report(error: Exception) -> None:
+    """An error on stderr: diagnostics as they are, anything else after `error:`; keys masked."""
+    from reconciler.errors import ManifestError
+
+    text = str(error) if isinstance(error, ManifestError) else f"error: {error}"
+    click.echo(_masked(text), err=True)
 
 
 @click.group(cls=ReconcilerGroup)
@@ -477,7 +485,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code if exc.exit_code != 2 else 1)
     except ReconcilerError as exc:
-        click.echo(str(exc), err=True)
+        _report(exc)
         sys.exit(exc.exit_code)
     except SystemExit:
         raise

@@ -28,6 +28,7 @@ def refused(ws: Workspace, admin_client: openai.OpenAI, *args: str) -> str:
     result = ws.run(*(args or ("plan", "specs")))
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: "), result.stderr
     for key in (*ws.env.values(), WRONG_PROJECT_KEY, WRONG_ADMIN_KEY):
         if key and key.startswith("sk-"):
             assert key[8:] not in result.output  # not even the tail of a key
