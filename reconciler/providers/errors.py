@@ -95,11 +95,9 @@ def map_status_error(error: openai.APIStatusError, operation: str) -> ApiError:
 def map_connection_error(error: openai.APIConnectionError, operation: str) -> ApiError:
     if isinstance(error.__cause__, NotTheApiError):  # SDKs that wrap what a hook raises
         return _not_the_api(error.__cause__, operation)
+    problem, hint = _connection_problem(error)
     where = _origin(error.request.url)
-    message = with_hint(
-        f"{operation}: could not reach the API at {where} ({_connection_problem(error)})",
-        "check OPENAI_BASE_URL, and that the server is running and reachable",
-    )
+    message = with_hint(f"{operation}: could not reach the API at {where} ({problem})", hint)
     return TemporaryApiError(mask_secrets(message), operation=operation)
 
 
@@ -142,24 +140,29 @@ def _is_unknown_route(error: openai.APIStatusError) -> bool:
     return str(body.get("message", "")).startswith("Invalid URL")
 
 
-def _connection_problem(error: openai.APIConnectionError) -> str:
+def _connection_problem(error: openai.APIConnectionError) -> tuple[str, str]:
+    """What went wrong, and what to check."""
     if isinstance(error, openai.APITimeoutError):
-        return "no answer in time"
+        return "no answer in time", _NETWORK_HINT
     text = " ".join(str(cause) for cause in _causes(error)).lower()
-    for fragment, problem in _CONNECTION_PROBLEMS:
+    for fragment, problem, hint in _CONNECTION_PROBLEMS:
         if fragment in text:
-            return problem
-    return "the connection failed"
+            return problem, hint
+    return "the connection failed", _UNREACHABLE_HINT
 
 
+_UNREACHABLE_HINT = "check OPENAI_BASE_URL, and that the server is running and reachable"
+_NETWORK_HINT = "if it keeps happening, check the network between here and the API (proxy, VPN)"
+_CLOSED = "the connection closed before the answer was complete"
 _CONNECTION_PROBLEMS = (
-    ("refused", "connection refused"),
-    ("name or service not known", "unknown host name"),
-    ("nodename nor servname", "unknown host name"),
-    ("name resolution", "unknown host name"),
-    ("certificate", "its TLS certificate is not trusted"),
-    ("disconnected", "the connection closed before an answer"),
-    ("reset by peer", "the connection closed before an answer"),
+    ("refused", "connection refused", _UNREACHABLE_HINT),
+    ("name or service not known", "unknown host name", _UNREACHABLE_HINT),
+    ("nodename nor servname", "unknown host name", _UNREACHABLE_HINT),
+    ("name resolution", "unknown host name", _UNREACHABLE_HINT),
+    ("certificate", "its TLS certificate is not trusted", _UNREACHABLE_HINT),
+    ("peer closed connection", _CLOSED, _NETWORK_HINT),
+    ("disconnected", _CLOSED, _NETWORK_HINT),
+    ("reset by peer", _CLOSED, _NETWORK_HINT),
 )
 
 

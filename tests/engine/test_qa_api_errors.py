@@ -16,7 +16,7 @@ import openai
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace, active_projects
+from .e2e import Workspace, active_projects, set_faults
 
 NAME = "TechCorp Support"
 WRONG_PROJECT_KEY = "sk-proj-wrong-1111111111111111111111111111"
@@ -146,3 +146,13 @@ def test_a_base_url_answering_something_else_than_json_says_so(
         message = refused(ws, admin_client)
     assert "list files in the API key's project: the answer is not the OpenAI API's JSON" in message
     assert "Check OPENAI_BASE_URL (it usually ends in /v1" in message
+
+
+def test_dropped_connections_are_not_blamed_on_the_base_url(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    set_faults(sandbox, [{"kind": "drop", "route": "/v1/files", "method": "GET"}])
+    message = refused(ws, admin_client)
+    assert "(the connection closed before the answer was complete)" in message
+    assert "OPENAI_BASE_URL" not in message
+    assert "If it keeps happening, check the network" in message
