@@ -3,14 +3,17 @@
 `cli.py` calls `read_live_state(stack, clients)` before planning. It lists the files of the API
 key's project once (datasets and the ownership registry), the organization's projects once
 (when the stack manages projects), then the files of each other project the stack's datasets
-may live in: a handful of paginated lists, never one request per object.
+may live in: a handful of paginated lists, never one request per object. A `default_project`
+id that names no active project is reported at its line in reconciler.yaml (`ManifestError`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reconciler.errors import Diagnostics, ManifestError, PermanentApiError
 from reconciler.manifests import Stack
+from reconciler.manifests.config_file import read_config
 from reconciler.models.dataset import DatasetSpec
 from reconciler.providers.client import Clients
 from reconciler.providers.files import dataset_objects, list_files
@@ -27,9 +30,10 @@ def read_live_state(stack: Stack, clients: Clients) -> LiveState:
     if _manages_projects(stack, ownership):
         clients.require_admin_key(f"read and manage the projects of stack '{stack.name}'")
         projects = read_projects(clients, ownership)
+    _check_default_project(stack, projects)
     datasets: dict[str, LiveObject] = {}
     for project in sorted(_dataset_projects(stack, ownership, projects)):
-        for obj in dataset_objects(stack.name, project, list_files(clients, project)):
+        for obj in dataset_objects(stack.name, project, _project_files(stack, clients, project)):
             datasets[obj.live_id] = obj
     for obj in dataset_objects(stack.name, HOME_PROJECT, home_files):
         datasets.setdefault(obj.live_id, obj)  # seen in a named project: keep that scope
@@ -38,6 +42,38 @@ def read_live_state(stack: Stack, clients: Clients) -> LiveState:
         ownership=ownership,
         requests=clients.requests - start,
     )
+
+
+def _project_files(stack: Stack, clients: Clients, project: str) -> list[object]:
+    try:
+        return list_files(clients, project)
+    except PermanentApiError as error:
+        if error.status == 404 and project == stack.config.default_project_id:
+            raise _unknown_default_project(stack, project) from None
+        raise
+
+
+def _check_default_project(stack: Stack, projects: list[LiveObject]) -> None:
+    """With the organization's projects at hand, the default project id must be among them."""
+    project = stack.config.default_project_id
+    if project is None or not projects:
+        return  # not read (a stack of datasets only): a 404 listing its files tells
+    if not any(p.live_id == project and p.is_active for p in projects):
+        raise _unknown_default_project(stack, project)
+
+
+def _unknown_default_project(stack: Stack, project: str) -> ManifestError:
+    reading = read_config(stack.root, None, Diagnostics())
+    where = reading.default_project_location if reading is not None else stack.config_location
+    problems = Diagnostics()
+    problems.error(
+        f"default_project: {project} is not an active project of the organization "
+        "(it does not exist, or it was archived)",
+        where,
+        hint="give the id of an active project (proj_...), or `Project/<name>` to use a "
+        "project this stack declares",
+    )
+    return ManifestError(problems)
 
 
 def _manages_projects(stack: Stack, ownership: Ownership) -> bool:
