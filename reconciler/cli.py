@@ -167,8 +167,18 @@ def drift(path: Path, fmt: str, use_sandbox: bool, stack_name: str | None) -> No
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @format_option
 def show(plan_file: Path, fmt: str) -> None:
-    """Print a plan saved with `plan --out`."""
-    _echo_plan(_read_saved_plan(plan_file), fmt)
+    """Print a plan saved with `plan --out` (with a warning when its manifests changed since)."""
+    from reconciler.planner import changed_manifests
+
+    saved = _read_saved_plan(plan_file)
+    _echo_plan(saved, fmt)
+    changed = changed_manifests(saved)
+    if changed:
+        click.echo(
+            f"warning: this plan is stale: {', '.join(changed)}. `reconciler apply {plan_file}` "
+            "will refuse it: run `reconciler plan` again.",
+            err=True,
+        )
 
 
 @cli.command()

@@ -4,7 +4,8 @@
 `build_plan`; tests call it with live state written as data. Nothing here calls the API. Each
 resource gets exactly one action (in dependency order), owned live objects no manifest declares
 get a delete, and the plan records digests of its inputs so `apply PLANFILE` can refuse it once
-they change (`check_plan_is_current`).
+they change (`check_plan_is_current`; `changed_manifests` is the offline part `show` warns
+with).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from reconciler.errors import StalePlanError
 from reconciler.graph import DependencyGraph
 from reconciler.kinds import PLANNERS, DatasetFacts, Desired, Match, PlanContext
 from reconciler.manifests import Stack
+from reconciler.manifests.discovery import stack_root
 from reconciler.models import KINDS, KindInfo, Resource
 from reconciler.plan import Action, Plan, ResourceChange
 from reconciler.state import OWNERSHIP_STATE_KEY, LiveObject, LiveState, fingerprint
@@ -266,6 +268,17 @@ def _differences(what: str, before: Mapping[str, str], after: Mapping[str, str])
         elif before[key] != after[key]:
             found.append(f"{what} {key} changed")
     return found
+
+
+def changed_manifests(saved: Plan) -> list[str]:
+    """Without the API: the files `saved` was made from that changed or went away since
+    (none when its manifests folder is not here: shown from another folder)."""
+    root = stack_root(Path(saved.manifests_path))
+    if not root.is_dir():
+        return []
+    now = {key: _file_sha256(root / key) for key in saved.manifest_digests}
+    present = {key: digest for key, digest in now.items() if digest != "missing"}
+    return _differences("manifest", saved.manifest_digests, present)
 
 
 def check_plan_is_current(saved: Plan, fresh: Plan) -> None:

@@ -114,3 +114,19 @@ def test_plan_out_into_a_missing_folder_fails_before_any_request(ws: Workspace) 
     assert "Traceback" not in result.output and "could not reach" not in result.output
     assert "cannot write the plan to plans/today.json: there is no folder plans" in result.stderr
     assert not (ws.root / "plans").exists()
+
+
+def test_show_warns_when_the_manifests_changed_since_the_plan(ws: Workspace) -> None:
+    save_plan(ws)
+    current = ws.run("show", "plan.json")
+    assert current.exit_code == 0 and "stale" not in current.stderr
+    ws.edit("data/support-valid.jsonl", lambda text: text + text.splitlines()[0] + "\n")
+    (ws.specs / "project.yaml").unlink()
+    shown = ws.run("show", "plan.json")
+    assert shown.exit_code == 0, shown.output
+    assert "Plan: 3 to create" in shown.stdout
+    assert (
+        "warning: this plan is stale: manifest data/support-valid.jsonl changed, "
+        "manifest project.yaml is gone. `reconciler apply plan.json` will refuse it: "
+        "run `reconciler plan` again." in shown.stderr
+    )
