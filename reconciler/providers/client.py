@@ -12,6 +12,7 @@ the first attempt did not already create the object). Keys never appear in `repr
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,14 +64,20 @@ def _key_from(env: Mapping[str, str], name: str) -> str | None:
 def _base_url_from(env: Mapping[str, str]) -> str:
     url = env.get("OPENAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
     if not url.startswith(("https://", "http://")):
+        shown = _without_userinfo(url)
         raise ConfigError(
-            f"OPENAI_BASE_URL must start with https:// or http:// (it is '{url}'): for OpenAI "
+            f"OPENAI_BASE_URL must start with https:// or http:// (it is '{shown}'): for OpenAI "
             f"leave it unset or set it to {DEFAULT_BASE_URL}"
         )
     return url
 
 
 _RETRIED_STATUSES = {408: "timeout", 409: "conflict", 429: "rate limited"}
+
+
+def _without_userinfo(url: str) -> str:
+    """`url` with any `user:password@` before the host masked."""
+    return re.sub(r"^([^/@]*//)?[^/@]*@", r"\1…@", url)
 
 
 class Clients:

@@ -69,3 +69,12 @@ def test_a_base_url_without_a_scheme_is_refused_before_any_request(
     ws.env["OPENAI_BASE_URL"] = "api.openai.com/v1"
     message = refused(ws, admin_client)
     assert "OPENAI_BASE_URL must start with https:// or http://" in message
+
+
+def test_a_password_in_a_base_url_is_never_shown(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    ws.env["OPENAI_BASE_URL"] = "proxy-user:hunter2secret@proxy.internal/v1"
+    message = refused(ws, admin_client)
+    assert "OPENAI_BASE_URL must start with https:// or http://" in message
+    assert "hunter2secret" not in message
