@@ -1,11 +1,11 @@
 """Map the SDK's exceptions into the reconciler's error tree, once, at the provider boundary.
 
-Every provider call runs inside `api_errors("what it does")`: a 4xx becomes a
-`PermanentApiError`, a 429/5xx/connection failure a `TemporaryApiError` carrying the delay the
-server asked for (`Retry-After-Ms`, `Retry-After` in seconds or as an HTTP date), which the
-apply engine's retries honour. Messages say what to fix when the cause is the configuration (a
-key refused or of the wrong kind, a base URL that is not the OpenAI API or where nothing
-listens) and never carry credentials (`mask_secrets`).
+Every provider call runs inside `api_errors("what it does")`: a 4xx (and a 429
+`insufficient_quota`) becomes a `PermanentApiError`, another 429, a 5xx or a connection failure
+a `TemporaryApiError` carrying the delay the server asked for (`Retry-After-Ms`, `Retry-After`
+in seconds or as an HTTP date), which the apply engine's retries honour. Messages say what to
+fix when the cause is the configuration (a key refused or of the wrong kind, a base URL that is
+not the OpenAI API or where nothing listens) and never carry credentials (`mask_secrets`).
 """
 
 from __future__ import annotations
@@ -76,6 +76,9 @@ def map_status_error(error: openai.APIStatusError, operation: str) -> ApiError:
     status = error.status_code
     code = error.code if isinstance(error.code, str) else None
     message = mask_secrets(f"{operation}: HTTP {status}: {_api_message(error)}")
+    if code == "insufficient_quota":  # a 429 that waiting does not cure
+        message = with_hint(message, "check the organization's billing and usage limits")
+        return PermanentApiError(message, status=status, code=code, operation=operation)
     if status == 429 or status >= 500:
         delay = retry_after_seconds(error.response.headers)
         return TemporaryApiError(
