@@ -62,9 +62,11 @@ class ReconcilerGroup(LazyGroup):
 
 def _report(error: Exception) -> None:
     """An error on stderr: diagnostics as they are, anything else after `error:`; keys masked."""
-    from reconciler.errors import ManifestError
+    from reconciler.errors import ManifestError, TemporaryApiError
 
     text = str(error) if isinstance(error, ManifestError) else f"error: {error}"
+    if isinstance(error, TemporaryApiError) and error.status is not None:
+        text += "\nThe API is failing on its side: try again in a few minutes."
     click.echo(_masked(text), err=True)
 
 

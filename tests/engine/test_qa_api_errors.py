@@ -28,7 +28,7 @@ def refused(ws: Workspace, admin_client: openai.OpenAI, *args: str) -> str:
     result = ws.run(*(args or ("plan", "specs")))
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert result.stderr.startswith("error: "), result.stderr
+    assert "\nerror: " in "\n" + result.stderr, result.stderr  # after any retry notices
     for key in (*ws.env.values(), WRONG_PROJECT_KEY, WRONG_ADMIN_KEY):
         if key and key.startswith("sk-"):
             assert key[8:] not in result.output  # not even the tail of a key
@@ -156,3 +156,14 @@ def test_dropped_connections_are_not_blamed_on_the_base_url(
     assert "(the connection closed before the answer was complete)" in message
     assert "OPENAI_BASE_URL" not in message
     assert "If it keeps happening, check the network" in message
+
+
+def test_a_failing_api_after_retries_says_to_try_again_later(
+    ws: Workspace, sandbox: SandboxHandle
+) -> None:
+    set_faults(sandbox, [{"kind": "503", "retry_after": 0.05}])
+    result = ws.run("plan", "specs")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("retrying in 0.1s") == 4  # announced, then given up
+    assert "error: list files in the API key's project: HTTP 503" in result.stderr
+    assert "The API is failing on its side: try again in a few minutes" in result.stderr
