@@ -7,7 +7,8 @@ the planner's desired view), with its ownership marks; `digest()`/`fingerprint()
 `apply PLANFILE` notice that the live state moved since the plan was made.
 
 Ownership: Dataset files are owned through their filename
-(`reconciler--<stack>--<name>--<sha256[:16]><ext>`, see `dataset_filename`). Objects with no
+(`reconciler--<stack>--<name>--<sha256[:16]><ext>`, see `dataset_filename`); a name never
+holds `--`, so stack `demo` never reads a file of stack `demo--x` as its own. Objects with no
 metadata and no free-form name (projects) are bound to manifest addresses by the stack's
 ownership registry: one small file per binding, purpose `user_data`, in the project of the API
 key, whose *filename* says it all (`binding_filename`): address, live id (or `pending-<digest
@@ -190,6 +191,15 @@ def parse_binding_filename(stack: str, filename: str) -> tuple[str, OwnedEntry] 
     return f"{match['kind']}/{match['name']}", entry
 
 
+SEPARATOR = "--"
+"""Separates the parts of a marked filename: never part of a name written in one."""
+
+
+def is_markable_name(name: str) -> bool:
+    """Whether `name` can be written in a marked filename and read back unambiguously."""
+    return SEPARATOR not in name
+
+
 def dataset_filename(stack: str, name: str, sha256: str, suffix: str) -> str:
     """`reconciler--<stack>--<name>--<sha256[:16]><suffix>`: the mark a Dataset's file carries."""
     return f"{FILENAME_PREFIX}--{stack}--{name}--{sha256[:_SHA_PREFIX_LENGTH]}{suffix}"
@@ -198,7 +208,7 @@ def dataset_filename(stack: str, name: str, sha256: str, suffix: str) -> str:
 def parse_dataset_filename(stack: str, filename: str) -> tuple[str, str] | None:
     """(name, sha256 prefix) when `filename` is a Dataset file of `stack`, else None."""
     pattern = re.compile(
-        rf"^{FILENAME_PREFIX}--{re.escape(stack)}--(?P<name>.+)--"
+        rf"^{FILENAME_PREFIX}--{re.escape(stack)}--(?P<name>(?:(?!--).)+)--"
         rf"(?P<sha>[0-9a-f]{{{_SHA_PREFIX_LENGTH}}})(?:\.[A-Za-z0-9]+)?$"
     )
     match = pattern.match(filename)

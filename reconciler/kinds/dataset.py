@@ -5,6 +5,7 @@ content digest, the purpose and the project; the live match is the stack's file 
 carries this manifest's name (preferring the one with the wanted content). New content, a new
 purpose or another project means a new file: a replace, naming what changed. Other files with
 the same name are superseded copies left by an interrupted replace (deposed, then deleted).
+A name holding `--` is blocked: it could not be read back from the filename unambiguously.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from reconciler.kinds.base import (
 from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
 from reconciler.plan import UNKNOWN, FieldChange
-from reconciler.state import HOME_PROJECT, LiveObject, content_digest, dataset_filename
+from reconciler.state import (
+    HOME_PROJECT,
+    SEPARATOR,
+    LiveObject,
+    content_digest,
+    dataset_filename,
+    is_markable_name,
+)
 
 
 class DatasetPlanner:
@@ -31,6 +39,12 @@ class DatasetPlanner:
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, DatasetSpec)
+        if not is_markable_name(resource.name):
+            blocked = (
+                f"'{SEPARATOR}' separates the parts of the uploaded file's name, so a dataset "
+                f"name cannot hold it: rename '{resource.name}' (one '-' or '_')"
+            )
+            return Desired(view={}, payload={}, blocked=blocked)
         project, references = _desired_project(resource, ctx)
         facts = ctx.facts.get(resource.address)
         if facts is None:
