@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from reconciler.plan import Plan
     from reconciler.planner import Mode
     from reconciler.providers import Clients
+    from reconciler.sandbox import SandboxHandle
 
 
 class LazyGroup(click.Group):
@@ -309,14 +310,30 @@ def _clients(use_sandbox: bool) -> Iterator[Clients]:
         with Clients(Credentials.from_env(), on_retry=_echo_notice) as clients:
             yield clients
         return
-    from reconciler.sandbox import running_sandbox
-
-    with running_sandbox(state_file=SANDBOX_STATE) as handle:
+    with _embedded_sandbox() as handle:
         credentials = Credentials(
             api_key=handle.project_key, admin_key=handle.admin_key, base_url=handle.base_url
         )
         with Clients(credentials, on_retry=_echo_notice) as clients:
             yield clients
+
+
+@contextmanager
+def _embedded_sandbox() -> Iterator[SandboxHandle]:
+    """The sandbox of `--sandbox`; a state file it cannot open is a ConfigError saying so."""
+    import sqlite3
+
+    from reconciler.sandbox import running_sandbox
+
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(running_sandbox(state_file=SANDBOX_STATE))
+        except (sqlite3.Error, OSError) as error:
+            raise ConfigError(
+                f"the embedded sandbox cannot use its state file {SANDBOX_STATE} ({error}): "
+                "delete it to start again from an empty sandbox"
+            ) from None
+        yield handle
 
 
 def _echo_notice(message: str) -> None:
