@@ -191,17 +191,10 @@ def parse_binding_filename(stack: str, filename: str) -> tuple[str, OwnedEntry] 
     return f"{match['kind']}/{match['name']}", entry
 
 
-SEPARATOR = "--"
-"""Separates the parts of a marked filename: never part of a name written in one."""
-
-
-def is_markable_name(name: str) -> bool:
-    """Whether `name` can be written in a marked filename and read back unambiguously."""
-    return SEPARATOR not in name
-
-
 def dataset_filename(stack: str, name: str, sha256: str, suffix: str) -> str:
-    """`reconciler--<stack>--<name>--<sha256[:16]><suffix>`: the mark a Dataset's file carries."""
+    """`reconciler--<stack>--<name>--<sha256[:16]><suffix>`: the mark a Dataset's file carries.
+
+    Stack and resource names never contain `--` (models.base.NAME_BODY), so it parses back."""
     return f"{FILENAME_PREFIX}--{stack}--{name}--{sha256[:_SHA_PREFIX_LENGTH]}{suffix}"
 
 

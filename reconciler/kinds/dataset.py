@@ -25,11 +25,9 @@ from reconciler.models.dataset import DatasetSpec
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import (
     HOME_PROJECT,
-    SEPARATOR,
     LiveObject,
     content_digest,
     dataset_filename,
-    is_markable_name,
 )
 
 
@@ -39,12 +37,6 @@ class DatasetPlanner:
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, DatasetSpec)
-        if not is_markable_name(resource.name):
-            blocked = (
-                f"'{SEPARATOR}' separates the parts of the uploaded file's name, so a dataset "
-                f"name cannot hold it: rename '{resource.name}' (one '-' or '_')"
-            )
-            return Desired(view={}, payload={}, blocked=blocked)
         project, references = _desired_project(resource, ctx)
         facts = ctx.facts.get(resource.address)
         if facts is None:

@@ -20,12 +20,13 @@ from reconciler.errors import SourceLocation
 
 API_VERSION = "reconciler/v1"
 
-NAME_BODY = r"[a-z0-9](?:[-a-z0-9_.]*[a-z0-9])?"
+# No "--": it separates the fields of ownership filenames (reconciler--<stack>--<name>--...).
+NAME_BODY = r"[a-z0-9](?:(?:-?[a-z0-9_.])*-?[a-z0-9])?"
 NAME_PATTERN = rf"^{NAME_BODY}$"
 NAME_MAX_LENGTH = 63
 NAME_RULE = (
     "names use lowercase letters, digits, '-', '_' and '.', start and end with a letter or "
-    f"digit, and have at most {NAME_MAX_LENGTH} characters"
+    f"digit, have no '--', and have at most {NAME_MAX_LENGTH} characters"
 )
 REFERENCE_PATTERN = rf"^[A-Z][A-Za-z0-9]*/{NAME_BODY}$"
 _REFERENCE_RE = re.compile(REFERENCE_PATTERN)

@@ -1,8 +1,9 @@
 """QA: a stack never takes another stack's datasets for its own.
 
 Dataset files are owned through their filename, `reconciler--<stack>--<name>--<sha>.jsonl`.
-With `--` allowed inside names, stack `demo` read `reconciler--demo--x--y--<sha>.jsonl`, made
-by stack `demo--x` for its dataset `y`, as its own dataset `x--y`, and planned to delete it.
+Stack `demo` once read `reconciler--demo--x--y--<sha>.jsonl` (a file of a stack `demo--x`, as
+an older version could make) as its own dataset `x--y`, and planned to delete it. Names can no
+longer contain `--`, and files whose name parts contain it are never claimed.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ def make_stack(ws: Workspace, folder: str, stack: str, dataset: str) -> str:
 def test_a_stack_leaves_alone_the_datasets_of_a_stack_named_like_it(
     ws: Workspace, client: openai.OpenAI
 ) -> None:
-    other = make_stack(ws, "other", "demo--x", "y")
-    assert ws.run("apply", other, "--auto-approve").exit_code == 0
+    foreign = "reconciler--demo--x--y--0123456789abcdef.jsonl"
+    data = (SPECS / "data" / "support-train.jsonl").read_bytes()
+    client.files.create(file=(foreign, data), purpose="fine-tune")
     mine = make_stack(ws, "mine", "demo", "z")
     planned = ws.run("plan", mine)
     assert planned.exit_code == 0, planned.output
@@ -44,9 +46,10 @@ def test_a_stack_leaves_alone_the_datasets_of_a_stack_named_like_it(
     assert [f.filename for f in client.files.list() if "--demo--x--y--" in f.filename]
 
 
-def test_a_dataset_name_with_a_double_dash_is_refused(ws: Workspace) -> None:
+def test_a_name_with_a_double_dash_is_refused_at_its_line(ws: Workspace) -> None:
     mine = make_stack(ws, "mine", "demo", "x--y")
     planned = ws.run("plan", mine)
     assert planned.exit_code == 1, planned.output
-    assert "! Dataset/x--y" in planned.stdout
-    assert "'--' separates the parts of the uploaded file's name" in planned.stdout
+    assert "dataset.yaml:3:" in planned.output
+    assert "invalid name 'x--y'" in planned.output
+    assert "have no '--'" in planned.output

@@ -399,6 +399,11 @@ CASES = [
         [("a.yaml:3:18", "metadata.name: invalid name 'Support_Team'")],
     ),
     Case(
+        "bad-name-double-dash",
+        {"a.yaml": PROJECT.replace("{name: support}", "{name: support--eu}")},
+        [("a.yaml:3:18", "metadata.name: invalid name 'support--eu'")],
+    ),
+    Case(
         "bad-name-too-long",
         {"a.yaml": PROJECT.replace("{name: support}", "{name: " + "a" * 64 + "}")},
         [("a.yaml:3:18", "metadata.name: 64 characters is too long (at most 63)")],
