@@ -269,6 +269,14 @@ def _load_offline(path: Path, stack_name: str | None) -> tuple[Stack, dict[str, 
     from reconciler.manifests import load_stack
     from reconciler.validation import validate_stack
 
+    if path.is_file():
+        folder = path.parent.as_posix() or "."
+        raise ConfigError(
+            f"{path} is a single manifest, but plan, apply and drift read the whole "
+            "stack: with one file, every other object the stack owns would look undeclared and "
+            f"be planned for deletion. Give the folder that holds reconciler.yaml, e.g. "
+            f"`reconciler plan {folder}` (`reconciler validate` accepts a single file)."
+        )
     stack = load_stack(path, stack_name=stack_name)
     validate_stack(stack, check_datasets=False).raise_if_errors()
     reports = check_datasets(stack)

@@ -242,3 +242,12 @@ def test_on_a_terminal_apply_asks_first(
     accepted = ws.run_with_input("y\n", "apply", "specs")
     assert accepted.exit_code == 0, accepted.output
     assert len(active_projects(admin_client, NAME)) == 1
+
+
+def test_a_single_manifest_is_refused_by_plan_not_planned_as_deletes(ws: Workspace) -> None:
+    apply_demo(ws)
+    result = ws.run("plan", "specs/project.yaml")
+    assert result.exit_code == 1, result.output
+    assert "is a single manifest" in result.output
+    assert "reconciler plan specs" in result.output
+    assert "to delete" not in result.output
