@@ -83,8 +83,8 @@ def size_checks(log: ProblemLog, examples: int, image_examples: int, fmt: str) -
         log.add(
             "few_examples",
             0,
-            f"the file has {examples} examples; results usually improve "
-            f"from {RECOMMENDED_MIN_EXAMPLES}-100 well-crafted ones",
+            f"the file has {examples} examples; a training file usually needs "
+            f"{RECOMMENDED_MIN_EXAMPLES}-100 well-crafted ones (fewer is fine for validation)",
         )
     if fmt == "reinforcement" and examples > MANY_EXAMPLES:
         log.add(
