@@ -276,7 +276,7 @@ class _Run:
             self.skip(change, "apply was interrupted while it waited to retry")
             return
         except Exception as error:  # one failed change must not stop the others
-            message = str(error) if isinstance(error, ReconcilerError) else repr(error)
+            message = _describe_failure(error)
             self.outcome[change.address] = f"failed ({message})"
             self.result.failed[change.address] = message
             self.emit(ApplyEvent("failed", change.address, change.action, message))
@@ -305,3 +305,13 @@ def _dispatch(provider: KindProvider, op: Operation) -> str | None:
         provider.delete(op)
         return None
     raise ValueError(f"{op.address}: nothing to apply for action {action.value}")
+
+
+def _describe_failure(error: Exception) -> str:
+    """A failed change's cause in words: our errors as they are, a local file problem with its
+    path, anything else with its type (a bug to report, but not a traceback)."""
+    if isinstance(error, ReconcilerError):
+        return str(error)
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.filename}: {error.strerror or error} (did it change since the plan?)"
+    return f"{type(error).__name__}: {error}"

@@ -199,3 +199,17 @@ def test_blocked_changes_skip_their_dependents() -> None:
     assert result.skipped["Dataset/train"].startswith(
         "depends on Project/support, which is blocked"
     )
+
+
+def test_a_local_file_problem_is_described_with_its_path() -> None:
+    gone = FileNotFoundError(2, "No such file or directory", "specs/data/train.jsonl")
+    result = apply_plan(make_plan(TRAIN, PROJECT), providers([], {"Dataset/train": [gone]}))
+    assert result.failed == {
+        "Dataset/train": "specs/data/train.jsonl: No such file or directory "
+        "(did it change since the plan?)"
+    }
+
+
+def test_an_unexpected_error_names_its_type() -> None:
+    result = apply_plan(make_plan(PROJECT), providers([], {"Project/support": [KeyError("x")]}))
+    assert result.failed == {"Project/support": "KeyError: 'x'"}
