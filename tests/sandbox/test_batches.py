@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx2
 import openai
 import pytest
+from sandbox_control import advance, sdk, switch
 
 from reconciler.sandbox import SandboxHandle, running_sandbox
 
@@ -38,21 +38,6 @@ GOOD_INPUT = [chat_request(cid, text) for cid, text in QUESTIONS.items()]
 
 def jsonl(rows: list[Any]) -> bytes:
     return "".join(json.dumps(row) + "\n" for row in rows).encode()
-
-
-def sdk(handle: SandboxHandle) -> openai.OpenAI:
-    """A plain SDK client (for tests that start their own sandbox)."""
-    return openai.OpenAI(api_key=handle.project_key, base_url=handle.base_url, max_retries=0)
-
-
-def advance(sandbox: SandboxHandle, seconds: float) -> None:
-    response = httpx2.post(f"{sandbox.control_url}/clock/advance", json={"seconds": seconds})
-    response.raise_for_status()
-
-
-def switch(sandbox: SandboxHandle, name: str, value: bool) -> None:
-    response = httpx2.post(f"{sandbox.control_url}/switches", json={name: value})
-    response.raise_for_status()
 
 
 def upload(client: openai.OpenAI, data: bytes, purpose: str = "batch") -> str:

@@ -11,9 +11,9 @@ import json
 import re
 from typing import Any
 
-import httpx2
 import openai
 import pytest
+from sandbox_control import advance, sdk, switch
 
 from reconciler.sandbox import SandboxHandle, running_sandbox
 from reconciler.sandbox.fine_tuning_lifecycle import STATE_KIND
@@ -38,21 +38,6 @@ def jsonl(rows: list[Any]) -> bytes:
 
 
 TRAINING = jsonl([example(i) for i in range(12)])
-
-
-def sdk(handle: SandboxHandle) -> openai.OpenAI:
-    """A plain SDK client (for tests that start their own sandbox)."""
-    return openai.OpenAI(api_key=handle.project_key, base_url=handle.base_url, max_retries=0)
-
-
-def advance(sandbox: SandboxHandle, seconds: float) -> None:
-    response = httpx2.post(f"{sandbox.control_url}/clock/advance", json={"seconds": seconds})
-    response.raise_for_status()
-
-
-def switch(sandbox: SandboxHandle, name: str, value: bool) -> None:
-    response = httpx2.post(f"{sandbox.control_url}/switches", json={name: value})
-    response.raise_for_status()
 
 
 def upload(client: openai.OpenAI, data: bytes = TRAINING, purpose: str = "fine-tune") -> str:
