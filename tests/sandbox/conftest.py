@@ -41,18 +41,26 @@ def _checked_http_client(checker: ResponseChecker) -> httpx2.Client:
     )
 
 
+def _conforming_sdk(
+    sandbox: SandboxHandle, checker: ResponseChecker, *, admin: bool = False, strict: bool = True
+) -> openai.OpenAI:
+    """The SDK with no retries and every response validated; `admin` adds the admin key."""
+    return openai.OpenAI(
+        api_key=sandbox.project_key,
+        admin_api_key=sandbox.admin_key if admin else None,
+        base_url=sandbox.base_url,
+        max_retries=0,
+        http_client=_checked_http_client(checker),
+        _strict_response_validation=strict,
+    )
+
+
 @pytest.fixture
 def conforming_client(
     sandbox: SandboxHandle, response_checker: ResponseChecker
 ) -> Iterator[openai.OpenAI]:
     """The SDK with the project key, strict types, no retries, every response validated."""
-    with openai.OpenAI(
-        api_key=sandbox.project_key,
-        base_url=sandbox.base_url,
-        max_retries=0,
-        http_client=_checked_http_client(response_checker),
-        _strict_response_validation=True,
-    ) as client:
+    with _conforming_sdk(sandbox, response_checker) as client:
         yield client
 
 
@@ -64,12 +72,7 @@ def conforming_lenient_client(
     the SDK's default parsing: its strict mode validates an embedding before the SDK decodes
     base64 into floats, so `embeddings.create` with the default `encoding_format` fails it,
     against the real API as well."""
-    with openai.OpenAI(
-        api_key=sandbox.project_key,
-        base_url=sandbox.base_url,
-        max_retries=0,
-        http_client=_checked_http_client(response_checker),
-    ) as client:
+    with _conforming_sdk(sandbox, response_checker, strict=False) as client:
         yield client
 
 
@@ -78,14 +81,7 @@ def conforming_admin_client(
     sandbox: SandboxHandle, response_checker: ResponseChecker
 ) -> Iterator[openai.OpenAI]:
     """The SDK with the admin key (for /organization endpoints), checked like the above."""
-    with openai.OpenAI(
-        api_key=sandbox.project_key,
-        admin_api_key=sandbox.admin_key,
-        base_url=sandbox.base_url,
-        max_retries=0,
-        http_client=_checked_http_client(response_checker),
-        _strict_response_validation=True,
-    ) as client:
+    with _conforming_sdk(sandbox, response_checker, admin=True) as client:
         yield client
 
 
