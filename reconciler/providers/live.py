@@ -17,7 +17,7 @@ from reconciler.manifests.config_file import read_config
 from reconciler.models.dataset import DatasetSpec
 from reconciler.providers.client import Clients
 from reconciler.providers.files import dataset_objects, list_files
-from reconciler.providers.ownership import ownership_from_files
+from reconciler.providers.ownership import read_ownership
 from reconciler.providers.projects import read_projects
 from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership
 
@@ -25,7 +25,7 @@ from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership
 def read_live_state(stack: Stack, clients: Clients) -> LiveState:
     start = clients.requests
     home_files = list_files(clients, HOME_PROJECT)
-    ownership, _ = ownership_from_files(stack.name, home_files)
+    ownership = read_ownership(clients, stack.name, home_files)
     projects: list[LiveObject] = []
     if _manages_projects(stack, ownership):
         clients.require_admin_key(f"read and manage the projects of stack '{stack.name}'")

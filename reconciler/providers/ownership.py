@@ -53,6 +53,13 @@ def ownership_from_files(stack: str, files: Iterable[Any]) -> Bindings:
     return Ownership(entries=entries), file_ids
 
 
+def read_ownership(clients: Clients, stack: str, home_files: Iterable[Any]) -> Ownership:
+    """The stack's registry, from the home project's file list the plan made anyway (plus, at
+    most, a download or two of the registry's own files: never one request per object)."""
+    del clients  # reads below need no request yet
+    return ownership_from_files(stack, home_files)[0]
+
+
 class OwnershipStore:
     """Writes bindings for one stack; loads the current ones on first use."""
 
