@@ -1,11 +1,14 @@
 """`reconciler sandbox ...` commands: the sandbox's own entry point, added to the main CLI.
 
-`serve` prints the base URL and the two keys to use, then serves until interrupted.
+`serve` binds its port first (a port in use fails with exit 1 before any key is printed), then
+prints the base URL and the two keys to use and serves until interrupted.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from pathlib import Path
 
 import click
@@ -62,6 +65,7 @@ def serve_command(
 
     from .server import _config
 
+    sock = _listen(host, port)  # before anything is printed: a busy port prints no keys
     faults = Faults.from_env()
     if fault_rules:
         faults.set_rules([json.loads(rule) for rule in fault_rules])
@@ -74,4 +78,25 @@ def serve_command(
     click.echo(f"  export OPENAI_API_KEY={PROJECT_KEY}")
     click.echo(f"  export OPENAI_ADMIN_KEY={ADMIN_KEY}")
     click.echo(f"  control routes: http://{host}:{port}/_sandbox/  (clock, faults, switches)")
-    uvicorn.Server(_config(app, host, port)).run()
+    try:
+        uvicorn.Server(_config(app, host, port)).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, or a one-line error naming the port and what to do (exit 1)."""
+    from .server import bind_socket
+
+    try:
+        return bind_socket(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} on {host} is already in use (another sandbox may be running). "
+                f"Stop what is using it, or pick a free port with --port."
+            ) from None
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+            "Pick another address with --host or --port."
+        ) from None

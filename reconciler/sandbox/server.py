@@ -102,6 +102,26 @@ class _PromptServer(uvicorn.Server):
         await self.lifespan.shutdown()
 
 
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0 = any free port); OSError when it is taken.
+
+    Bound here rather than by uvicorn so that the caller learns of a busy port before it starts
+    anything (`sandbox serve` prints its keys only once the port is its own).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto is
+    # TCP; with proto 0 every response waits ~40 ms on Nagle + delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # uvicorn's backlog; a second listener on the port fails here
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 @contextmanager
 def running_sandbox(
     state_file: Path | str | None = None,
@@ -113,11 +133,7 @@ def running_sandbox(
 ) -> Iterator[SandboxHandle]:
     """Start a sandbox server in a thread (port 0 = any free port); stop it on exit."""
     app = create_app(state_file, speed=speed, faults=faults)
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto is
-    # TCP; with proto 0 every response waits ~40 ms on Nagle + delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     server = _PromptServer(_config(app, host, bound_port))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -86,6 +86,25 @@ def test_serve_prints_what_to_use_and_keeps_state_across_restarts(tmp_path: Path
         assert sdk.files.content(created.id).content == b"kept"
 
 
+def test_serve_on_a_port_in_use_fails_before_printing_keys(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        command = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port)]
+        command += ["--state", str(tmp_path / "state.sqlite3")]
+        done = subprocess.run(
+            command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False
+        )
+    assert done.returncode == 1
+    assert done.stdout == ""  # no base URL, no keys
+    assert "sk-" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "--port" in done.stderr
+    assert not (tmp_path / "state.sqlite3").exists()
+
+
 def test_state_and_clock_survive_a_restart_in_process(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite3"
     with running_sandbox(state) as first:
