@@ -21,6 +21,7 @@ from typing import Any
 import httpx2
 
 COUNT_LINE = "kill_after: {} responses"
+KILLED_LINE = "kill_after: killed after {} {} -> {}"
 
 
 def install(kill_after: int) -> list[int]:
@@ -34,6 +35,8 @@ def install(kill_after: int) -> list[int]:
         with lock:
             received[0] += 1
             if received[0] == kill_after:
+                print(KILLED_LINE.format(request.method, request.url.path, response.status_code),
+                      file=sys.stderr, flush=True)  # fmt: skip
                 os.kill(os.getpid(), signal.SIGKILL)
         return response
 

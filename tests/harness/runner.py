@@ -119,7 +119,7 @@ def locked_by(run: Run) -> str | None:
     for pattern in (r"force-unlock\s+(\S+)", r"lock id[:= ]+['\"]?([\w.-]+)", r"\bID:\s*(\S+)"):
         match = re.search(pattern, run.stderr, flags=re.IGNORECASE)
         if match:
-            return match[1].strip("'\"().,")
+            return match[1].strip("`'\"().,")
     raise AssertionError(f"a lock refusal must name the lock id:\n{run.output}")
 
 
