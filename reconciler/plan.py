@@ -127,6 +127,7 @@ class Plan(Frozen):
     state_digests: dict[str, str] = Field(default_factory=dict)  # per live object
     changes: tuple[ResourceChange, ...] = ()
     requests: int = 0  # API requests made while reading live state
+    minimum_requests: int = 0  # list pages those collections need at the largest page size
     warnings: tuple[str, ...] = ()
 
     @property

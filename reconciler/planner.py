@@ -58,6 +58,7 @@ def build_plan(
         state_digests=state_digests,
         changes=tuple(planning.changes.values()),
         requests=live.requests,
+        minimum_requests=live.minimum_requests,
         warnings=tuple(f"{d.location}: {d.message}" for d in stack.warnings),
     )
 

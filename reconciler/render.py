@@ -104,6 +104,16 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {', '.join(parts)}; {', '.join(tail)}."
 
 
+def requests_line(plan: Plan) -> str:
+    """`N API requests (list-page minimum M)`: what reading live state took, and the pages the
+    collections read would need at the API's largest page size."""
+    return f"{_requests(plan)} (list-page minimum {plan.minimum_requests})"
+
+
+def _requests(plan: Plan) -> str:
+    return f"{plan.requests} API request{'s' if plan.requests != 1 else ''}"
+
+
 def _ordered(changes: Iterable[ResourceChange]) -> list[ResourceChange]:
     rank = {action: i for i, action in enumerate(_ACTION_ORDER)}
     return sorted(changes, key=lambda c: (rank[c.action], c.address))
@@ -123,7 +133,7 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
     title = "Drift report" if plan.mode == "drift" else "Plan"
     lines = [
         style(f"{title} for stack '{plan.stack}'", bold=True)
-        + f"  ({plan.requests} API request{'s' if plan.requests != 1 else ''} to read live state)",
+        + f"  ({_requests(plan)} to read live state) · list-page minimum {plan.minimum_requests}",
         "",
     ]
     for change in _ordered(plan.changes):
@@ -177,7 +187,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> st
         "",
     ]
     footer = [f"> ⚠️ {w}" for w in plan.warnings]
-    footer.append(f"<sub>{plan.requests} API requests · plan made {plan.created_at}</sub>")
+    footer.append(f"<sub>{requests_line(plan)} · plan made {plan.created_at}</sub>")
     budget = limit - len("\n".join(footer)) - 600  # room for the truncation note
     shown_changes = [c for c in _ordered(plan.changes) if c.action is not Action.NOOP]
     text = "\n".join(head) + "\n"
@@ -241,6 +251,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "has_changes": plan.has_changes,
         "summary": plan.summary.model_dump(),
         "requests": plan.requests,
+        "minimum_requests": plan.minimum_requests,
         "warnings": list(plan.warnings),
         "changes": [_change_to_dict(c) for c in plan.changes],
     }

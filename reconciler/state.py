@@ -102,7 +102,8 @@ class Ownership(_Frozen):
 
 
 class LiveState(_Frozen):
-    """Everything the providers read, plus how many API requests it took."""
+    """Everything the providers read, plus how many API requests it took and the list-page
+    minimum: the pages needed to list each collection read at the API's largest page size."""
 
     objects: tuple[LiveObject, ...] = ()
     ownership: Ownership = Field(default_factory=Ownership)
@@ -111,6 +112,7 @@ class LiveState(_Frozen):
     def of_kind(self, kind: str) -> list[LiveObject]:
         return [obj for obj in self.objects if obj.kind == kind]
 
+    minimum_requests: int = 0
     def find(self, kind: str, live_id: str) -> LiveObject | None:
         for obj in self.objects:
             if obj.kind == kind and obj.live_id == live_id:

@@ -7,6 +7,10 @@ Providers read through `reader(project)` (the SDK retries a read 4 times, after 
 server asks for; `on_retry` hears of each wait, so a rate-limited plan does not look hung) and
 write through `writer(project)` (no SDK retries: the apply engine retries, after checking that
 the first attempt did not already create the object). Keys never appear in `repr` or messages.
+Reads may run on several threads (`live.read_live_state` lists up to `READ_CONCURRENCY`
+collections at once; the SDK client is thread-safe and its connection pool allows far more);
+reads of the Administration API, which allows only a few requests a minute, hold one of
+`admin_slots` (`ADMIN_CONCURRENCY`) while they run.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from reconciler.state import HOME_PROJECT
 READ_RETRIES = 4
 TIMEOUT_SECONDS = 120.0
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+READ_CONCURRENCY = 8
+ADMIN_CONCURRENCY = 2
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class Clients:
             )
         self.has_admin_key = credentials.admin_key is not None
         self.requests = 0
+        self.admin_slots = threading.BoundedSemaphore(ADMIN_CONCURRENCY)
         self._lock = threading.Lock()
         self._read_retries = read_retries
         self._on_retry = on_retry

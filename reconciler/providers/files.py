@@ -24,12 +24,13 @@ FILES_API_LIMIT = 512 * MEGABYTE
 PART_SIZE = 64 * MEGABYTE
 _MIME_TYPES = {".jsonl": "text/jsonl", ".json": "application/json", ".csv": "text/csv"}
 
+FILES_PAGE_SIZE = 10_000  # the largest page `GET /files` serves
 
 def list_files(clients: Clients, project: str) -> list[Any]:
     """Every file of `project` (HOME_PROJECT: the API key's own), paginated by the SDK."""
     where = "the API key's project" if project == HOME_PROJECT else f"project {project}"
     with api_errors(f"list files in {where}"):
-        return list(clients.reader(project).files.list(limit=10_000))
+        return list(clients.reader(project).files.list(limit=FILES_PAGE_SIZE))
 
 
 def dataset_objects(stack: str, project: str, files: Iterable[Any]) -> list[LiveObject]:

@@ -1,56 +1,189 @@
-"""Read the live state a stack cares about, with list calls only, counting the requests.
+"""Read the live state a stack cares about, with list calls only, concurrently, counting requests.
 
 `cli.py` calls `read_live_state(stack, clients)` before planning. It lists the files of the API
-key's project once (datasets and the ownership registry), the organization's projects once
-(when the stack manages projects), then the files of each other project the stack's datasets
-may live in: a handful of paginated lists, never one request per object. A `default_project`
-id that names no active project is reported at its line in reconciler.yaml (`ManifestError`).
+key's project (datasets and the ownership registry), the organization's projects (when the stack
+manages projects), and the files of the projects the stack's datasets go to: a handful of
+paginated lists, never one request per object. Listings that do not wait on each other run at
+once (`READ_CONCURRENCY`, admin ones within `Clients.admin_slots`). `LiveState.minimum_requests`
+is the list-page minimum of those collections at the API's largest page size. A
+`default_project` id that names no active project is reported at its line in reconciler.yaml.
+
+Which projects' files are listed (`DatasetProjects`): the default project, the project each
+declared Dataset goes to, and the projects the stack owns that no manifest declares any more
+(their datasets go with them). Not every managed project: a stack of 500 projects and 500
+datasets in one project lists 3 collections, not 502. The cost: a dataset file left in a
+project that no declared Dataset names any more (the last Dataset of a still-declared project
+deleted, or moved to another project) is not seen, so not planned for deletion, until the
+ownership registry records which projects hold the stack's datasets (read from the same home
+file list, so at no extra request).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.errors import Diagnostics, ManifestError, PermanentApiError
 from reconciler.manifests import Stack
 from reconciler.manifests.config_file import read_config
 from reconciler.models.dataset import DatasetSpec
-from reconciler.providers.client import Clients
-from reconciler.providers.files import dataset_objects, list_files
+from reconciler.providers.client import READ_CONCURRENCY, Clients
+from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
 from reconciler.providers.ownership import read_ownership
-from reconciler.providers.projects import read_projects
+from reconciler.providers.projects import PAGE_SIZE as PROJECTS_PAGE_SIZE
+from reconciler.providers.projects import list_projects, project_object
 from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership
 
 
 def read_live_state(stack: Stack, clients: Clients) -> LiveState:
     start = clients.requests
-    home_files = list_files(clients, HOME_PROJECT)
-    ownership = read_ownership(clients, stack.name, home_files)
-    projects: list[LiveObject] = []
-    if _manages_projects(stack, ownership):
-        clients.require_admin_key(f"read and manage the projects of stack '{stack.name}'")
-        projects = read_projects(clients, ownership)
-    _check_default_project(stack, projects)
-    datasets: dict[str, LiveObject] = {}
-    for project in sorted(_dataset_projects(stack, ownership, projects)):
-        for obj in dataset_objects(stack.name, project, _project_files(stack, clients, project)):
-            datasets[obj.live_id] = obj
-    for obj in dataset_objects(stack.name, HOME_PROJECT, home_files):
-        datasets.setdefault(obj.live_id, obj)  # seen in a named project: keep that scope
-    return LiveState(
-        objects=(*projects, *sorted(datasets.values(), key=lambda o: (o.key, o.live_id))),
-        ownership=ownership,
-        requests=clients.requests - start,
-    )
-
-
-def _project_files(stack: Stack, clients: Clients, project: str) -> list[object]:
+    pool = ThreadPoolExecutor(READ_CONCURRENCY, thread_name_prefix="reconciler-read")
     try:
-        return list_files(clients, project)
-    except PermanentApiError as error:
-        if error.status == 404 and project == stack.config.default_project_id:
-            raise _unknown_default_project(stack, project) from None
-        raise
+        return _Reading(stack, clients, pool).run(start)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after an error: no listing left behind
+
+
+def list_page_minimum(count: int, page_size: int) -> int:
+    """Requests needed to list `count` objects at `page_size` per page (an empty list: 1)."""
+    return max(1, math.ceil(count / page_size))
+
+
+@dataclass
+class _Reading:
+    """One read of live state: the listings started so far, by collection."""
+
+    stack: Stack
+    clients: Clients
+    pool: ThreadPoolExecutor
+    files: dict[str, Future[list[Any]]] = field(default_factory=dict)
+
+    def run(self, start: int) -> LiveState:
+        wanted = DatasetProjects.declared(self.stack)
+        # The home project's files first, alone: a bad key or a failing API shows on one
+        # listing, and the registry they hold says which other collections to read.
+        home_files = list_files(self.clients, HOME_PROJECT)
+        ownership = read_ownership(self.clients, self.stack.name, home_files)
+        projects_listing = self._list_projects(ownership)
+        self._list_files_of(wanted.ids | wanted.bound_ids(ownership))
+        raw_projects = projects_listing.result() if projects_listing is not None else None
+        projects = [project_object(project, ownership) for project in raw_projects or ()]
+        _check_default_project(self.stack, projects)
+        self._list_files_of(wanted.named_ids(ownership, projects))
+        active = None if raw_projects is None else {p.live_id for p in projects if p.is_active}
+        files = self._files_by_project(active)
+        minimum = list_page_minimum(len(home_files), FILES_PAGE_SIZE)
+        minimum += sum(list_page_minimum(len(listed), FILES_PAGE_SIZE) for listed in files.values())
+        if raw_projects is not None:
+            minimum += list_page_minimum(len(raw_projects), PROJECTS_PAGE_SIZE)
+        return LiveState(
+            objects=(*projects, *_dataset_objects(self.stack.name, home_files, files)),
+            ownership=ownership,
+            requests=self.clients.requests - start,
+            minimum_requests=minimum,
+        )
+
+    def _list_projects(self, ownership: Ownership) -> Future[list[Any]] | None:
+        if not _manages_projects(self.stack, ownership):
+            return None
+        self.clients.require_admin_key(f"read and manage the projects of stack '{self.stack.name}'")
+        return self.pool.submit(list_projects, self.clients)
+
+    def _list_files(self, project: str) -> Future[list[Any]]:
+        if project not in self.files:
+            self.files[project] = self.pool.submit(list_files, self.clients, project)
+        return self.files[project]
+
+    def _list_files_of(self, projects: Iterable[str]) -> None:
+        for project in sorted(projects):
+            self._list_files(project)
+
+    def _files_by_project(self, active: set[str] | None) -> dict[str, list[Any]]:
+        """Each listed project's files (active projects only, when the projects were read)."""
+        found: dict[str, list[Any]] = {}
+        for project, listing in sorted(self.files.items()):
+            try:
+                files = listing.result()
+            except PermanentApiError as error:
+                if active is not None and project not in active:
+                    continue  # listed before the projects were known: not a project to read
+                if error.status == 404 and project == self.stack.config.default_project_id:
+                    raise _unknown_default_project(self.stack, project) from None
+                raise
+            if active is None or project in active:
+                found[project] = files
+        return found
+
+
+def _dataset_objects(
+    stack: str, home_files: list[Any], files_by_project: dict[str, list[Any]]
+) -> list[LiveObject]:
+    datasets: dict[str, LiveObject] = {}
+    for project, files in sorted(files_by_project.items()):
+        for obj in dataset_objects(stack, project, files):
+            datasets[obj.live_id] = obj
+    for obj in dataset_objects(stack, HOME_PROJECT, home_files):
+        datasets.setdefault(obj.live_id, obj)  # seen in a named project: keep that scope
+    return sorted(datasets.values(), key=lambda o: (o.key, o.live_id))
+
+
+@dataclass(frozen=True)
+class DatasetProjects:
+    """The projects whose files a plan lists: where the stack's datasets are or may be.
+
+    `ids` are known from the manifests alone (the default project, literal `project:` ids,
+    pinned ids of referenced projects); `addresses` are the declared projects datasets
+    reference, resolved once the ownership registry (`bound_ids`) or the organization's
+    projects (`named_ids`) are read.
+    """
+
+    stack: Stack
+    ids: frozenset[str]
+    addresses: frozenset[str]
+
+    @classmethod
+    def declared(cls, stack: Stack) -> DatasetProjects:
+        ids: set[str] = set()
+        if stack.config.default_project_id:
+            ids.add(stack.config.default_project_id)
+        addresses: set[str] = set()
+        for resource in stack.of_kind("Dataset"):
+            reference = next((r for r in resource.references if r.field[:1] == ("project",)), None)
+            spec = resource.spec
+            if reference is not None:
+                addresses.add(reference.address)
+            elif isinstance(spec, DatasetSpec) and spec.project:
+                ids.add(spec.project)
+        for address in addresses:
+            project = stack.resources.get(address)
+            if project is not None and project.metadata.id:
+                ids.add(project.metadata.id)
+        return cls(stack, frozenset(ids), frozenset(addresses))
+
+    def bound_ids(self, ownership: Ownership) -> set[str]:
+        """Referenced projects bound in the registry, and owned projects no manifest declares."""
+        found: set[str] = set()
+        for address, entry in ownership.entries.items():
+            if entry.live_id is None or not address.startswith("Project/"):
+                continue
+            if address in self.addresses or address not in self.stack.resources:
+                found.add(entry.live_id)
+        return found
+
+    def named_ids(self, ownership: Ownership, projects: Iterable[LiveObject]) -> set[str]:
+        """Active projects named as a referenced project that no pin or binding matched."""
+        names = set()
+        for address in self.addresses:
+            resource = self.stack.resources.get(address)
+            entry = ownership.entry(address)
+            if resource is None or resource.metadata.id or (entry and entry.live_id):
+                continue
+            if (project_name := resource.spec.model_dump().get("name")) is not None:
+                names.add(str(project_name))
+        return {p.live_id for p in projects if p.is_active and p.key in names}
 
 
 def _check_default_project(stack: Stack, projects: list[LiveObject]) -> None:
@@ -79,21 +212,3 @@ def _unknown_default_project(stack: Stack, project: str) -> ManifestError:
 def _manages_projects(stack: Stack, ownership: Ownership) -> bool:
     declared = bool(stack.of_kind("Project"))
     return declared or any(address.startswith("Project/") for address in ownership.entries)
-
-
-def _dataset_projects(
-    stack: Stack, ownership: Ownership, projects: Iterable[LiveObject]
-) -> set[str]:
-    """Active projects the stack's datasets may be in (besides the API key's own)."""
-    active = {p.live_id: p for p in projects if p.is_active}
-    wanted = {entry.live_id for entry in ownership.entries.values() if entry.live_id}
-    declared_names = {str(r.spec.model_dump().get("name")) for r in stack.of_kind("Project")}
-    wanted |= {p.live_id for p in active.values() if p.key in declared_names}
-    wanted |= {r.metadata.id for r in stack.of_kind("Project") if r.metadata.id}
-    if stack.config.default_project_id:
-        wanted.add(stack.config.default_project_id)
-    for resource in stack.of_kind("Dataset"):
-        project = resource.spec.project if isinstance(resource.spec, DatasetSpec) else None
-        if project and not project.startswith("Project/"):
-            wanted.add(project)
-    return {pid for pid in wanted if pid in active or not projects}

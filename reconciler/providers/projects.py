@@ -23,8 +23,9 @@ PAGE_SIZE = 100
 
 
 def list_projects(clients: Clients) -> list[Any]:
-    """Every project of the organization, archived ones too (one request per 100)."""
-    with api_errors("list projects"):
+    """Every project of the organization, archived ones too (one request per 100), holding
+    one of the Administration API's `admin_slots` while the pages are read."""
+    with clients.admin_slots, api_errors("list projects"):
         projects = clients.reader().admin.organization.projects
         return list(projects.list(limit=PAGE_SIZE, include_archived=True))
 

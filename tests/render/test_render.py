@@ -86,6 +86,7 @@ def _plan(**overrides: object) -> Plan:
         "state_fingerprint": "s" * 8,
         "changes": changes,
         "requests": 3,
+        "minimum_requests": 2,
     }
     fields.update(overrides)
     return Plan.model_validate(fields)
