@@ -7,6 +7,7 @@ stack name must come from `--stack`; a `--stack` given with the file overrides i
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from reconciler.config import CONFIG_FILENAME, StackConfig
 from reconciler.errors import Diagnostics, SourceLocation
+from reconciler.manifests.files import is_inside
 from reconciler.manifests.problems import describe_value, report_validation_error
 from reconciler.manifests.source import SourceMap, display_path, read_yaml_file
 from reconciler.models.base import NAME_MAX_LENGTH, NAME_PATTERN, NAME_RULE
@@ -36,8 +38,16 @@ def read_config(
     if stack_name is not None and not _is_valid_stack_name(stack_name, diagnostics):
         return None
     path = root / CONFIG_FILENAME
-    if not path.is_file():
+    if not os.path.lexists(path):
         return _config_from_flag(path, stack_name, diagnostics)
+    if not is_inside(path, root):
+        diagnostics.error(
+            f"{CONFIG_FILENAME} is a symlink to a file outside the stack folder",
+            SourceLocation(display_path(path)),
+            hint=f"write the stack settings in {display_path(path)} itself",
+            code="outside-stack",
+        )
+        return None
     reading = _read_config_file(path, diagnostics)
     if reading is None or stack_name is None or stack_name == reading.config.stack:
         return reading
@@ -112,7 +122,19 @@ def _read_config_file(path: Path, diagnostics: Diagnostics) -> ConfigReading | N
 def _prices_file_exists(
     config: StackConfig, root: Path, source_map: SourceMap, diagnostics: Diagnostics
 ) -> bool:
-    if config.prices is None or (root / config.prices).is_file():
+    if config.prices is None:
+        return True
+    path = root / config.prices
+    if not is_inside(path, root):
+        diagnostics.error(
+            f"prices: {config.prices} is outside the stack folder",
+            source_map.anchor(("prices",)),
+            hint=f"the price table must be a file under {CONFIG_FILENAME}'s folder "
+            "(absolute paths, '..' and symlinks leading out are refused)",
+            code="outside-stack",
+        )
+        return False
+    if path.is_file():
         return True
     diagnostics.error(
         f"prices: file not found: {config.prices}",

@@ -16,6 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import Diagnostics, SourceLocation
+from reconciler.manifests.files import (
+    MANIFEST_MAX_BYTES,
+    FileProblem,
+    UnreadableFileError,
+    decode_text,
+    find_control_character,
+    read_limited_bytes,
+)
 
 FieldPath = tuple[str | int, ...]
 
@@ -114,13 +122,8 @@ def display_path(path: Path) -> str:
 def read_yaml_file(path: Path, diagnostics: Diagnostics) -> YamlFile:
     """Parse every document of `path`; problems go to `diagnostics`."""
     shown = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        diagnostics.error(f"not a UTF-8 text file ({error.reason})", SourceLocation(shown))
-        return YamlFile(path, (), complete=False)
-    except OSError as error:
-        diagnostics.error(f"cannot read file: {error.strerror}", SourceLocation(shown))
+    text = _read_text(path, shown, diagnostics)
+    if text is None:
         return YamlFile(path, (), complete=False)
     documents: list[YamlDocument] = []
     starts = _document_start_lines(text)
@@ -136,6 +139,26 @@ def read_yaml_file(path: Path, diagnostics: Diagnostics) -> YamlFile:
     return YamlFile(path, tuple(documents), complete=True)
 
 
+def _read_text(path: Path, shown: str, diagnostics: Diagnostics) -> str | None:
+    """The file's text when it is a regular UTF-8 file within the size limit, without the
+    characters YAML refuses; else None and a diagnostic (at the line of a bad byte)."""
+    try:
+        text = decode_text(read_limited_bytes(path, MANIFEST_MAX_BYTES))
+    except UnreadableFileError as error:
+        _report_file_problem(error.problem, shown, diagnostics)
+        return None
+    problem = find_control_character(text)
+    if problem is not None:
+        _report_file_problem(problem, shown, diagnostics)
+        return None
+    return text
+
+
+def _report_file_problem(problem: FileProblem, shown: str, diagnostics: Diagnostics) -> None:
+    location = SourceLocation(shown, problem.line, problem.column)
+    diagnostics.error(problem.message, location, hint=problem.hint, code="unreadable-file")
+
+
 _loaders: list[Any] = []
 
 
@@ -144,8 +167,13 @@ def _load_all(text: str) -> Iterator[Any]:
     if not _loaders:
         from ruamel.yaml import YAML
 
-        _loaders.append(YAML(typ="rt"))
+        from reconciler.manifests.bounded import BoundedComposer
+
+        yaml = YAML(typ="rt")
+        yaml.Composer = BoundedComposer
+        _loaders.append(yaml)
     loader = _loaders[0]
+    loader.composer.start_file()
     try:
         yield from loader.load_all(text)
     except BaseException:
@@ -157,12 +185,16 @@ def _report_yaml_error(error: Exception, shown: str, diagnostics: Diagnostics) -
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError
 
+    from reconciler.manifests.bounded import RefusedYamlError
+
+    if isinstance(error, RefusedYamlError):
+        location = _mark_location(error.mark, shown)
+        diagnostics.error(error.message, location, hint=error.hint, code=error.code)
+        return
     if not isinstance(error, MarkedYAMLError):
         diagnostics.error(f"cannot read YAML: {error}", SourceLocation(shown))
         return
-    mark = error.problem_mark or error.context_mark
-    location = SourceLocation(shown, mark.line + 1, mark.column + 1) if mark else None
-    location = location or SourceLocation(shown)
+    location = _mark_location(error.problem_mark or error.context_mark, shown)
     problem = str(error.problem or error.context or "invalid YAML")
     if isinstance(error, DuplicateKeyError):
         key = re.search(r'duplicate key "(.*?)"', problem)
@@ -180,6 +212,13 @@ def _report_yaml_error(error: Exception, shown: str, diagnostics: Diagnostics) -
         hint=_syntax_hint(problem, error),
         code="yaml-syntax",
     )
+
+
+def _mark_location(mark: Any, shown: str) -> SourceLocation:
+    """ruamel's 0-based mark as a 1-based location (the file alone when there is no mark)."""
+    if mark is None:
+        return SourceLocation(shown)
+    return SourceLocation(shown, mark.line + 1, mark.column + 1)
 
 
 def _syntax_hint(problem: str, error: Any) -> str | None:

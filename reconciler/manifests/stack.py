@@ -150,7 +150,9 @@ def _read_manifests(
         yaml_file = read_yaml_file(file, diagnostics)
         if not yaml_file.complete:
             found.unreadable.append(display_path(file))
-        if yaml_file.complete and not yaml_file.documents:
+        # An empty document (a stray `---`, only comments) is ignored, as kubectl does.
+        documents = [document for document in yaml_file.documents if document.data is not None]
+        if yaml_file.complete and not documents:
             diagnostics.error(
                 "empty manifest file",
                 SourceLocation(display_path(file), 1, 1),
@@ -158,7 +160,7 @@ def _read_manifests(
                 "write one here or delete the file",
                 code="empty-document",
             )
-        for document in yaml_file.documents:
+        for document in documents:
             reading = read_document(document, kinds, diagnostics)
             found.references.extend(reading.references)
             if reading.declaration is not None:

@@ -227,17 +227,6 @@ CASES = [
         [("a.yaml:2:7", "kind: expected a string, got a list")],
     ),
     Case(
-        "empty-document-between-separators",
-        {"a.yaml": PROJECT + "---\n---\n" + PROJECT.replace("support", "other")},
-        [
-            (
-                "a.yaml:5:1",
-                "empty document",
-                "remove the extra '---', or write a manifest here",
-            )
-        ],
-    ),
-    Case(
         "empty-file",
         {"a.yaml": "# nothing here yet\n"},
         [("a.yaml:1:1", "empty manifest file")],
