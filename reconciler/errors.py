@@ -18,12 +18,16 @@ code, never a traceback.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+EXCERPT_LINE_BYTES = 4096
+"""A source line longer than this is cut before it is decoded (excerpts show 200 characters)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -56,37 +60,112 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity == "error"
 
-    def render(self, *, context_lines: int = 1) -> str:
-        """Plain-text form: `file:line:col: error: message`, the source lines, then the hint."""
+    def render(self, *, context_lines: int = 1, sources: SourceLines | None = None) -> str:
+        """Plain-text form: `file:line:col: error: message`, the source lines, then the hint.
+
+        `sources` holds the files' lines already read (`Diagnostics.render` reads each file
+        once for all its diagnostics). Control characters are shown escaped, never raw.
+        """
         head = f"{self.location}: " if self.location else ""
         code = f" [{self.code}]" if self.code else ""
-        parts = [f"{head}{self.severity}{code}: {self.message}"]
+        parts = [printable(f"{head}{self.severity}{code}: {self.message}")]
         if self.location is not None and self.location.line > 0:
-            parts.extend(_source_excerpt(self.location, context_lines))
+            if sources is None:
+                sources = SourceLines(excerpt_lines([self], context_lines))
+            parts.extend(_source_excerpt(self.location, context_lines, sources))
         if self.hint:
-            parts.append(f"  hint: {self.hint}")
+            parts.append(printable(f"  hint: {self.hint}"))
         return "\n".join(parts)
 
 
-def _source_excerpt(location: SourceLocation, context_lines: int) -> list[str]:
+def excerpt_lines(diagnostics: Iterable[Diagnostic], context_lines: int) -> dict[str, set[int]]:
+    """The line numbers each file must show for these diagnostics' excerpts."""
+    wanted: dict[str, set[int]] = {}
+    for diagnostic in diagnostics:
+        location = diagnostic.location
+        if location is not None and location.line > 0:
+            first = max(1, location.line - context_lines)
+            wanted.setdefault(location.file, set()).update(
+                range(first, location.line + context_lines + 1)
+            )
+    return wanted
+
+
+class SourceLines:
+    """The wanted lines of source files, each file read once, in one pass, when first asked.
+
+    Only regular files are read (a FIFO or device named by a location is never opened), and
+    only the wanted lines are kept, so a dataset of millions of lines costs one stream.
+    """
+
+    def __init__(self, wanted: dict[str, set[int]]) -> None:
+        self._wanted = wanted
+        self._read: dict[str, dict[int, str]] = {}
+
+    def lines(self, file: str) -> dict[int, str]:
+        if file not in self._read:
+            self._read[file] = _read_lines(file, self._wanted.get(file, set()))
+        return self._read[file]
+
+
+def _read_lines(file: str, wanted: set[int]) -> dict[int, str]:
+    """The wanted lines of a regular file, each cut at EXCERPT_LINE_BYTES (a binary file's
+    one endless "line" is never held whole)."""
+    last = max(wanted, default=0)
+    found: dict[int, str] = {}
     try:
-        with Path(location.file).open(encoding="utf-8", errors="replace") as handle:
-            wanted = range(max(1, location.line - context_lines), location.line + context_lines + 1)
-            lines = {
-                number: text.rstrip("\n")
-                for number, text in enumerate(handle, start=1)
-                if number in wanted
-            }
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            return found
+        with os.fdopen(os.open(file, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            for number in range(1, last + 1):
+                line = handle.readline(EXCERPT_LINE_BYTES)
+                if not line:
+                    break
+                if number in wanted:
+                    found[number] = _line_text(line)
+                while not line.endswith(b"\n") and len(line) == EXCERPT_LINE_BYTES:
+                    line = handle.readline(EXCERPT_LINE_BYTES)  # the rest of a long line
     except OSError:
-        return []
+        return found
+    return found
+
+
+def _line_text(line: bytes) -> str:
+    return line.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (but newline and tab), bidirectional overrides and
+    other invisible format characters written as escapes: a terminal shows them, never
+    obeys them."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+
+
+def _source_excerpt(
+    location: SourceLocation, context_lines: int, sources: SourceLines
+) -> list[str]:
+    lines = sources.lines(location.file)
+    wanted = range(max(1, location.line - context_lines), location.line + context_lines + 1)
+    shown = {number: lines[number] for number in wanted if number in lines}
     out = []
-    width = len(str(max(lines, default=location.line)))
-    for number, text in sorted(lines.items()):
+    width = len(str(max(shown, default=location.line)))
+    for number, text in sorted(shown.items()):
         marker = ">" if number == location.line else " "
-        shown = text if len(text) <= 200 else text[:200] + "…"
-        out.append(f"  {marker} {number:>{width}} | {shown}")
+        clipped = printable(text if len(text) <= 200 else text[:200] + "…")
+        out.append(f"  {marker} {number:>{width}} | {clipped}")
         if number == location.line and location.column > 0 and len(text) <= 200:
-            out.append(f"    {' ' * width} | {' ' * (location.column - 1)}^")
+            offset = len(printable(text[: location.column - 1]))
+            out.append(f"    {' ' * width} | {' ' * offset}^")
     return out
 
 
@@ -146,7 +225,8 @@ class Diagnostics:
 
     def render(self) -> str:
         ordered = sorted(self.items, key=lambda d: (d.location or SourceLocation(""), d.message))
-        text = "\n\n".join(d.render() for d in ordered)
+        sources = SourceLines(excerpt_lines(ordered, 1))
+        text = "\n\n".join(d.render(sources=sources) for d in ordered)
         n_err, n_warn = len(self.errors), len(self.warnings)
         return f"{text}\n\n{n_err} error(s), {n_warn} warning(s)"
 

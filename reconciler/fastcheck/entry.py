@@ -10,10 +10,18 @@ runs as usual. Like cli.py, this module writes to the terminal.
 from __future__ import annotations
 
 import os
+import re
+import stat
 import sys
 from pathlib import Path
 
 from reconciler.fastcheck.stack import DatasetWarning, check_stack
+
+# As reconciler.errors: the characters diagnostics show escaped, and the longest line read.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+EXCERPT_LINE_BYTES = 4096
 
 
 def main() -> None:
@@ -45,8 +53,8 @@ def try_fast_validate(argv: list[str]) -> int | None:
         return None
     out = [f"{Path(path)}: valid.\n"]
     err = [render_warnings(warnings) + "\n"] if warnings else []
-    if any("\x1b" in text for text in out + err):
-        return None  # click.echo would strip terminal escapes
+    if any(_UNPRINTABLE.search(text) for text in out + err):
+        return None  # `Diagnostic.render` escapes these characters, click.echo strips some
     sys.stderr.writelines(err)
     sys.stdout.writelines(out)
     return 0
@@ -104,12 +112,7 @@ def _render_warning(warning: DatasetWarning) -> str:
 
 def _source_excerpt(file: str, line: int, column: int) -> list[str]:
     """The line and one line either side, with a caret under the column."""
-    try:
-        with open(file, encoding="utf-8", errors="replace") as handle:
-            wanted = range(max(1, line - 1), line + 2)
-            lines = {n: text.rstrip("\n") for n, text in enumerate(handle, start=1) if n in wanted}
-    except OSError:
-        return []
+    lines = _read_lines(file, range(max(1, line - 1), line + 2))
     out = []
     width = len(str(max(lines, default=line)))
     for number, text in sorted(lines.items()):
@@ -119,6 +122,28 @@ def _source_excerpt(file: str, line: int, column: int) -> list[str]:
         if number == line and column > 0 and len(text) <= 200:
             out.append(f"    {' ' * width} | {' ' * (column - 1)}^")
     return out
+
+
+def _read_lines(file: str, wanted: range) -> dict[int, str]:
+    """As `reconciler.errors._read_lines`: regular files only, lines cut at 4096 bytes."""
+    found: dict[int, str] = {}
+    try:
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            return found
+        with os.fdopen(os.open(file, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            for number in range(1, wanted.stop):
+                text = handle.readline(EXCERPT_LINE_BYTES)
+                if not text:
+                    break
+                if number in wanted:
+                    found[number] = (
+                        text.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+                    )
+                while not text.endswith(b"\n") and len(text) == EXCERPT_LINE_BYTES:
+                    text = handle.readline(EXCERPT_LINE_BYTES)
+    except OSError:
+        return found
+    return found
 
 
 def _use_color() -> bool:
