@@ -13,14 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.config import CONFIG_FILENAME
 from reconciler.errors import ConfigError, Diagnostic, Diagnostics
 from reconciler.graph import DependencyGraph
 from reconciler.manifests import Stack, check_references, display_path, read_stack
+from reconciler.manifests.discovery import stack_root
+from reconciler.manifests.files import is_inside, not_a_regular_file
 from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
 
 if TYPE_CHECKING:
     from reconciler.datasets import PriceTable
+
+
+_FILE_PROBLEMS = {"not found": "not found", "a folder": "is a folder, not a file"}
 
 
 def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
@@ -32,7 +38,8 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     reading = read_stack(path, stack_name=stack_name)
     diagnostics = reading.diagnostics
     settings = dataset_check_settings(reading.stack, diagnostics)
-    diagnostics.extend(check_local_files(reading.resources, datasets=settings))
+    root = stack_root(Path(path).absolute())
+    diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
     diagnostics.raise_if_errors()
     return diagnostics
 
@@ -45,7 +52,7 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     check_references(references, set(stack.resources), diagnostics)
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
-    diagnostics.extend(check_local_files(resources, datasets=settings))
+    diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
     return diagnostics
 
 
@@ -73,33 +80,55 @@ def dataset_check_settings(stack: Stack | None, diagnostics: Diagnostics) -> Dat
 
 
 def check_local_files(
-    resources: Iterable[Resource], *, datasets: DatasetCheckSettings | None
+    resources: Iterable[Resource],
+    *,
+    datasets: DatasetCheckSettings | None,
+    root: Path,
 ) -> list[Diagnostic]:
-    """Every file field exists (relative to its manifest); with `datasets` settings, Dataset
-    files also pass `reconciler.datasets.check_dataset` (format, tokens)."""
+    """Every file field names a regular file (relative to its manifest) inside the stack
+    folder `root`; with `datasets` settings, Dataset files also pass
+    `reconciler.datasets.check_dataset` (format, tokens)."""
     from reconciler.models import KINDS
 
     diagnostics = Diagnostics()
     for resource in resources:
         info = KINDS.get(resource.kind)
         for field in sorted(info.file_fields) if info else ():
-            path = _existing_file(resource, field, diagnostics)
+            path = _existing_file(resource, field, root, diagnostics)
             if path is not None and datasets is not None and resource.kind == "Dataset":
                 diagnostics.extend(_check_dataset_contents(resource, path, datasets))
     return diagnostics.items
 
 
-def _existing_file(resource: Resource, field: str, diagnostics: Diagnostics) -> Path | None:
+def _existing_file(
+    resource: Resource, field: str, root: Path, diagnostics: Diagnostics
+) -> Path | None:
+    """The file a file field names: a regular file inside the stack folder `root` (after
+    `..` and symlinks), else an error at the field's value. Only `stat` is called."""
     written = getattr(resource.spec, field, None)
     if not isinstance(written, str):
         return None
     path = resource.base_dir / written
-    if path.is_file():
+    location = resource.location_of("spec", field)
+    if not is_inside(path, root):
+        diagnostics.error(
+            f"spec.{field}: {written} is outside the stack folder",
+            location,
+            hint=f"files are read from under {display_path(root) or '.'} (the folder of "
+            f"{CONFIG_FILENAME}) only: absolute paths, '..' and symlinks leading out are "
+            "refused; copy the file into the stack folder",
+            code="outside-stack",
+        )
+        return None
+    kind = not_a_regular_file(path)
+    if kind is None:
         return path
-    problem = "is a folder, not a file" if path.is_dir() else "not found"
+    problem = _FILE_PROBLEMS.get(kind) or (
+        f"is {kind}" if kind.startswith("unreadable") else f"is {kind}, not a regular file"
+    )
     diagnostics.error(
         f"spec.{field}: {written} {problem}",
-        resource.location_of("spec", field),
+        location,
         hint=f"paths are relative to the manifest's folder; this one resolves to "
         f"{display_path(path)}",
         code="file-not-found",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 RULES_FILE = Path(__file__).with_name("rules.json")
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+# Must equal reconciler.manifests.files.MANIFEST_MAX_BYTES (tests/fastcheck compares them).
+MANIFEST_MAX_BYTES = 1 << 20
 DATASET_KIND = "Dataset"  # validation.py checks the contents of this kind's files
 
 
@@ -88,7 +91,12 @@ def _check(path: Path, stack_name: str | None, rules: dict[str, Any]) -> list[Da
     _add_default_project(resources, config, by_address, rules)
     _check_no_cycle(by_address)
     cache_dir = root / config.get("cache_dir", rules["config"]["default_cache_dir"])
-    return [w for r in resources for w in _check_files(r, rules["kinds"][r.kind], cache_dir)]
+    inside = _resolved_folder(root)
+    return [
+        warning
+        for resource in resources
+        for warning in _check_files(resource, rules["kinds"][resource.kind], cache_dir, inside)
+    ]
 
 
 def _require(condition: bool, why: str) -> None:
@@ -119,10 +127,21 @@ def _manifest_files(path: Path, config_name: str) -> list[Path]:
 
 
 def _read_yaml(path: Path) -> list[Any]:
-    documents = read_documents(path.read_text(encoding="utf-8"))
+    documents = read_documents(_read_regular_file(path).decode("utf-8"))
     if documents is None:
         raise NotClearlyValid("YAML outside the fast subset")
     return documents
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """As `reconciler.manifests.files.read_limited_bytes`: a FIFO or a device is never waited
+    on (O_NONBLOCK, then fstat), and a file over the manifest limit is not clearly valid."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        _require(stat.S_ISREG(os.fstat(descriptor).st_mode), "not a regular file")
+        data = handle.read(MANIFEST_MAX_BYTES + 1)
+    _require(len(data) <= MANIFEST_MAX_BYTES, "manifest too large")
+    return data
 
 
 def _read_config(root: Path, stack_name: str | None, rules: dict[str, Any]) -> dict[str, Any]:
@@ -249,8 +268,9 @@ def _check_no_cycle(by_address: dict[str, _Resource]) -> None:
 
 
 def _check_files(
-    resource: _Resource, kind_rules: dict[str, Any], cache_dir: Path
+    resource: _Resource, kind_rules: dict[str, Any], cache_dir: Path, root: Path
 ) -> list[DatasetWarning]:
+    """Files named by `resource`: regular files inside the stack folder `root` (resolved)."""
     warnings: list[DatasetWarning] = []
     for name in kind_rules["file_fields"]:
         written = resource.spec.get(name)
@@ -258,6 +278,7 @@ def _check_files(
             continue
         path = resource.base_dir / written
         _require(path.is_file(), "file not found")
+        _require(path.resolve().is_relative_to(root), "file outside the stack folder")
         if resource.kind == DATASET_KIND:
             warnings.extend(_dataset_warnings(path, resource.spec, cache_dir))
     return warnings
