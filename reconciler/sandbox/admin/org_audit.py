@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..http import Obj, invalid, json_response, query_int
+from ..http import Obj, invalid, json_response, query_int, query_integer
 from ..store import Store
 from .org_common import admin_context, query_list
 
@@ -50,18 +50,9 @@ def _time_filters(request: Request) -> list[Filter]:
     filters: list[Filter] = []
     for name, compare in _BOUNDS.items():
         param = f"effective_at[{name}]"
-        raw = request.query_params.get(param)
-        if raw is None:
-            continue
-        try:
-            bound = int(raw)
-        except ValueError:
-            raise invalid(
-                f"Invalid type for '{param}': expected an integer, but got a string instead.",
-                param=param,
-                code="invalid_type",
-            ) from None
-        filters.append(_time_bound(compare, bound))
+        bound = query_integer(request, param)
+        if bound is not None:
+            filters.append(_time_bound(compare, bound))
     return filters
 
 

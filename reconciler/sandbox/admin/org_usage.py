@@ -17,12 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..http import Obj, invalid, json_response, query_int
+from ..http import Obj, invalid, json_response, query_int, query_integer
 from .org_common import AdminContext, admin_context, query_choice, query_list
 
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86400}
 USAGE_LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}  # (default, max)
 COSTS_LIMITS = {"1d": (7, 180)}
+MAX_UNIX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 _KEY_FIELDS = ("project_id", "user_id", "api_key_id", "model")
 
 
@@ -137,23 +138,8 @@ REPORTS = {
 
 
 def _query_time(request: Request, name: str, *, required: bool = False) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        if required:
-            raise invalid(
-                f"Missing required parameter: '{name}'.",
-                param=name,
-                code="missing_required_parameter",
-            )
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise invalid(
-            f"Invalid type for '{name}': expected an integer, but got a string instead.",
-            param=name,
-            code="invalid_type",
-        ) from None
+    """A Unix time in seconds, from 1970 to the end of year 9999 (what a date can show)."""
+    return query_integer(request, name, minimum=0, maximum=MAX_UNIX_TIME, required=required)
 
 
 def _group_by(request: Request, report: Report) -> tuple[str, ...]:
