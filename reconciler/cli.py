@@ -21,7 +21,6 @@ from reconciler import __version__
 from reconciler.errors import ApplyRefusedError, ConfigError, Diagnostics
 
 if TYPE_CHECKING:
-    from reconciler.apply import ApplyEvent, ApplyResult
     from reconciler.manifests import Stack
     from reconciler.plan import Plan
     from reconciler.planner import Mode
@@ -213,6 +212,13 @@ def schema(out_dir: Path | None) -> None:
     "--allow-archive", is_flag=True, help="Also run irreversible deletes (archiving projects)."
 )
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 32))
+@click.option(
+    "--lock-timeout",
+    default="0s",
+    show_default=True,
+    metavar="DURATION",
+    help="How long to wait for another apply of the stack to finish (e.g. 90s, 10m).",
+)
 @sandbox_option
 @stack_option
 def apply(
@@ -221,19 +227,30 @@ def apply(
     allow_delete: bool,
     allow_archive: bool,
     concurrency: int,
+    lock_timeout: str,
     use_sandbox: bool,
     stack_name: str | None,
 ) -> None:
-    """Apply the manifests under TARGET, or a plan saved with `plan --out` (refused if stale)."""
-    from reconciler.apply import apply_plan
-    from reconciler.providers import make_providers
+    """Apply the manifests under TARGET, or a plan saved with `plan --out` (refused if stale).
 
+    The stack's lock is taken before the live state is read and held until the last write."""
+    from reconciler.apply import apply_plan
+    from reconciler.console import ApplyConsole
+    from reconciler.providers import make_providers
+    from reconciler.providers.lock import StackLock
+    from reconciler.providers.settle import settle_apply
+
+    wait = _seconds(lock_timeout, "--lock-timeout")
     saved = _read_plan_to_apply(target) if _is_plan_file(target) else None
     path = _manifests_of(saved, target) if saved is not None else target
     stack, reports = _load_offline(path, stack_name)
     if saved is not None:
         _check_same_stack(saved, target, stack.name, path)
-    with _clients(use_sandbox) as clients:
+    with (
+        _clients(use_sandbox) as clients,
+        StackLock(clients, stack.name, on_notice=_echo_notice) as lock,
+    ):
+        lock.acquire(timeout=wait)
         fresh = _plan_with(stack, reports, clients, str(path), mode="apply")
         if saved is not None:
             from reconciler.planner import check_plan_is_current
@@ -247,17 +264,56 @@ def apply(
         _confirm(chosen, auto_approve)
         providers = make_providers(clients, stack.name, stack.root)
         click.echo("\nApplying:")
-        console = _ApplyConsole(color=_use_color())
+        console = ApplyConsole(color=_use_color())
         result = apply_plan(
             chosen,
-            providers,
+            providers.by_kind,
             allow_delete=allow_delete,
             allow_archive=allow_archive,
             concurrency=concurrency,
             on_event=console.handle,
         )
+        console.stop()
+        for notice in settle_apply(clients, providers, chosen, result, lock):
+            _echo_notice(f"note: {notice}")
     console.finish(result)
     sys.exit(130 if result.interrupted else 0 if result.ok else 1)
+
+
+@cli.command("force-unlock")
+@click.argument("lock_id")
+@path_argument
+@sandbox_option
+@stack_option
+def force_unlock(lock_id: str, path: Path, use_sandbox: bool, stack_name: str | None) -> None:
+    """Break the stack's lock LOCK_ID, left by an apply that died (see the lock error)."""
+    from reconciler.providers.lock import force_unlock as unlock
+
+    name = _stack_name(path, stack_name)
+    with _clients(use_sandbox) as clients:
+        broken = unlock(clients, name, lock_id)
+    click.echo(f"Broke the lock of stack '{name}' held by {broken.describe()}.")
+
+
+def _seconds(text: str, option: str) -> float:
+    """`90`, `90s`, `10m` or `1h` in seconds; a ConfigError naming the option otherwise."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if match is None:
+        raise ConfigError(f"{option} {text!r} is not a duration: write it as 30s, 10m or 1h")
+    return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
+
+
+def _stack_name(path: Path, stack_name: str | None) -> str:
+    """The stack's name from --stack or reconciler.yaml, without reading the manifests."""
+    from reconciler.manifests.config_file import read_config
+    from reconciler.manifests.discovery import stack_root
+
+    problems = Diagnostics()
+    reading = read_config(stack_root(path), stack_name, problems)
+    problems.raise_if_errors()
+    if reading is None:
+        raise ConfigError(f"no reconciler.yaml in {path}: give the stack with --stack NAME")
+    return reading.config.stack
 
 
 # -- the steps behind the commands -----------------------------------------------------------
@@ -422,89 +478,6 @@ def _confirm(made: Plan, auto_approve: bool) -> None:
         )
     if not click.confirm("Apply these changes?", default=False):
         raise ApplyRefusedError("apply cancelled. Nothing was changed.")
-
-
-class _ApplyConsole:
-    """Prints apply events as they happen; on a terminal, a progress bar per upload."""
-
-    _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
-    _STYLES = {
-        "succeeded": "green",
-        "failed": "bold red",
-        "skipped": "yellow",
-        "retrying": "yellow",
-    }
-
-    def __init__(self, *, color: bool) -> None:
-        from rich.console import Console
-
-        self.console = Console(highlight=False, no_color=not color, soft_wrap=True)
-        self.progress: Any = None
-        self.tasks: dict[str, Any] = {}
-        if sys.stdout.isatty():
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self.progress.start()
-
-    def handle(self, event: ApplyEvent) -> None:
-        if event.type == "progress":
-            self._show_progress(event)
-            return
-        from rich.text import Text
-
-        self.console.print(Text(self._describe(event), style=self._STYLES.get(event.type, "")))
-
-    def _describe(self, event: ApplyEvent) -> str:
-        verb = event.action.value
-        if event.type == "started":
-            return f"{event.action.symbol:>3} {event.address}: {verb}…"
-        if event.type == "succeeded":
-            done = self._PAST.get(verb, verb)
-            return f"  ✓ {event.address}: {done}" + (f" ({event.live_id})" if event.live_id else "")
-        if event.type == "failed":
-            return f"  ✗ {event.address}: {verb} failed: {event.message}"
-        if event.type == "skipped":
-            return f"  - {event.address}: skipped: {event.message}"
-        return f"  ↻ {event.address}: {event.message}"
-
-    def _show_progress(self, event: ApplyEvent) -> None:
-        if self.progress is None or not event.total:
-            return
-        task = self.tasks.get(event.address)
-        if task is None:
-            task = self.progress.add_task(f"uploading {event.address}", total=event.total)
-            self.tasks[event.address] = task
-        self.progress.update(task, completed=event.done)
-
-    def finish(self, result: ApplyResult) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-        counts = (
-            f"{len(result.succeeded)} succeeded, {len(result.failed)} failed, "
-            f"{len(result.skipped)} skipped"
-        )
-        if result.interrupted:
-            self.console.print(
-                f"Interrupted: {counts}. The requests already sent have finished and nothing "
-                "else was started. Run `reconciler apply` again to finish: it finds what this "
-                "run made and creates nothing twice.",
-                style="bold red",
-            )
-        elif result.ok:
-            self.console.print(f"Apply complete: {counts}.", style="bold")
-        else:
-            self.console.print(
-                f"Apply failed: {counts}. Fix what failed above (or wait for the API to "
-                "recover), then run `reconciler apply` again: what succeeded is not repeated.",
-                style="bold red",
-            )
 
 
 def main() -> None:

@@ -59,7 +59,10 @@ def build_plan(
         changes=tuple(planning.changes.values()),
         requests=live.requests,
         minimum_requests=live.minimum_requests,
-        warnings=tuple(f"{d.location}: {d.message}" for d in stack.warnings),
+        warnings=(
+            *(f"{d.location}: {d.message}" for d in stack.warnings),
+            *planning.live_warnings,
+        ),
     )
 
 
@@ -72,6 +75,7 @@ class _Planning:
         self.changes: dict[str, ResourceChange] = {}
         self.known_ids: dict[str, str | None] = {}
         self.consulted: dict[str, LiveObject] = {}
+        self.live_warnings: list[str] = []  # found in the live state (duplicates), by address
         self.ctx = PlanContext(stack, live, reports, self.known_ids)
 
     def plan_resource(self, resource: Resource) -> None:
@@ -87,6 +91,7 @@ class _Planning:
         desired = planner.desired(resource, self.ctx)
         base["details"], base["warnings"] = desired.details, desired.warnings
         match = Match() if desired.blocked else planner.match(resource, desired, self.ctx)
+        self.live_warnings += [f"{resource.address}: {w}" for w in match.warnings]
         blocked = desired.blocked or match.blocked
         if blocked is not None:
             self._add(ResourceChange(action=Action.BLOCKED, reason=blocked, **base))

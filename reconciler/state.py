@@ -81,6 +81,9 @@ class Ownership(_Frozen):
     """The stack's ownership registry: manifest address -> live object."""
 
     entries: dict[str, OwnedEntry] = Field(default_factory=dict)
+    unfinished_since: int | None = None
+    """Start of the oldest apply of the stack that holds its lock or died holding it: objects
+    created since then may be that apply's, not yet recorded here (providers/lock.py)."""
 
     def entry(self, address: str) -> OwnedEntry | None:
         return self.entries.get(address)
@@ -92,10 +95,11 @@ class Ownership(_Frozen):
         return None
 
     def with_entry(self, address: str, entry: OwnedEntry) -> Ownership:
-        return Ownership(entries={**self.entries, address: entry})
+        return self.model_copy(update={"entries": {**self.entries, address: entry}})
 
     def without(self, address: str) -> Ownership:
-        return Ownership(entries={a: e for a, e in self.entries.items() if a != address})
+        kept = {a: e for a, e in self.entries.items() if a != address}
+        return self.model_copy(update={"entries": kept})
 
     def digest(self) -> str:
         return _digest(self.model_dump(mode="json"))
@@ -108,11 +112,11 @@ class LiveState(_Frozen):
     objects: tuple[LiveObject, ...] = ()
     ownership: Ownership = Field(default_factory=Ownership)
     requests: int = 0
+    minimum_requests: int = 0
 
     def of_kind(self, kind: str) -> list[LiveObject]:
         return [obj for obj in self.objects if obj.kind == kind]
 
-    minimum_requests: int = 0
     def find(self, kind: str, live_id: str) -> LiveObject | None:
         for obj in self.objects:
             if obj.kind == kind and obj.live_id == live_id:

@@ -86,7 +86,8 @@ class Match:
 
     `deposed` are superseded copies (deleted once the plan runs); `adopt` means the object
     was found by its natural key only, so apply records the binding; `note` adds context to
-    a create ("its project proj_x was archived").
+    a create ("its project proj_x was archived"); `warnings` report what looks wrong in the
+    live system (another object that could be this one's duplicate), with ids.
     """
 
     current: LiveObject | None = None
@@ -95,6 +96,7 @@ class Match:
     created_by_stack: bool = False
     blocked: str | None = None
     note: str | None = None
+    warnings: tuple[str, ...] = ()  # about the live side (duplicates); shown even on a no-op
 
 
 class KindPlanner(Protocol):

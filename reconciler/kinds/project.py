@@ -3,13 +3,18 @@
 Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. A manifest finds its live
 project, in this order: the pinned `metadata.id`; the stack's ownership registry (address ->
 id, recorded by apply, so a rename in Git is an in-place update and a rename outside Git is
-drift); a pending registry entry left by an interrupted create (matched by the name it was
-created with); finally the name alone, which adopts an existing project (apply records it).
+drift); a pending registry entry left by an interrupted create of an older version (matched
+by the name it was created with); finally the name alone, which adopts an existing project
+(apply records it). A project found by name that was created after an unfinished apply of the
+stack started (its lock is still there, or was just broken as stale) is that apply's own: it is
+recorded as created by the stack, not adopted. Other active projects with the declared name
+that nothing binds are reported as possible duplicates, never adopted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from reconciler.kinds.base import (
     Desired,
@@ -32,6 +37,22 @@ class ProjectPlanner:
         return Desired(view={"name": spec.name}, payload={"name": spec.name})
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
+        found = self._match(resource, desired, ctx)
+        if found.current is None:
+            return found
+        twins = _unbound_twins(str(desired.view["name"]), found.current, ctx)
+        if not twins:
+            return found
+        ids = ", ".join(p.live_id for p in twins)
+        warning = (
+            f"{len(twins)} other active project(s) named '{desired.view['name']}' that this "
+            f"stack does not manage: {ids} (a duplicate made outside Git, or by an apply that "
+            f"ran without this stack's lock); this manifest manages {found.current.live_id}. "
+            "Archive the extra project(s), or pin the right one with metadata.id"
+        )
+        return replace(found, warnings=(*found.warnings, warning))
+
+    def _match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         projects = ctx.live.of_kind(self.kind)
         if resource.metadata.id is not None:
             return _match_pinned(resource.metadata.id, projects)
@@ -75,6 +96,18 @@ class ProjectPlanner:
         return ()
 
 
+def _unbound_twins(name: str, current: LiveObject, ctx: PlanContext) -> list[LiveObject]:
+    bound_ids = {e.live_id for e in ctx.live.ownership.entries.values() if e.live_id}
+    return [
+        p
+        for p in ctx.live.of_kind("Project")
+        if p.key == name
+        and p.is_active
+        and p.live_id != current.live_id
+        and p.live_id not in bound_ids
+    ]
+
+
 def _by_id(projects: list[LiveObject], live_id: str) -> LiveObject | None:
     return next((p for p in projects if p.live_id == live_id), None)
 
@@ -111,5 +144,7 @@ def _match_by_name(
             "pin one with metadata.id"
         )
     if named:
-        return Match(current=named[0], adopt=True, note=note)
+        since = ctx.live.ownership.unfinished_since
+        made_by_us = since is not None and named[0].created_at >= since
+        return Match(current=named[0], adopt=True, created_by_stack=made_by_us, note=note)
     return Match(note=note)

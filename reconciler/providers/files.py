@@ -3,7 +3,9 @@
 `live.read_live_state` lists each project's files once (`list_files`) and keeps the ones whose
 filename marks them as this stack's datasets (`dataset_objects`). `DatasetProvider` uploads a
 dataset under its marked filename (content hash + name), so an upload is found again by
-listing: a retried or re-run create never uploads the same content twice. Files are never
+listing: a first attempt uploads at once (the plan, made under the stack's lock, just saw no
+such file), a retried attempt lists first, and a re-run plan sees the file: the same content
+is never uploaded twice. Files are never
 changed in place: a replace uploads the new file, then deletes the old one.
 """
 
@@ -22,9 +24,9 @@ from reconciler.state import HOME_PROJECT, LiveObject, content_digest, parse_dat
 MEGABYTE = 1024 * 1024
 FILES_API_LIMIT = 512 * MEGABYTE
 PART_SIZE = 64 * MEGABYTE
+FILES_PAGE_SIZE = 10_000  # the largest page `GET /files` serves
 _MIME_TYPES = {".jsonl": "text/jsonl", ".json": "application/json", ".csv": "text/csv"}
 
-FILES_PAGE_SIZE = 10_000  # the largest page `GET /files` serves
 
 def list_files(clients: Clients, project: str) -> list[Any]:
     """Every file of `project` (HOME_PROJECT: the API key's own), paginated by the SDK."""
@@ -76,12 +78,15 @@ class DatasetProvider(KindProvider):
         self._root = root
         self._files_api_limit = files_api_limit
         self._part_size = part_size
+        self._sent: set[tuple[str, str]] = set()  # uploads that may have reached the API
 
     def create(self, op: Operation) -> str:
         project, filename = str(op.payload["project"]), str(op.payload["filename"])
-        existing = self._find(project, filename)
-        if existing is not None:
-            return existing
+        if (project, filename) in self._sent:  # a retry: did the first attempt land?
+            existing = self._find(project, filename)
+            if existing is not None:
+                return existing
+        self._sent.add((project, filename))
         path = self._root / str(op.payload["path"])
         purpose = str(op.payload["purpose"])
         size = path.stat().st_size

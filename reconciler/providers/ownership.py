@@ -1,10 +1,13 @@
 """The stack's ownership registry in the live system: binding files in the API key's project.
 
-`live.read_live_state` reads it from the file list it makes anyway (`ownership_from_files`);
-`ProjectProvider` writes it during apply through an `OwnershipStore`: `record_pending` before a
-create (so an interrupted create is recognised), `record` once the live id is known, `forget`
-after an archive. Each binding is its own small file (`state.binding_filename`), so writes
-never read-modify-write and two bindings never race.
+`live.read_live_state` reads it from the file list it makes anyway (`read_ownership`), with
+the start of any unfinished apply of the stack (a lock left behind: `providers/lock.py`);
+`ProjectProvider` writes it during apply through an `OwnershipStore`: `record` once a live id
+is known (one file per binding, `state.binding_filename`), `forget` after an archive, and
+`tidy` once at the end of an apply (an address with several bindings keeps one; pending
+bindings written by older versions go). A create writes no binding before it is sent: the
+apply's lock file marks the window in which an interrupted apply may have created something,
+so a rerun recognises it without one write per object.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ from typing import Any, Final
 
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
+from reconciler.providers.lock import unfinished_applies
 from reconciler.state import (
     HOME_PROJECT,
     OwnedEntry,
     Ownership,
     binding_filename,
     binding_prefix,
-    name_digest,
     parse_binding_filename,
 )
 
@@ -33,7 +36,7 @@ Bindings = tuple[Ownership, dict[str, list[str]]]
 
 
 def ownership_from_files(stack: str, files: Iterable[Any]) -> Bindings:
-    """The registry, and the file ids holding each address's bindings.
+    """The registry, and the file ids holding each address's bindings (the one read last).
 
     With several bindings for one address (an interrupted write), a live id wins over a
     pending create, and the newest file wins among equals.
@@ -41,6 +44,7 @@ def ownership_from_files(stack: str, files: Iterable[Any]) -> Bindings:
     ordered = sorted(files, key=lambda f: (f.created_at, f.id))
     entries: dict[str, OwnedEntry] = {}
     file_ids: dict[str, list[str]] = {}
+    winners: dict[str, str] = {}
     for file in ordered:
         parsed = parse_binding_filename(stack, file.filename)
         if parsed is None:
@@ -50,14 +54,23 @@ def ownership_from_files(stack: str, files: Iterable[Any]) -> Bindings:
         known = entries.get(address)
         if known is None or entry.live_id is not None or known.live_id is None:
             entries[address] = entry
+            winners[address] = file.id
+    for address, ids in file_ids.items():
+        ids.remove(winners[address])
+        ids.append(winners[address])
     return Ownership(entries=entries), file_ids
 
 
 def read_ownership(clients: Clients, stack: str, home_files: Iterable[Any]) -> Ownership:
-    """The stack's registry, from the home project's file list the plan made anyway (plus, at
-    most, a download or two of the registry's own files: never one request per object)."""
-    del clients  # reads below need no request yet
-    return ownership_from_files(stack, home_files)[0]
+    """The stack's registry, from the home project's file list the plan made anyway: no
+    request of its own."""
+    del clients  # everything is in the filenames: user_data files cannot be downloaded
+    files = list(home_files)
+    ownership = ownership_from_files(stack, files)[0]
+    unfinished = unfinished_applies(stack, files)
+    if not unfinished:
+        return ownership
+    return ownership.model_copy(update={"unfinished_since": min(u.since for u in unfinished)})
 
 
 class OwnershipStore:
@@ -73,10 +86,6 @@ class OwnershipStore:
         with self._lock:
             return self._load()[0]
 
-    def record_pending(self, address: str, name: str) -> None:
-        """Note that a create of `address` named `name` is about to be sent."""
-        self._write(address, OwnedEntry(created=True, name_digest=name_digest(name)))
-
     def record(self, address: str, live_id: str, *, created: bool) -> None:
         self._write(address, OwnedEntry(live_id=live_id, created=created))
 
@@ -85,6 +94,25 @@ class OwnershipStore:
             ownership, file_ids = self._load()
             self._delete_files(file_ids.pop(address, []))
             self._loaded = (ownership.without(address), file_ids)
+
+    def tidy(self) -> int:
+        """Leave exactly one binding file per address (the one `ownership()` reads), and no
+        pending binding of an address that has a live id or whose create never happened;
+        the number of files removed."""
+        with self._lock:
+            ownership, file_ids = self._load()
+            removed = 0
+            for address, ids in list(file_ids.items()):
+                entry = ownership.entry(address)
+                keep = ids[-1:] if entry is not None and entry.live_id is not None else []
+                extra = [file_id for file_id in ids if file_id not in keep]
+                self._delete_files(extra)
+                removed += len(extra)
+                file_ids[address] = keep
+                if not keep:
+                    ownership = ownership.without(address)
+            self._loaded = (ownership, file_ids)
+            return removed
 
     def _write(self, address: str, entry: OwnedEntry) -> None:
         with self._lock:

@@ -2,10 +2,12 @@
 
 `live.read_live_state` calls `read_projects` (one paginated list, archived ones included) and
 apply calls `ProjectProvider`. Projects carry no metadata, so the stack's ownership registry
-(`ownership.py`) binds them to manifests: a pending binding is written before each create, the
-live id right after, and a retried create first looks for the project an earlier attempt may
-have made, so a project is never created twice. A first attempt lists nothing: the plan was
-just made from a fresh read, and the Administration API allows only a few requests a minute.
+(`ownership.py`) binds them to manifests: the live id is recorded right after each create. A
+retried create first looks for the project an earlier attempt may have made, so a project is
+never created twice; an apply killed between the create and the binding left its lock behind,
+and the next plan recognises the project by its name and creation time (kinds/project.py). A
+first attempt lists nothing: the plan was just made from a fresh read under the stack's lock,
+and the Administration API allows only a few requests a minute.
 """
 
 from __future__ import annotations
@@ -60,7 +62,6 @@ class ProjectProvider(KindProvider):
 
     def create(self, op: Operation) -> str:
         name = str(op.payload["name"])
-        self._registry.record_pending(op.address, name)
         live_id = self._find_unbound(name, op.address) if op.address in self._sent else None
         if live_id is None:
             live_id = self._create(name, op.address)

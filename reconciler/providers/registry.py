@@ -1,12 +1,14 @@
 """The providers of one run, by kind: what `apply_plan` dispatches each change to.
 
 `cli.py` calls `make_providers` once per apply; the providers share the SDK clients and the
-stack's ownership registry. A new kind adds its provider to the list below.
+stack's ownership registry, which `settle_apply` (providers/settle.py) tidies once the changes
+ran. A new kind adds its provider to the list below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.providers.base import KindProvider
@@ -16,13 +18,21 @@ from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.projects import ProjectProvider
 
 
+@dataclass(frozen=True)
+class Providers:
+    """One provider per kind (`by_kind`, what apply dispatches to) and their shared registry."""
+
+    by_kind: Mapping[str, KindProvider]
+    registry: OwnershipStore
+
+
 def make_providers(
     clients: Clients, stack_name: str, root: Path, **dataset_options: int
-) -> Mapping[str, KindProvider]:
+) -> Providers:
     """One provider per kind, sharing the clients and the stack's ownership registry."""
     registry = OwnershipStore(clients, stack_name)
     providers: list[KindProvider] = [
         ProjectProvider(clients, registry),
         DatasetProvider(clients, root, **dataset_options),
     ]
-    return {provider.kind: provider for provider in providers}
+    return Providers({provider.kind: provider for provider in providers}, registry)

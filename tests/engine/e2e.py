@@ -58,6 +58,18 @@ def set_faults(sandbox: SandboxHandle, rules: list[dict[str, Any]]) -> None:
         assert answer.status == 200
 
 
+def advance_clock(sandbox: SandboxHandle, seconds: float) -> None:
+    """Move the sandbox's clock forward (what `created_at` of new objects reads)."""
+    request = urllib.request.Request(
+        sandbox.control_url + "/clock/advance",
+        data=json.dumps({"seconds": seconds}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
 def active_projects(admin_client: openai.OpenAI, name: str) -> list[Any]:
     projects = admin_client.admin.organization.projects.list(limit=100)
     return [p for p in projects if p.name == name]

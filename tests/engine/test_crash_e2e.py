@@ -2,7 +2,8 @@
 
 The first test kills a real `python -m reconciler apply` process in the worst window: the
 project exists but its ownership binding is still in flight (held by a sandbox latency fault).
-The rerun must recognise that project by the pending binding written before the create.
+The rerun must recognise that project as the killed apply's own, by the lock it left behind
+(the project was created after that lock was taken), and break that lock (its process is gone).
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def test_apply_killed_between_create_and_binding_creates_nothing_twice(
         process.kill()  # the binding upload is still held by the latency fault
         process.wait()
     set_faults(sandbox, [])
-    bindings = [f.filename for f in client.files.list() if "--owner--" in f.filename]
-    assert len(bindings) == 1 and "--pending-" in bindings[0]  # killed in the window
+    names = [f.filename for f in client.files.list()]
+    assert not [n for n in names if "--owner--" in n]  # killed before the binding was written
+    assert len([n for n in names if "--lock--" in n]) == 1  # ... and the lock marks the window
     planned = ws.run("plan", "specs")
     assert "record live project 'TechCorp Support'" in planned.stdout
     assert "created by an interrupted apply" in planned.stdout

@@ -69,6 +69,6 @@ def test_insufficient_quota_fails_at_once_saying_to_check_billing(
     result = ws.run("apply", "specs", "--auto-approve")
     assert result.exit_code == 1, result.output
     assert "retrying" not in result.output
-    assert "You exceeded your current quota" in result.stdout
-    assert "Check the organization's billing and usage limits" in result.stdout
-    assert _OutOfQuota.posts == ["/v1/files"]  # the first write (a binding), sent once
+    assert "You exceeded your current quota" in result.output
+    assert "Check the organization's billing and usage limits" in result.output
+    assert _OutOfQuota.posts == ["/v1/files"]  # the first write (the stack's lock), sent once

@@ -1,0 +1,100 @@
+"""The apply console: prints apply events as they happen, and the closing summary.
+
+`cli.py apply` hands `ApplyConsole.handle` to `apply.apply_plan` as its event handler; on a
+terminal it shows a progress bar per upload. All it prints goes to stdout through rich.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from reconciler.apply import ApplyEvent, ApplyResult
+
+
+class ApplyConsole:
+    """Prints apply events as they happen; on a terminal, a progress bar per upload."""
+
+    _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
+    _STYLES = {
+        "succeeded": "green",
+        "failed": "bold red",
+        "skipped": "yellow",
+        "retrying": "yellow",
+    }
+
+    def __init__(self, *, color: bool) -> None:
+        from rich.console import Console
+
+        self.console = Console(highlight=False, no_color=not color, soft_wrap=True)
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+        if sys.stdout.isatty():
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+
+    def handle(self, event: ApplyEvent) -> None:
+        if event.type == "progress":
+            self._show_progress(event)
+            return
+        from rich.text import Text
+
+        self.console.print(Text(self._describe(event), style=self._STYLES.get(event.type, "")))
+
+    def _describe(self, event: ApplyEvent) -> str:
+        verb = event.action.value
+        if event.type == "started":
+            return f"{event.action.symbol:>3} {event.address}: {verb}…"
+        if event.type == "succeeded":
+            done = self._PAST.get(verb, verb)
+            return f"  ✓ {event.address}: {done}" + (f" ({event.live_id})" if event.live_id else "")
+        if event.type == "failed":
+            return f"  ✗ {event.address}: {verb} failed: {event.message}"
+        if event.type == "skipped":
+            return f"  - {event.address}: skipped: {event.message}"
+        return f"  ↻ {event.address}: {event.message}"
+
+    def _show_progress(self, event: ApplyEvent) -> None:
+        if self.progress is None or not event.total:
+            return
+        task = self.tasks.get(event.address)
+        if task is None:
+            task = self.progress.add_task(f"uploading {event.address}", total=event.total)
+            self.tasks[event.address] = task
+        self.progress.update(task, completed=event.done)
+
+    def stop(self) -> None:
+        """End the progress bars (before notes are printed after the changes)."""
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def finish(self, result: ApplyResult) -> None:
+        self.stop()
+        counts = (
+            f"{len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+            f"{len(result.skipped)} skipped"
+        )
+        if result.interrupted:
+            self.console.print(
+                f"Interrupted: {counts}. The requests already sent have finished and nothing "
+                "else was started. Run `reconciler apply` again to finish: it finds what this "
+                "run made and creates nothing twice.",
+                style="bold red",
+            )
+        elif result.ok:
+            self.console.print(f"Apply complete: {counts}.", style="bold")
+        else:
+            self.console.print(
+                f"Apply failed: {counts}. Fix what failed above (or wait for the API to "
+                "recover), then run `reconciler apply` again: what succeeded is not repeated.",
+                style="bold red",
+            )
