@@ -44,7 +44,13 @@ class Run:
 
     @property
     def output(self) -> str:
-        return f"exit {self.exit_code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+        """Exit code, stderr, and of stdout what apply did (the plan before it is left out)."""
+        shown = self.stdout
+        if "\nApplying:" in shown:
+            shown = "[plan left out]\nApplying:" + shown.split("\nApplying:", 1)[1]
+        return (
+            f"exit {self.exit_code}\n--- stdout\n{shown.strip()}\n--- stderr\n{self.stderr.strip()}"
+        )
 
 
 def cli_env(sandbox: SandboxHandle) -> dict[str, str | None]:

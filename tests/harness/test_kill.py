@@ -51,7 +51,7 @@ def run_kills(tmp_path: Path, *, sample: int | None) -> None:
     if sample is not None and sample < k_max:
         ks = sorted(random.Random(SEED).sample(ks, sample))
     failures: list[str] = []
-    duplicates = unlocks = 0
+    duplicates = unlocks = reruns = 0
     for k in ks:
         stack = build_stack(tmp_path / f"k-{k}", COPIES)
         with running_sandbox() as sandbox:
@@ -64,7 +64,8 @@ def run_kills(tmp_path: Path, *, sample: int | None) -> None:
                                 f"{killed.output}")  # fmt: skip
                 continue
             try:
-                unlocks += converge(sandbox, stack.root).unlocks
+                done = converge(sandbox, stack.root)
+                unlocks, reruns = unlocks + done.unlocks, reruns + len(done.applies)
             except AssertionError as error:
                 failures.append(f"{where}: {error}")
             found = find_duplicates(sandbox, stack.root)
@@ -73,7 +74,8 @@ def run_kills(tmp_path: Path, *, sample: int | None) -> None:
                 failures.append(f"{where}: {found.describe()}")
     print(
         f"\nkill -9: {len(ks)} cases of k_max={k_max} (k={ks}), {COPIES} of each kind, "
-        f"locks broken: {unlocks}, duplicates: {duplicates}, {time.monotonic() - started:.1f}s"
+        f"reruns: {reruns}, locks broken: {unlocks}, duplicates: {duplicates}, "
+        f"{time.monotonic() - started:.1f}s"
     )
     assert not failures, "\n\n".join(failures)
 
