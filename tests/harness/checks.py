@@ -58,7 +58,7 @@ def find_duplicates(sandbox: SandboxHandle, stack_root: Path) -> Duplicates:
     found = Duplicates()
     with _admin_client(sandbox) as sdk:
         projects = [p for p in sdk.admin.organization.projects.list(limit=100) if _active(p)]
-        found.projects = _repeated((p.name, p.id) for p in projects)
+        found.projects = _repeated((p.name or "", p.id) for p in projects)
         files = _stack_files(sdk, stack.name, [p.id for p in projects])
     datasets = {f.id: f for f in files if _dataset_name(stack.name, f.filename) is not None}
     others = [f for f in files if f.id not in datasets]
