@@ -4,7 +4,8 @@ Installed on the loader by `source.py`. While the parser's events are turned int
 counts the values each file expands to (an alias `*a` counts everything its anchor holds, so
 "billion laughs" stops after MAX_VALUES instead of filling memory), bounds the nesting depth,
 refuses every explicit tag (`!!binary`, `!!python/object`, `!foo`: manifests hold plain
-values) and numbers too long to convert. Each refusal is a `RefusedYamlError` at the event.
+values) and numbers too long to convert; the constructor turns a value Python cannot convert
+(a date like 2024-13-45) into the same error. Each refusal is a `RefusedYamlError`, located.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import ScalarNode
 
@@ -22,6 +24,7 @@ MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 64
 """Characters of a plain scalar read as a number."""
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_WHAT_TAG_READS = {"timestamp": "a date or time", "int": "a number", "float": "a number"}
 
 
 class RefusedYamlError(Exception):
@@ -120,3 +123,21 @@ def _refuse_long_number(node: Any, event: Any) -> None:
             "is text",
             code="yaml-number-too-long",
         )
+
+
+class LocatedConstructor(RoundTripConstructor):
+    """ruamel's round-trip constructor; a value Python cannot convert (a date such as
+    2024-13-45 reads as a timestamp) becomes a `RefusedYamlError` at the value, in our words."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            suffix = str(node.tag).rpartition(":")[2]
+            what = _WHAT_TAG_READS.get(suffix, "a value")
+            raise RefusedYamlError(
+                f"cannot read {str(node.value)[:80]!r} as {what} ({error})",
+                node.start_mark,
+                hint="quote the value if it is text",
+                code="yaml-invalid-value",
+            ) from None

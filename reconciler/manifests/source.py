@@ -167,10 +167,11 @@ def _load_all(text: str) -> Iterator[Any]:
     if not _loaders:
         from ruamel.yaml import YAML
 
-        from reconciler.manifests.bounded import BoundedComposer
+        from reconciler.manifests.bounded import BoundedComposer, LocatedConstructor
 
         yaml = YAML(typ="rt")
         yaml.Composer = BoundedComposer
+        yaml.Constructor = LocatedConstructor
         _loaders.append(yaml)
     loader = _loaders[0]
     loader.composer.start_file()

@@ -230,6 +230,7 @@ def test_four_thousand_errors_in_one_file_render_in_linear_time(tmp_path: Path) 
         ("! x", "YAML tag '!' is not allowed"),
         ("1" * 5000, "number too long: 5,000 characters"),
         ("1." + "5" * 100, "number too long: 102 characters"),
+        ("2024-13-45", "cannot read '2024-13-45' as a date or time (month must be in 1..12)"),
     ],
 )
 def test_tags_and_long_numbers_are_refused_in_our_words(
