@@ -138,3 +138,11 @@ def test_the_success_output_matches_the_command(
     assert fast.code == 0
     assert fast.stdout == slow.stdout == "specs: valid.\n"
     assert fast.stderr == slow.stderr
+
+
+def test_the_fast_path_escapes_and_reads_excerpts_as_diagnostics_do() -> None:
+    from reconciler import errors
+    from reconciler.fastcheck import entry
+
+    assert entry._UNPRINTABLE.pattern == errors._UNPRINTABLE.pattern
+    assert entry.EXCERPT_LINE_BYTES == errors.EXCERPT_LINE_BYTES
