@@ -3,27 +3,22 @@
 `run_cli` runs `reconciler ...` in this process (click's runner); `spawn` starts
 `python -m reconciler ...` (or `kill_after.py K -- ...`) as a real process. `converge` reruns
 `apply --auto-approve` a bounded number of times until it exits 0, then requires
-`plan --detailed-exitcode` to exit 0. `CountingFaults` is the sandbox's own fault injector,
-counting what it injects; `losing_write_responses` loses the response of writes the server
-performed (the sandbox's `drop` fault drops *before* the route runs, so it cannot).
+`plan --detailed-exitcode` to exit 0. `CountingFaults` is the sandbox's own seeded fault
+injector, counting what it injects; lost write responses come from `kill_after.py` (the
+sandbox's `drop` fault drops *before* the route runs, so it never loses a performed write).
 """
 
 from __future__ import annotations
 
 import os
-import random
 import re
 import subprocess
 import sys
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx2
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -71,13 +66,19 @@ def run_cli(sandbox: SandboxHandle, *args: str) -> Run:
 
 
 def spawn(
-    sandbox: SandboxHandle, *args: str, kill_after: int | None = None
+    sandbox: SandboxHandle,
+    *args: str,
+    kill_after: int | None = None,
+    lose_writes: float = 0.0,
+    seed: int = 0,
 ) -> subprocess.Popen[str]:
-    """`python -m reconciler ARGS` as a real process (under `kill_after.py K` if given)."""
+    """`python -m reconciler ARGS` as a real process; under `kill_after.py` when it is to be
+    killed (`kill_after` > 0), counted (0), or to lose write responses (`lose_writes`)."""
     env = {**os.environ, **cli_env(sandbox)}
     command = [sys.executable, "-m", "reconciler", *args]
-    if kill_after is not None:
-        command = [sys.executable, str(KILL_AFTER), str(kill_after), "--", *args]
+    if kill_after is not None or lose_writes:
+        command = [sys.executable, str(KILL_AFTER), str(kill_after or 0), "--", *args]
+        env |= {"HARNESS_LOSE_WRITES": str(lose_writes), "HARNESS_SEED": str(seed)}
     clean = {k: v for k, v in env.items() if v is not None}
     return subprocess.Popen(
         command, env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -91,10 +92,12 @@ def finish(process: subprocess.Popen[str], timeout: float = 300) -> Run:
 
 @dataclass
 class Convergence:
-    """The applies it took (the last one exited 0), and the locks it had to break."""
+    """The applies it took (the last one exited 0), the locks it had to break, and the write
+    responses lost on the way."""
 
     applies: list[Run] = field(default_factory=list)
     unlocks: int = 0
+    lost: int = 0
 
 
 def converge(
@@ -103,14 +106,20 @@ def converge(
     *,
     max_applies: int = MAX_APPLIES,
     break_locks: bool = True,
+    lose_writes: float = 0.0,
+    seed: int = 0,
+    done: Convergence | None = None,
 ) -> Convergence:
     """Rerun apply until it exits 0, then require an empty plan. With `break_locks`, a lock
     left by a killed apply is broken as a user would: `force-unlock` with the id the refusal
-    names (without it, nobody died, so a lock still held is a failure)."""
-    done = Convergence()
+    names (without it, nobody died, so a lock still held is a failure). With `lose_writes`,
+    each apply is a process losing that share of its write responses (`kill_after.py`).
+    `done` (filled as it goes) keeps the figures of a run that fails."""
+    done = Convergence() if done is None else done
     while len(done.applies) < max_applies:
-        run = run_cli(sandbox, "apply", str(root), "--auto-approve")
+        run = _apply(sandbox, root, lose_writes, seed * 100 + len(done.applies))
         done.applies.append(run)
+        done.lost += lost_responses(run)
         if run.exit_code == 0:
             break
         lock_id = locked_by(run)
@@ -123,6 +132,18 @@ def converge(
     plan = run_cli(sandbox, "plan", str(root), "--detailed-exitcode")
     assert plan.exit_code == 0, f"not converged after the applies:\n{history}\n{plan.output}"
     return done
+
+
+def _apply(sandbox: SandboxHandle, root: Path, lose_writes: float, seed: int) -> Run:
+    args = ("apply", str(root), "--auto-approve")
+    if not lose_writes:
+        return run_cli(sandbox, *args)
+    return finish(spawn(sandbox, *args, lose_writes=lose_writes, seed=seed))
+
+
+def lost_responses(run: Run) -> int:
+    match = re.search(r"kill_after: \d+ responses, (\d+) lost", run.stderr)
+    return int(match[1]) if match else 0
 
 
 def locked_by(run: Run) -> str | None:
@@ -160,32 +181,3 @@ def every_route(rate: float, kinds: tuple[str, ...], retry_after: float) -> list
         {"kind": kind, "rate": share / (1 - i * share), "retry_after": retry_after}
         for i, kind in enumerate(kinds)  # route: the default, every /v1 path
     ]
-
-
-@contextmanager
-def losing_write_responses(rate: float, seed: int) -> Iterator[Counter[str]]:
-    """In this process, lose the answer of `rate` of the writes the server performed (2xx):
-    the client sees a dropped connection after the write happened."""
-    lost: Counter[str] = Counter()
-    rng = random.Random(seed)
-    lock = threading.Lock()
-    original = httpx2.HTTPTransport.handle_request
-
-    def handle_request(self: httpx2.HTTPTransport, request: httpx2.Request) -> Any:
-        response = original(self, request)
-        if request.method in WRITE_METHODS and response.status_code < 300:
-            with lock:
-                lose = rng.random() < rate
-            if lose:
-                response.close()
-                lost[f"{request.method} {request.url.path}"] += 1
-                raise httpx2.RemoteProtocolError(
-                    "harness: the write was performed but its response was lost", request=request
-                )
-        return response
-
-    httpx2.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
-    try:
-        yield lost
-    finally:
-        httpx2.HTTPTransport.handle_request = original  # type: ignore[method-assign]

@@ -77,6 +77,10 @@ def test_two_applies_together_one_waits_no_duplicates(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_applies_together_many_rounds(tmp_path: Path) -> None:
+def test_two_applies_together_many_rounds_refusing(tmp_path: Path) -> None:
     race(tmp_path, 5)
-    race(tmp_path / "wait", 5, *WAIT)
+
+
+@pytest.mark.slow
+def test_two_applies_together_many_rounds_waiting(tmp_path: Path) -> None:
+    race(tmp_path, 5, *WAIT)
