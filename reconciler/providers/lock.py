@@ -29,9 +29,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from reconciler.errors import ConfigError
+from reconciler.errors import ApiError, ConfigError, TemporaryApiError
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.files import list_files
@@ -41,6 +41,9 @@ PURPOSE: Final = "user_data"
 HEARTBEAT_SECONDS: Final = 120.0
 STALE_SECONDS: Final = 900
 POLL_SECONDS: Final = 5.0
+WRITE_ATTEMPTS: Final = 5
+
+T = TypeVar("T")
 
 _HELD: set[str] = set()  # lock ids this process holds (its own lock is not a leftover)
 _BROKEN: dict[str, LockInfo] = {}  # stale locks this process broke: their applies were cut short
@@ -68,6 +71,11 @@ class LockInfo:
 
 def lock_prefix(stack: str) -> str:
     return f"{FILENAME_PREFIX}--{stack}--lock--"
+
+
+def held_lock_ids() -> frozenset[str]:
+    with _HELD_GUARD:
+        return frozenset(_HELD)
 
 
 def unfinished_applies(stack: str, files: Iterable[Any]) -> list[LockInfo]:
@@ -147,6 +155,7 @@ class StackLock:
         self._poll_seconds = poll_seconds
         self._sleep = sleep
         self._file_id: str | None = None
+        self._uncertain = False  # an upload failed after it may have landed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
@@ -204,10 +213,12 @@ class StackLock:
         return None
 
     def _is_stale(self, lock: LockInfo, now: int) -> bool:
-        return now - lock.heartbeat > self._stale_seconds or _holder_died_here(lock.holder)
+        return now - lock.heartbeat > self._stale_seconds or _holder_died_here(
+            lock.holder, lock.lock_id
+        )
 
     def _why_stale(self, lock: LockInfo, now: int) -> str:
-        if _holder_died_here(lock.holder):
+        if _holder_died_here(lock.holder, lock.lock_id):
             return "its process on this machine is gone (an apply that was killed)"
         return f"no heartbeat for {(now - lock.heartbeat) // 60} minutes (its apply died)"
 
@@ -222,13 +233,27 @@ class StackLock:
         return False
 
     def release(self) -> None:
+        """Remove our lock file(s); a failure is a notice, not an error (the lock goes stale)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
         with self._guard:
-            if self._file_id is not None:
-                self._delete([self._file_id])
+            try:
+                if self._uncertain:  # an upload may have landed unseen: remove all of ours
+                    files = list_files(self._clients, HOME_PROJECT)
+                    ours = [
+                        lk for lk in read_locks(self.stack, files) if lk.lock_id == self.lock_id
+                    ]
+                    self._delete([file_id for lock in ours for file_id in lock.file_ids])
+                elif self._file_id is not None:
+                    self._delete([self._file_id])
                 self._file_id = None
+            except ApiError as error:
+                self._notice(
+                    f"could not remove the lock of stack '{self.stack}' ({error}): it goes "
+                    f"stale in {self._stale_seconds // 60} minutes, or break it with "
+                    f"`reconciler force-unlock {self.lock_id}`"
+                )
         with _HELD_GUARD:
             _HELD.discard(self.lock_id)
 
@@ -263,16 +288,41 @@ class StackLock:
 
     def _upload(self) -> str:
         body = f'{{"stack": "{self.stack}", "lock_id": "{self.lock_id}"}}'.encode()
-        with api_errors(f"take the lock of stack '{self.stack}'"):
-            file = self._clients.writer().files.create(
-                file=(self.filename, body, "application/json"), purpose=PURPOSE
-            )
-        return str(file.id)
+
+        def upload() -> str:
+            with api_errors(f"take the lock of stack '{self.stack}'"):
+                file = self._clients.writer().files.create(
+                    file=(self.filename, body, "application/json"), purpose=PURPOSE
+                )
+            return str(file.id)
+
+        try:
+            return self._retrying(upload)
+        except ApiError:
+            self._uncertain = True
+            raise
 
     def _delete(self, file_ids: Iterable[str]) -> None:
         for file_id in file_ids:
-            with api_errors(f"remove a lock file of stack '{self.stack}'", missing_ok=True):
-                self._clients.writer(HOME_PROJECT).files.delete(file_id)
+
+            def delete(file_id: str = file_id) -> None:
+                with api_errors(f"remove a lock file of stack '{self.stack}'", missing_ok=True):
+                    self._clients.writer(HOME_PROJECT).files.delete(file_id)
+
+            self._retrying(delete)
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """`call()`, again after a temporary error (as the apply engine does for changes)."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return call()
+            except TemporaryApiError as error:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                if "take the lock" in str(error):
+                    self._uncertain = True
+                self._sleep(min(30.0, error.retry_after or 0.5 * 2**attempt))
+        raise AssertionError("unreachable")
 
 
 def force_unlock(clients: Clients, stack: str, lock_id: str) -> LockInfo:
@@ -290,14 +340,14 @@ def force_unlock(clients: Clients, stack: str, lock_id: str) -> LockInfo:
     return chosen
 
 
-def _holder_died_here(holder: str) -> bool:
+def _holder_died_here(holder: str, lock_id: str) -> bool:
     """The holder ran on this machine (same user and host) and its process no longer exists."""
     match = re.fullmatch(r"(?P<who>.+)-pid(?P<pid>\d+)(?:-gha.*)?", holder)
     if match is None or not holder_name().startswith(match["who"] + "-pid"):
         return False
     pid = int(match["pid"])
-    if pid == os.getpid():
-        return False
+    if pid == os.getpid():  # an earlier apply in this process (tests): dead unless held
+        return lock_id not in held_lock_ids()
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

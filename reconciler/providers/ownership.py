@@ -120,10 +120,15 @@ class OwnershipStore:
             if ownership.entry(address) == entry and file_ids.get(address):
                 return
             old = file_ids.get(address, [])
-            new_id = self._upload(address, entry)
-            self._delete_files(old)
-            file_ids[address] = [new_id]
+            try:
+                new_id = self._upload(address, entry)
+            except Exception:
+                self._loaded = None  # it may have landed (a lost response): list before a retry
+                raise
+            file_ids[address] = [*old, new_id]
             self._loaded = (ownership.with_entry(address, entry), file_ids)
+            self._delete_files(old)  # if this fails, `tidy` removes them at the end
+            file_ids[address] = [new_id]
 
     def _load(self) -> Bindings:
         if self._loaded is None:
