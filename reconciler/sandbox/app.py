@@ -1,5 +1,8 @@
 """Assembles the sandbox ASGI app: the shared `Sandbox` state plus every route module's ROUTES.
 
+The top of the sandbox's imports: it imports the route modules, which never import it (they
+take `Sandbox` from `state.py`); `tests/sandbox/test_imports.py` keeps the graph acyclic.
+
 `create_app` is called by `server.py` (a real uvicorn server on loopback) and by tests. Each
 route module (`files`, `fine_tuning`, `batches`, `inference`, `admin`, ...) exposes `ROUTES`, a
 list of starlette routes with paths relative to `/v1`; `control` holds the `/_sandbox` routes.
@@ -7,9 +10,7 @@ list of starlette routes with paths relative to `/v1`; `control` holds the `/_sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,34 +29,15 @@ from . import (
 from .clock import Clock
 from .faults import FaultMiddleware, Faults
 from .http import APIError
+from .state import ADMIN_KEY as ADMIN_KEY
+from .state import DEFAULT_PROJECT_ID as DEFAULT_PROJECT_ID
+from .state import ORG_ID as ORG_ID
+from .state import OWNER_USER_ID as OWNER_USER_ID
+from .state import PROJECT_KEY as PROJECT_KEY
+from .state import Sandbox
 from .store import Store
 
-ORG_ID = "org-sandbox"
-OWNER_USER_ID = "user-sandboxowner000000000000"
-DEFAULT_PROJECT_ID = "proj_sandboxdefault0000000000"
-ADMIN_KEY = "sk-admin-sandbox-0000000000000000000000000000"
-PROJECT_KEY = "sk-proj-sandbox-0000000000000000000000000000"
-
 ROUTE_MODULES = (files, models, fine_tuning, batches, inference, admin)
-
-
-@dataclass
-class Sandbox:
-    """Everything a route handler needs: the store, the clock, faults and switches."""
-
-    store: Store
-    clock: Clock
-    faults: Faults
-    org_id: str = ORG_ID
-    admin_key: str = ADMIN_KEY
-    project_key: str = PROJECT_KEY
-    default_project_id: str = DEFAULT_PROJECT_ID
-    owner_user_id: str = OWNER_USER_ID
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    def switch(self, name: str) -> bool:
-        """A named behaviour switch, e.g. `training_not_available` (set by the control routes)."""
-        return bool(self.store.get_setting(f"switch.{name}", False))
 
 
 def seed(sandbox: Sandbox) -> None:

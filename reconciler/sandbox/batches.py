@@ -41,7 +41,7 @@ from .http import (
 )
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 

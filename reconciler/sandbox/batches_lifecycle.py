@@ -18,7 +18,7 @@ from . import inference
 from .file_records import create_file
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 

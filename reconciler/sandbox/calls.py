@@ -19,7 +19,7 @@ from .pricing import cost_usd
 from .store import new_id
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 Endpoint = Literal["responses", "chat.completions", "embeddings", "moderations"]

@@ -19,7 +19,7 @@ from .http import APIError, check_range, invalid
 from .store import new_id
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 

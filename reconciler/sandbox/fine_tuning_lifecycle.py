@@ -17,7 +17,7 @@ from .fine_tuning_metrics import steps_per_epoch, total_steps
 from .store import new_id
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 

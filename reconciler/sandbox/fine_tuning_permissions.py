@@ -29,7 +29,7 @@ from .http import caller as authenticate
 from .store import new_id
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 

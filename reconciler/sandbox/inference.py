@@ -21,7 +21,7 @@ from .calls import Call
 from .http import APIError, caller, json_body, json_response, paginate, sandbox_of
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 Handler = Callable[[Call, Obj], Obj]

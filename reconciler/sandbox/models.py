@@ -19,7 +19,7 @@ from .fine_tuning_permissions import shared_model_ids
 from .http import APIError, caller, json_response, sandbox_of
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 Obj = dict[str, Any]
 

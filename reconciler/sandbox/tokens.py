@@ -9,14 +9,33 @@ reconciler's own cost estimates do.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from reconciler.datasets.tokens import EncodingUnavailableError, encoding_for_model, load_encoding
 
 from .http import APIError
 
-if TYPE_CHECKING:
-    from .standin import Conversation
+
+class PromptMessage(Protocol):
+    """What counting reads of a message (`standin.Message` is one; not imported: standin
+    imports this module)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class Prompt(Protocol):
+    """What counting reads of a prompt (`standin.Conversation` is one)."""
+
+    @property
+    def messages(self) -> Sequence[PromptMessage]: ...
+    @property
+    def extra(self) -> Sequence[str]: ...
 
 
 def base_model_of(model: str) -> str:
@@ -55,7 +74,7 @@ def decode(tokens: list[int], model: str) -> str:
 _START, _SEPARATOR, _END = -1, -2, -3
 
 
-def prompt_tokens(conversation: Conversation, model: str) -> list[int]:
+def prompt_tokens(conversation: Prompt, model: str) -> list[int]:
     """The prompt's token sequence as billed (its length is `input_tokens`/`prompt_tokens`)."""
     sequence: list[int] = []
     extra = "\n".join(conversation.extra)

@@ -18,7 +18,7 @@ from .. import audit
 from ..http import Caller, Obj, caller, invalid, sandbox_of
 
 if TYPE_CHECKING:
-    from ..app import Sandbox
+    from ..state import Sandbox
     from ..store import Store
 
 

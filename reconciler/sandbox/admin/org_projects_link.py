@@ -14,7 +14,7 @@ from . import project_members
 from .common import AdminContext
 
 if TYPE_CHECKING:
-    from ..app import Sandbox
+    from ..state import Sandbox
 
 
 def active_project(sandbox: Sandbox, project_id: str) -> Obj | None:
