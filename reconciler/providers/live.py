@@ -34,7 +34,7 @@ from reconciler.providers.client import READ_CONCURRENCY, Clients
 from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
 from reconciler.providers.ownership import read_ownership
 from reconciler.providers.projects import PAGE_SIZE as PROJECTS_PAGE_SIZE
-from reconciler.providers.projects import list_projects, project_object
+from reconciler.providers.projects import list_projects, project_objects, warm_up
 from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership
 
 
@@ -63,6 +63,8 @@ class _Reading:
 
     def run(self, start: int) -> LiveState:
         wanted = DatasetProjects.declared(self.stack)
+        if self.stack.of_kind("Project"):
+            self.pool.submit(warm_up, self.clients)
         # The home project's files first, alone: a bad key or a failing API shows on one
         # listing, and the registry they hold says which other collections to read.
         home_files = list_files(self.clients, HOME_PROJECT)
@@ -70,7 +72,7 @@ class _Reading:
         projects_listing = self._list_projects(ownership)
         self._list_files_of(wanted.ids | wanted.bound_ids(ownership))
         raw_projects = projects_listing.result() if projects_listing is not None else None
-        projects = [project_object(project, ownership) for project in raw_projects or ()]
+        projects = project_objects(raw_projects or (), ownership)
         _check_default_project(self.stack, projects)
         self._list_files_of(wanted.named_ids(ownership, projects))
         active = None if raw_projects is None else {p.live_id for p in projects if p.is_active}

@@ -12,6 +12,7 @@ and the Administration API allows only a few requests a minute.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.errors import TemporaryApiError
@@ -24,6 +25,12 @@ from reconciler.state import LiveObject, Ownership
 PAGE_SIZE = 100
 
 
+def warm_up(clients: Clients) -> object:
+    """Load the SDK's Administration API modules (no request): a plan does it on a worker
+    while its first listing is in flight, instead of between two listings."""
+    return clients.reader().admin.organization.projects
+
+
 def list_projects(clients: Clients) -> list[Any]:
     """Every project of the organization, archived ones too (one request per 100), holding
     one of the Administration API's `admin_slots` while the pages are read."""
@@ -33,11 +40,22 @@ def list_projects(clients: Clients) -> list[Any]:
 
 
 def read_projects(clients: Clients, ownership: Ownership) -> list[LiveObject]:
-    return [project_object(project, ownership) for project in list_projects(clients)]
+    return project_objects(list_projects(clients), ownership)
 
 
-def project_object(project: Any, ownership: Ownership) -> LiveObject:
-    address = ownership.address_of(project.id)
+def project_objects(projects: Iterable[Any], ownership: Ownership) -> list[LiveObject]:
+    """The listed projects as live objects, bound through `ownership` (one pass over it)."""
+    addresses = {e.live_id: a for a, e in ownership.entries.items() if e.live_id is not None}
+    return [project_object(project, ownership, addresses) for project in projects]
+
+
+def project_object(
+    project: Any, ownership: Ownership, addresses: Mapping[str, str] | None = None
+) -> LiveObject:
+    """`project` as a live object; `addresses` (bound live id -> address) saves registry scans."""
+    if addresses is None:
+        addresses = {project.id: a} if (a := ownership.address_of(project.id)) else {}
+    address = addresses.get(project.id)
     entry = ownership.entry(address) if address is not None else None
     status = project.status or ("archived" if project.archived_at else "active")
     return LiveObject(
