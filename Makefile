@@ -33,6 +33,7 @@ check: lint typecheck
 bench: install
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_datasets.py
+	$(BIN)/python bench/bench_plan.py
 
 clean:
 	rm -rf $(VENV) .reconciler *.egg-info
