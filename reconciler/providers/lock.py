@@ -7,12 +7,14 @@ purpose cannot be downloaded, and listing them costs no extra request):
 
     reconciler--<stack>--lock--<lock id>--<holder>.json     created_at = when it was taken
 
-Taking it: upload our lock file, then list; we hold the lock only if ours is the only live
-lock file of the stack. Two writers racing can both see two files (both back off and try again
-after a random pause) but never both see only their own, so at most one wins. While it is held,
-a heartbeat re-uploads the file every `HEARTBEAT_SECONDS` (new file, then the old one deleted),
-so a lock whose newest file is older than `STALE_SECONDS` belongs to an apply that died: it
-is broken by the next apply, which says so. Times come from the server's `created_at` of our
+Taking it: upload our lock file, then list; we hold the lock only if every other live lock
+of the stack is strictly newer than ours (its owner listed after ours was there, so it sees ours
+as older and steps back). Locks taken in the same second are contenders: both step back and try
+again after a short random pause. So at most one wins. While it is held,
+a heartbeat uploads another file of the same lock every `HEARTBEAT_SECONDS` (the previous
+heartbeat's file is then deleted; the first file stays and dates the lock), so a lock whose
+newest file is older than `STALE_SECONDS` belongs to an apply that died: it is broken by the
+next apply, which says so. Times come from the server's `created_at` of our
 own upload, never from the local clock.
 """
 
@@ -42,6 +44,7 @@ HEARTBEAT_SECONDS: Final = 120.0
 STALE_SECONDS: Final = 900
 POLL_SECONDS: Final = 5.0
 WRITE_ATTEMPTS: Final = 5
+CONTENDER_RETRIES: Final = 8
 
 T = TypeVar("T")
 
@@ -154,7 +157,8 @@ class StackLock:
         self._stale_seconds = stale_seconds
         self._poll_seconds = poll_seconds
         self._sleep = sleep
-        self._file_id: str | None = None
+        self._first_id: str | None = None  # the file taken first: its time is `since`
+        self._beat_id: str | None = None  # the latest heartbeat's file
         self._uncertain = False  # an upload failed after it may have landed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -166,14 +170,22 @@ class StackLock:
         return f"{lock_prefix(self.stack)}{self.lock_id}--{self.holder}.json"
 
     def acquire(self, timeout: float = 0.0) -> None:
-        """Hold the lock, waiting up to `timeout` seconds for another apply to finish."""
+        """Hold the lock, waiting up to `timeout` seconds for another apply to finish.
+
+        A contender that took its lock in the same second as ours is no holder: both step
+        back and try again after a short random pause, whatever the timeout."""
         deadline = time.monotonic() + max(0.0, timeout)
         announced: str | None = None
+        ties = 0
         while True:
-            holder = self._try_once()
+            holder, tie = self._try_once()
             if holder is None:
                 self._start_heartbeat()
                 return
+            if tie and ties < CONTENDER_RETRIES:
+                ties += 1
+                self._sleep(random.uniform(0.1, 1.0))
+                continue
             if time.monotonic() >= deadline:
                 raise StackLockedError(_locked_message(self.stack, holder, timeout))
             if announced != holder.lock_id:
@@ -182,8 +194,12 @@ class StackLock:
             pause = min(self._poll_seconds * random.uniform(0.5, 1.5), deadline - time.monotonic())
             self._sleep(max(0.0, pause))
 
-    def _try_once(self) -> LockInfo | None:
-        """None when we now hold the lock; otherwise the lock that stands in our way."""
+    def _try_once(self) -> tuple[LockInfo | None, bool]:
+        """(None, _) when we now hold the lock; else the lock in our way, and whether it was
+        taken in the same second as ours (a contender, not a holder).
+
+        We hold it when every other live lock is strictly newer than ours: those were taken
+        after ours was listed-visible, so their owners see ours as older and step back."""
         mine = self._upload()
         locks = read_locks(self.stack, list_files(self._clients, HOME_PROJECT))
         now = next((lock.since for lock in locks if lock.lock_id == self.lock_id), None)
@@ -204,13 +220,14 @@ class StackLock:
             with _HELD_GUARD:
                 _BROKEN[stale.lock_id] = stale
             others.remove(stale)
-        if others:
+        in_the_way = [lock for lock in others if lock.since <= now]
+        if in_the_way:
             self._delete([mine])
-            return others[0]
-        self._file_id = mine
+            return in_the_way[0], in_the_way[0].since == now
+        self._first_id = mine
         with _HELD_GUARD:
             _HELD.add(self.lock_id)
-        return None
+        return None, False
 
     def _is_stale(self, lock: LockInfo, now: int) -> bool:
         return now - lock.heartbeat > self._stale_seconds or _holder_died_here(
@@ -245,9 +262,9 @@ class StackLock:
                         lk for lk in read_locks(self.stack, files) if lk.lock_id == self.lock_id
                     ]
                     self._delete([file_id for lock in ours for file_id in lock.file_ids])
-                elif self._file_id is not None:
-                    self._delete([self._file_id])
-                self._file_id = None
+                else:
+                    self._delete([i for i in (self._beat_id, self._first_id) if i is not None])
+                self._first_id = self._beat_id = None
             except ApiError as error:
                 self._notice(
                     f"could not remove the lock of stack '{self.stack}' ({error}): it goes "
@@ -277,12 +294,14 @@ class StackLock:
                 self._notice(f"could not refresh the lock of stack '{self.stack}': {error}")
 
     def _refresh(self) -> None:
+        """A new heartbeat file, then the previous one removed (the first file stays)."""
         with self._guard:
-            if self._file_id is None:
+            if self._first_id is None:
                 return
             new_id = self._upload()
-            old, self._file_id = self._file_id, new_id
-        self._delete([old])
+            old, self._beat_id = self._beat_id, new_id
+        if old is not None:
+            self._delete([old])
 
     # -- files -------------------------------------------------------------------------------
 

@@ -67,9 +67,14 @@ def test_apply_refuses_a_locked_stack_naming_the_holder_and_changes_nothing(
 
 
 def test_apply_waits_for_the_lock_with_lock_timeout_then_applies(
-    ws: Workspace, clients: Clients, client: openai.OpenAI, admin_client: openai.OpenAI
+    ws: Workspace,
+    sandbox: SandboxHandle,
+    clients: Clients,
+    client: openai.OpenAI,
+    admin_client: openai.OpenAI,
 ) -> None:
     with held_elsewhere(clients) as other:
+        advance_clock(sandbox, 5)  # held for a while (in the same second it is a contender)
         threading.Timer(1.5, other.release).start()
         result = ws.run("apply", "specs", "--auto-approve", "--lock-timeout", "60s")
     assert result.exit_code == 0, result.output
@@ -222,3 +227,17 @@ def test_read_locks_ignores_files_that_only_look_alike(tmp_path: Path) -> None:
     ]
     (lock,) = read_locks("demo", files)
     assert (lock.lock_id, lock.since, lock.heartbeat) == ("lkabc123abc123", 10, 20)
+
+
+def test_the_heartbeat_keeps_the_first_file_and_one_fresh_file(
+    sandbox: SandboxHandle, clients: Clients, client: openai.OpenAI
+) -> None:
+    lock = StackLock(clients, "demo", holder="me@here-pid1", heartbeat_seconds=0.2)
+    lock.acquire()
+    advance_clock(sandbox, 600)  # ten minutes pass; the beats keep the lock fresh
+    time.sleep(1.0)
+    (seen,) = read_locks("demo", client.files.list())
+    lock.release()
+    assert len(seen.file_ids) == 2  # the first file and the latest beat, never more
+    assert seen.heartbeat - seen.since >= 600
+    assert lock_files(client) == []
