@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from reconciler.plan import ResourceChange
+from reconciler.state import LiveObject, Ownership
+
+if TYPE_CHECKING:
+    from reconciler.manifests import Stack
+    from reconciler.providers.client import Clients
 
 ProgressFn = Callable[[int, int], None]
 """`progress(done, total)`, in bytes for uploads."""
@@ -59,3 +65,47 @@ class KindProvider(ABC):
     @abstractmethod
     def delete(self, op: Operation) -> None:
         """Remove (or archive) `op.change.live_id`; an object already gone is not an error."""
+
+
+# -- reading a kind's live objects -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a kind's reader gets from `live.read_live_state`, once the core reads are done.
+
+    `projects` are the ids of the active projects where the stack's project-scoped objects are
+    or may be (the home project as `state.HOME_PROJECT` included): the same projects whose
+    files the plan lists. `submit` runs a listing on the shared, bounded read pool, so
+    listings of several projects run at once.
+    """
+
+    stack: Stack
+    clients: Clients
+    ownership: Ownership
+    projects: frozenset[str]
+    submit: Callable[..., Future[Any]]
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A reader's live objects and the list pages it needed at the API's largest page size."""
+
+    objects: tuple[LiveObject, ...] = ()
+    minimum_requests: int = 0
+
+
+class LiveReader(Protocol):
+    """Reads one kind's live objects with list calls (paginated), never one request per object.
+
+    Registered in `providers/registry.py` (`READERS`); Project and Dataset are read by
+    `live.py` itself, since every other kind's projects depend on them.
+    """
+
+    kind: str
+
+    def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
+        """Whether this stack declares or may own objects of the kind (else nothing is read)."""
+        ...
+
+    def read(self, ctx: ReadContext) -> ReadResult: ...

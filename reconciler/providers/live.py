@@ -9,13 +9,18 @@ is the list-page minimum of those collections at the API's largest page size. A
 `default_project` id that names no active project is reported at its line in reconciler.yaml.
 
 Which projects' files are listed (`DatasetProjects`): the default project, the project each
-declared Dataset goes to, and the projects the stack owns that no manifest declares any more
+declared project-scoped object (`KindInfo.depends_on_project`: Dataset, and the kinds after it)
+goes to, and the projects the stack owns that no manifest declares any more
 (their datasets go with them). Not every managed project: a stack of 500 projects and 500
 datasets in one project lists 3 collections, not 502. The cost: a dataset file left in a
 project that no declared Dataset names any more (the last Dataset of a still-declared project
 deleted, or moved to another project) is not seen, so not planned for deletion, until the
 ownership registry records which projects hold the stack's datasets (read from the same home
 file list, so at no extra request).
+
+Other kinds are read by the `LiveReader`s registered in `providers/registry.py` (`READERS`),
+once the projects are known: each gets those projects (`ReadContext.projects`) and the shared
+read pool, and reports the list pages it needed.
 """
 
 from __future__ import annotations
@@ -29,12 +34,14 @@ from typing import Any
 from reconciler.errors import Diagnostics, ManifestError, PermanentApiError
 from reconciler.manifests import Stack
 from reconciler.manifests.config_file import read_config
-from reconciler.models.dataset import DatasetSpec
+from reconciler.models import KINDS
+from reconciler.providers.base import ReadContext, ReadResult
 from reconciler.providers.client import READ_CONCURRENCY, Clients
 from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
 from reconciler.providers.ownership import read_ownership
 from reconciler.providers.projects import PAGE_SIZE as PROJECTS_PAGE_SIZE
 from reconciler.providers.projects import list_projects, project_objects, warm_up
+from reconciler.providers.registry import READERS
 from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership
 
 
@@ -81,12 +88,27 @@ class _Reading:
         minimum += sum(list_page_minimum(len(listed), FILES_PAGE_SIZE) for listed in files.values())
         if raw_projects is not None:
             minimum += list_page_minimum(len(raw_projects), PROJECTS_PAGE_SIZE)
+        scoped = frozenset({HOME_PROJECT, *files})
+        others = self._read_other_kinds(ownership, scoped)
         return LiveState(
-            objects=(*projects, *_dataset_objects(self.stack.name, home_files, files)),
+            objects=(
+                *projects,
+                *_dataset_objects(self.stack.name, home_files, files),
+                *(obj for result in others for obj in result.objects),
+            ),
             ownership=ownership,
             requests=self.clients.requests - start,
-            minimum_requests=minimum,
+            minimum_requests=minimum + sum(result.minimum_requests for result in others),
         )
+
+    def _read_other_kinds(self, ownership: Ownership, scoped: frozenset[str]) -> list[ReadResult]:
+        """Every registered reader the stack needs, at once (their listings share the pool)."""
+        needed = [r for r in READERS if r.is_needed(self.stack, ownership)]
+        if not needed:
+            return []
+        ctx = ReadContext(self.stack, self.clients, ownership, scoped, self.pool.submit)
+        with ThreadPoolExecutor(len(needed), thread_name_prefix="reconciler-kind") as readers:
+            return list(readers.map(lambda reader: reader.read(ctx), needed))
 
     def _list_projects(self, ownership: Ownership) -> Future[list[Any]] | None:
         if not _manages_projects(self.stack, ownership):
@@ -152,13 +174,15 @@ class DatasetProjects:
         if stack.config.default_project_id:
             ids.add(stack.config.default_project_id)
         addresses: set[str] = set()
-        for resource in stack.of_kind("Dataset"):
+        for resource in stack.resources.values():
+            if not KINDS[resource.kind].depends_on_project:
+                continue
             reference = next((r for r in resource.references if r.field[:1] == ("project",)), None)
-            spec = resource.spec
+            project = getattr(resource.spec, "project", None)
             if reference is not None:
                 addresses.add(reference.address)
-            elif isinstance(spec, DatasetSpec) and spec.project:
-                ids.add(spec.project)
+            elif isinstance(project, str) and project:
+                ids.add(project)
         for address in addresses:
             project = stack.resources.get(address)
             if project is not None and project.metadata.id:

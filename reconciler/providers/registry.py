@@ -2,7 +2,8 @@
 
 `cli.py` calls `make_providers` once per apply; the providers share the SDK clients and the
 stack's ownership registry, which `settle_apply` (providers/settle.py) tidies once the changes
-ran. A new kind adds its provider to the list below.
+ran. A new kind adds its provider to the list below, and its `LiveReader` to `READERS` (see
+docs/adding-a-kind.md).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.providers.base import KindProvider
+from reconciler.providers.base import KindProvider, LiveReader
 from reconciler.providers.client import Clients
 from reconciler.providers.files import DatasetProvider
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.projects import ProjectProvider
+
+READERS: tuple[LiveReader, ...] = ()
+"""The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
 
 @dataclass(frozen=True)
