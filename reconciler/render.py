@@ -133,7 +133,7 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
     title = "Drift report" if plan.mode == "drift" else "Plan"
     lines = [
         style(f"{title} for stack '{plan.stack}'", bold=True)
-        + f"  ({_requests(plan)} to read live state) · list-page minimum {plan.minimum_requests}",
+        + f"  ({_requests(plan)} to read live state; list-page minimum {plan.minimum_requests})",
         "",
     ]
     for change in _ordered(plan.changes):

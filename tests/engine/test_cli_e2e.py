@@ -54,7 +54,8 @@ def test_plan_reports_its_request_count(ws: Workspace) -> None:
     apply_demo(ws)
     after = plan_json(ws)
     assert after["requests"] == 3  # ... and the files of the stack's project
-    assert "(3 API requests to read live state)" in ws.run("plan", "specs").stdout
+    shown = ws.run("plan", "specs").stdout
+    assert "(3 API requests to read live state; list-page minimum 3)" in shown
 
 
 def test_editing_a_dataset_replaces_it_naming_the_hashes(
