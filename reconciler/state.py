@@ -94,6 +94,11 @@ class Ownership(_Frozen):
                 return address
         return None
 
+    def dataset_projects(self) -> set[str]:
+        """Projects where the stack has uploaded datasets (`dataset_home_address` records)."""
+        prefix = f"{DATASET_HOME_KIND}/"
+        return {a.removeprefix(prefix) for a in self.entries if a.startswith(prefix)}
+
     def with_entry(self, address: str, entry: OwnedEntry) -> Ownership:
         return self.model_copy(update={"entries": {**self.entries, address: entry}})
 
@@ -138,6 +143,15 @@ class LiveState(_Frozen):
 
 
 OWNERSHIP_STATE_KEY = "ownership-registry"
+
+DATASET_HOME_KIND = "DatasetHome"
+DATASET_HOME_REF = "home"
+
+
+def dataset_home_address(project: str) -> str:
+    """The registry address recording that the stack's datasets live in `project`, so a plan
+    lists that project's files (and finds orphaned datasets there) with no manifest naming it."""
+    return f"{DATASET_HOME_KIND}/{project}"
 
 
 def fingerprint(digests: dict[str, str]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reconciler.providers.base import KindProvider, Operation, ProgressFn
 from reconciler.providers.client import Clients
@@ -25,6 +25,9 @@ MEGABYTE = 1024 * 1024
 FILES_API_LIMIT = 512 * MEGABYTE
 PART_SIZE = 64 * MEGABYTE
 FILES_PAGE_SIZE = 10_000  # the largest page `GET /files` serves
+if TYPE_CHECKING:
+    from reconciler.providers.ownership import OwnershipStore
+
 _MIME_TYPES = {".jsonl": "text/jsonl", ".json": "application/json", ".csv": "text/csv"}
 
 
@@ -70,12 +73,14 @@ class DatasetProvider(KindProvider):
         self,
         clients: Clients,
         root: Path,
+        registry: OwnershipStore | None = None,
         *,
         files_api_limit: int = FILES_API_LIMIT,
         part_size: int = PART_SIZE,
     ) -> None:
         self._clients = clients
         self._root = root
+        self._registry = registry
         self._files_api_limit = files_api_limit
         self._part_size = part_size
         self._sent: set[tuple[str, str]] = set()  # uploads that may have reached the API
@@ -87,6 +92,8 @@ class DatasetProvider(KindProvider):
             if existing is not None:
                 return existing
         self._sent.add((project, filename))
+        if self._registry is not None and project != HOME_PROJECT:
+            self._registry.record_dataset_home(project)
         path = self._root / str(op.payload["path"])
         purpose = str(op.payload["purpose"])
         size = path.stat().st_size

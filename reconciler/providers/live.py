@@ -12,11 +12,10 @@ Which projects' files are listed (`DatasetProjects`): the default project, the p
 declared project-scoped object (`KindInfo.depends_on_project`: Dataset, and the kinds after it)
 goes to, and the projects the stack owns that no manifest declares any more
 (their datasets go with them). Not every managed project: a stack of 500 projects and 500
-datasets in one project lists 3 collections, not 502. The cost: a dataset file left in a
-project that no declared Dataset names any more (the last Dataset of a still-declared project
-deleted, or moved to another project) is not seen, so not planned for deletion, until the
-ownership registry records which projects hold the stack's datasets (read from the same home
-file list, so at no extra request).
+datasets in one project lists 3 collections, not 502. A dataset file left in a project
+that no declared Dataset names any more (the last Dataset of a project deleted, or moved) is
+still found: the first upload of the stack into a project records it in the ownership registry
+(`state.dataset_home_address`, read from the same home file list, so at no extra request).
 
 Other kinds are read by the `LiveReader`s registered in `providers/registry.py` (`READERS`),
 once the projects are known: each gets those projects (`ReadContext.projects`) and the shared
@@ -190,8 +189,9 @@ class DatasetProjects:
         return cls(stack, frozenset(ids), frozenset(addresses))
 
     def bound_ids(self, ownership: Ownership) -> set[str]:
-        """Referenced projects bound in the registry, and owned projects no manifest declares."""
-        found: set[str] = set()
+        """Referenced projects bound in the registry, owned projects no manifest declares, and
+        the projects where the stack has uploaded datasets (so orphans there are found)."""
+        found: set[str] = ownership.dataset_projects()
         for address, entry in ownership.entries.items():
             if entry.live_id is None or not address.startswith("Project/"):
                 continue

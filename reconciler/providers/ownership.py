@@ -21,11 +21,13 @@ from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.lock import unfinished_applies
 from reconciler.state import (
+    DATASET_HOME_REF,
     HOME_PROJECT,
     OwnedEntry,
     Ownership,
     binding_filename,
     binding_prefix,
+    dataset_home_address,
     parse_binding_filename,
 )
 
@@ -88,6 +90,14 @@ class OwnershipStore:
 
     def record(self, address: str, live_id: str, *, created: bool) -> None:
         self._write(address, OwnedEntry(live_id=live_id, created=created))
+
+    def record_dataset_home(self, project: str) -> None:
+        """Remember (once per project) that the stack keeps datasets in `project`."""
+        address = dataset_home_address(project)
+        with self._lock:
+            if self._load()[0].entry(address) is not None:
+                return
+        self._write(address, OwnedEntry(live_id=DATASET_HOME_REF, created=True))
 
     def forget(self, address: str) -> None:
         with self._lock:

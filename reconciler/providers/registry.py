@@ -37,6 +37,6 @@ def make_providers(
     registry = OwnershipStore(clients, stack_name)
     providers: list[KindProvider] = [
         ProjectProvider(clients, registry),
-        DatasetProvider(clients, root, **dataset_options),
+        DatasetProvider(clients, root, registry, **dataset_options),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)
