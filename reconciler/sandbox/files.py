@@ -29,7 +29,7 @@ from .file_records import (
     read_multipart,
     required_upload,
 )
-from .http import caller, json_response, paginate, sandbox_of
+from .http import caller, invalid, json_response, paginate, sandbox_of
 
 __all__ = ["ROUTES", "create_file", "read_file"]
 
@@ -85,9 +85,16 @@ async def delete_file_route(request: Request) -> Response:
     return json_response({"id": obj["id"], "object": "file", "deleted": True})
 
 
+# Purposes whose bytes the real API refuses to give back ("Not allowed to download files of
+# purpose: user_data"): what a user uploaded for a model to read stays write-only.
+NOT_DOWNLOADABLE = frozenset({"assistants", "user_data", "fine-tune", "evals"})
+
+
 async def file_content_route(request: Request) -> Response:
     who = caller(request)
-    _, data = read_file(sandbox_of(request), who.project_id, request.path_params["file_id"])
+    obj, data = read_file(sandbox_of(request), who.project_id, request.path_params["file_id"])
+    if obj["purpose"] in NOT_DOWNLOADABLE:
+        raise invalid(f"Not allowed to download files of purpose: {obj['purpose']}")
     return Response(data, media_type="application/octet-stream")
 
 

@@ -66,7 +66,11 @@ def test_create_accepts_every_purpose(conforming_client: openai.OpenAI, purpose:
     assert (created.purpose, created.filename, created.bytes) == (purpose, filename, len(data))
     assert created.status == "processed"
     assert created.id.startswith("file-")
-    assert conforming_client.files.content(created.id).content == data
+    if purpose in ("assistants", "fine-tune", "user_data"):  # write-only, as in the real API
+        with pytest.raises(openai.BadRequestError, match=f"download files of purpose: {purpose}"):
+            conforming_client.files.content(created.id)
+    else:
+        assert conforming_client.files.content(created.id).content == data
 
 
 def test_evals_purpose_is_echoed_though_the_sdk_type_omits_it(
@@ -230,8 +234,8 @@ def test_list_rejects_an_unknown_purpose(conforming_client: openai.OpenAI) -> No
 
 
 def test_retrieve_delete_and_content(conforming_client: openai.OpenAI) -> None:
-    data = bytes(range(256)) * 4
-    created = conforming_client.files.create(file=("blob.bin", data), purpose="user_data")
+    data = JSONL.encode() * 4
+    created = conforming_client.files.create(file=("in.jsonl", data), purpose="batch")
     assert conforming_client.files.retrieve(created.id) == created
     assert conforming_client.files.content(created.id).content == data
     deleted = conforming_client.files.delete(created.id)
@@ -325,7 +329,8 @@ def test_upload_in_parts_completes_into_a_file(conforming_client: openai.OpenAI)
         len(data),
         "big.jsonl",
     )
-    assert conforming_client.files.content(done.file.id).content == data
+    with pytest.raises(openai.BadRequestError, match="download files of purpose: fine-tune"):
+        conforming_client.files.content(done.file.id)  # reassembly: test_sdk_chunked_upload_helper
     with pytest.raises(openai.BadRequestError, match="status 'completed'"):
         conforming_client.uploads.cancel(upload.id)
 
