@@ -12,9 +12,17 @@ from types import MappingProxyType
 from reconciler.kinds.base import DatasetFacts, Desired, KindPlanner, Match, PlanContext
 from reconciler.kinds.dataset import DatasetPlanner
 from reconciler.kinds.project import ProjectPlanner
+from reconciler.kinds.project_member import ProjectMemberPlanner
 
 PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
-    {planner.kind: planner for planner in (ProjectPlanner(), DatasetPlanner())}
+    {
+        planner.kind: planner
+        for planner in (
+            ProjectPlanner(),
+            DatasetPlanner(),
+            ProjectMemberPlanner(),
+        )
+    }
 )
 
 __all__ = ["PLANNERS", "DatasetFacts", "Desired", "KindPlanner", "Match", "PlanContext"]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from reconciler.models import dataset, project
+from reconciler.models import dataset, project, project_member
 from reconciler.models.base import (
     API_VERSION,
     KindInfo,
@@ -28,6 +28,7 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
         for info in (
             project.KIND,
             dataset.KIND,
+            project_member.KIND,
         )
     }
 )

@@ -16,9 +16,10 @@ from reconciler.providers.base import KindProvider, LiveReader
 from reconciler.providers.client import Clients
 from reconciler.providers.files import DatasetProvider
 from reconciler.providers.ownership import OwnershipStore
+from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
 from reconciler.providers.projects import ProjectProvider
 
-READERS: tuple[LiveReader, ...] = ()
+READERS: tuple[LiveReader, ...] = (ProjectMemberReader(),)
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
 
@@ -38,5 +39,6 @@ def make_providers(
     providers: list[KindProvider] = [
         ProjectProvider(clients, registry),
         DatasetProvider(clients, root, registry, **dataset_options),
+        ProjectMemberProvider(clients, registry),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

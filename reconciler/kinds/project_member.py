@@ -1,0 +1,119 @@
+"""Planning logic of `ProjectMember`: which live membership a manifest manages, and its role.
+
+Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. A membership is the pair
+(project id, email). The manifest manages the membership the ownership registry binds to it;
+else the project's member with that email, adopted (apply records it, so removing the
+manifest later leaves an adopted member in place; a member added by an interrupted apply of
+the stack is recorded as the stack's own). The user must be in the organization (the reader
+lists its users once); a user managed by SCIM (`is_scim_managed`) is read-only here, so a
+manifest that would add it or change its role is blocked, saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.scoped import (
+    NO_PROJECT,
+    bound_object,
+    desired_project,
+    made_by_interrupted_apply,
+    project_dependency,
+)
+from reconciler.models.base import Resource
+from reconciler.models.project_member import ProjectMemberSpec
+from reconciler.plan import UNKNOWN, FieldChange
+from reconciler.state import LiveObject
+
+ORG_USER = "OrgUser"
+"""Live objects of the organization's users (read with the members): key = email."""
+
+
+def member_key(project: str, email: str) -> str:
+    return f"{project}/{email.lower()}"
+
+
+class ProjectMemberPlanner:
+    kind = "ProjectMember"
+
+    def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
+        spec = resource.spec
+        assert isinstance(spec, ProjectMemberSpec)
+        project, references = desired_project(resource, ctx)
+        if project is None:
+            return Desired(view={}, payload={}, blocked=NO_PROJECT)
+        email = spec.email.lower()
+        view = {"project": project, "email": email, "role": spec.role}
+        user = _org_user(email, ctx)
+        if user is None:
+            blocked = (
+                f"{spec.email} is not a user of the organization: invite them first (a project "
+                "admits only users of its organization)"
+            )
+            return Desired(view=view, payload=dict(view), references=references, blocked=blocked)
+        return Desired(view=view, payload=dict(view), references=references)
+
+    def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
+        found = self._match(resource, desired, ctx)
+        user = _org_user(str(desired.view["email"]), ctx)
+        if user is None or not user.info.get("is_scim_managed"):
+            return found
+        current = found.current
+        if current is not None and current.attributes.get("role") == desired.view["role"]:
+            return found
+        return Match(
+            blocked=f"{desired.view['email']} is managed by SCIM (is_scim_managed): its project "
+            "membership is read-only here; change it in your identity provider, or make this "
+            "manifest match the live membership"
+        )
+
+    def _match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
+        members = ctx.live.of_kind(self.kind)
+        entry = ctx.live.ownership.entry(resource.address)
+        bound = bound_object(resource.address, members)
+        if bound is not None and entry is not None:
+            return Match(current=bound, created_by_stack=entry.created)
+        project = str(desired.view["project"])
+        if project == UNKNOWN:
+            return Match()
+        key = member_key(project, str(desired.view["email"]))
+        live = next((m for m in members if m.key == key and m.address is None), None)
+        if live is None:
+            return Match()
+        return Match(
+            current=live, adopt=True, created_by_stack=made_by_interrupted_apply(live, ctx)
+        )
+
+    def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
+        return f"{desired.view['email']} is not a member of project {desired.view['project']}"
+
+    def noop_reason(self, desired: Desired, current: LiveObject) -> str:
+        return f"{desired.view['email']} is already {desired.view['role']} of the project"
+
+    def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
+        role = next((c for c in changes if c.path == "spec.role"), None)
+        if role is not None and len(changes) == 1 and not replace:
+            return f"role {role.old} → {role.new}"
+        return default_change_reason(changes, replace=replace)
+
+    def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
+        assert match.current is not None
+        found = f"{match.current.attributes.get('email')} in project "
+        found += str(match.current.attributes.get("project"))
+        if match.created_by_stack:
+            return f"record {found}: added by an interrupted apply of this stack"
+        return f"adopt {found}; apply records it as managed by stack '{ctx.stack.name}'"
+
+    def delete_reason(self, obj: LiveObject) -> str:
+        return (
+            f"no manifest declares {obj.address} any more ({obj.attributes.get('email')} in "
+            f"project {obj.attributes.get('project')})"
+        )
+
+    def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
+        return project_dependency(obj, ctx)
+
+
+def _org_user(email: str, ctx: PlanContext) -> LiveObject | None:
+    return next((u for u in ctx.live.of_kind(ORG_USER) if u.key == email.lower()), None)

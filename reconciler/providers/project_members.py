@@ -1,0 +1,197 @@
+"""The `ProjectMember` kind over the Administration API: `organization/users` (who is in the
+organization, read once) and `organization/projects/{id}/users` (one listing per project).
+
+`ProjectMemberReader` is registered in `providers/registry.py` (`READERS`); apply calls
+`ProjectMemberProvider`. A membership has no metadata: the stack's ownership registry binds it
+(live id `<project id>.<user id>`) after apply adds or adopts it. Adding a user again after a
+lost response answers `user_already_in_project`: the retry then finds the member by email and
+records it, so nothing is done twice.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+from reconciler.errors import PermanentApiError
+from reconciler.kinds.project_member import ORG_USER, member_key
+from reconciler.manifests import Stack
+from reconciler.models.project_member import ProjectMemberSpec
+from reconciler.providers.admin_scoped import (
+    PAGE_SIZE,
+    bound_addresses,
+    kind_is_needed,
+    list_admin,
+    list_in_project,
+    projects_to_read,
+    scoped_id,
+    split_scoped_id,
+)
+from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.client import Clients
+from reconciler.providers.errors import api_errors
+from reconciler.providers.ownership import OwnershipStore
+from reconciler.state import LiveObject, Ownership
+
+KIND = "ProjectMember"
+EMAIL_FILTER_MAX = 100  # up to this many declared emails, the users listing asks for them only
+
+
+def list_project_users(clients: Clients, project: str) -> list[Any] | None:
+    return list_in_project(
+        clients, "users", project, lambda org: org.projects.users.list(project, limit=PAGE_SIZE)
+    )
+
+
+def list_org_users(clients: Clients, emails: list[str] | None) -> list[Any]:
+    """The organization's users: only those with `emails` when given (one page), else all."""
+
+    def listing(org: Any) -> Any:
+        if emails is not None:
+            return org.users.list(emails=emails, limit=PAGE_SIZE)
+        return org.users.list(limit=PAGE_SIZE)
+
+    return list_admin(clients, "the organization's users", listing)
+
+
+def _declared_emails(stack: Stack) -> list[str] | None:
+    emails = set()
+    for resource in stack.of_kind(KIND):
+        assert isinstance(resource.spec, ProjectMemberSpec)
+        emails.add(resource.spec.email.lower())
+    return sorted(emails) if len(emails) <= EMAIL_FILTER_MAX else None
+
+
+def _pages(count: int) -> int:
+    return max(1, -(-count // PAGE_SIZE))
+
+
+class ProjectMemberReader:
+    kind = KIND
+
+    def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
+        return kind_is_needed(KIND, stack, ownership)
+
+    def read(self, ctx: ReadContext) -> ReadResult:
+        ctx.clients.require_admin_key(f"read the project members of stack '{ctx.stack.name}'")
+        emails = _declared_emails(ctx.stack)
+        users: Future[list[Any]] = ctx.submit(list_org_users, ctx.clients, emails)
+        listings = {
+            project: ctx.submit(list_project_users, ctx.clients, project)
+            for project in projects_to_read(KIND, ctx)
+        }
+        org_users = users.result()
+        objects = [org_user_object(user) for user in org_users]
+        minimum = _pages(len(org_users))
+        addresses = bound_addresses(KIND, ctx.ownership)
+        for project, listing in listings.items():
+            members = listing.result()
+            minimum += 1 if members is None else _pages(len(members))
+            for member in members or ():
+                objects.append(member_object(project, member, ctx.ownership, addresses))
+        return ReadResult(tuple(objects), minimum)
+
+
+def org_user_object(user: Any) -> LiveObject:
+    email = str(user.email or "").lower()
+    return LiveObject(
+        kind=ORG_USER,
+        key=email,
+        live_id=str(user.id),
+        attributes={"email": email, "role": user.role},
+        created_at=int(user.added_at or 0),
+        info={"is_scim_managed": bool(getattr(user, "is_scim_managed", None))},
+    )
+
+
+def member_object(
+    project: str, member: Any, ownership: Ownership, addresses: dict[str, str]
+) -> LiveObject:
+    live_id = scoped_id(project, str(member.id))
+    address = addresses.get(live_id)
+    entry = ownership.entry(address) if address is not None else None
+    email = str(member.email or "").lower()
+    return LiveObject(
+        kind=KIND,
+        key=member_key(project, email),
+        live_id=live_id,
+        attributes={"project": project, "email": email, "role": member.role},
+        owned=bool(entry and entry.created),
+        address=address,
+        created_at=int(member.added_at or 0),
+    )
+
+
+class ProjectMemberProvider(KindProvider):
+    kind = KIND
+
+    def __init__(self, clients: Clients, registry: OwnershipStore) -> None:
+        self._clients = clients
+        self._registry = registry
+
+    def _users(self) -> Any:
+        return self._clients.writer().admin.organization.projects.users
+
+    def create(self, op: Operation) -> str:
+        project, email, role = _payload(op)
+        try:
+            with self._clients.admin_slots, api_errors(f"add {email} to project {project}"):
+                member = self._users().create(project, email=email, role=role)
+        except PermanentApiError as error:
+            if error.code != "user_already_in_project":
+                raise
+            member = self._find(project, email)  # an earlier attempt's answer was lost
+            if member.role != role:
+                self._set_role(project, str(member.id), role)
+        live_id = scoped_id(project, str(member.id))
+        self._registry.record(op.address, live_id, created=True)
+        return live_id
+
+    def _find(self, project: str, email: str) -> Any:
+        for member in list_project_users(self._clients, project) or ():
+            if str(member.email or "").lower() == email:
+                return member
+        raise PermanentApiError(f"add {email} to project {project}: not found after adding it")
+
+    def _set_role(self, project: str, user_id: str, role: str) -> None:
+        with self._clients.admin_slots, api_errors(f"set the role of {user_id} in {project}"):
+            self._users().update(user_id, project_id=project, role=role)
+
+    def update(self, op: Operation) -> str:
+        live_id = _live_id(op)
+        project, user_id = split_scoped_id(live_id)
+        if any(change.path == "spec.role" for change in op.change.changes):
+            self._set_role(project, user_id, str(op.payload["role"]))
+        if "record_ownership" in op.payload:
+            self._registry.record(op.address, live_id, created=bool(op.payload["record_ownership"]))
+        return live_id
+
+    def replace(self, op: Operation) -> str:
+        """Another project or email: the new membership, then the old one removed (its
+        binding was replaced by the new one's)."""
+        new_id = self.create(op)
+        self._remove(_live_id(op))
+        return new_id
+
+    def delete(self, op: Operation) -> None:
+        self._remove(_live_id(op))
+        if not op.change.deposed:
+            self._registry.forget(op.address)
+
+    def _remove(self, live_id: str) -> None:
+        project, user_id = split_scoped_id(live_id)
+        with (
+            self._clients.admin_slots,
+            api_errors(f"remove {user_id} from project {project}", missing_ok=True),
+        ):
+            self._users().delete(user_id, project_id=project)
+
+
+def _payload(op: Operation) -> tuple[str, str, str]:
+    return str(op.payload["project"]), str(op.payload["email"]).lower(), str(op.payload["role"])
+
+
+def _live_id(op: Operation) -> str:
+    if op.change.live_id is None:
+        raise ValueError(f"{op.address}: the plan has no live id to {op.change.action.value}")
+    return op.change.live_id
