@@ -40,6 +40,7 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     settings = dataset_check_settings(reading.stack, diagnostics)
     root = stack_root(Path(path).absolute())
     diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
+    diagnostics.extend(check_models_and_methods(reading.resources))
     diagnostics.raise_if_errors()
     return diagnostics
 
@@ -53,6 +54,7 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
+    diagnostics.extend(check_models_and_methods(resources))
     return diagnostics
 
 
@@ -97,6 +99,45 @@ def check_local_files(
             path = _existing_file(resource, field, root, diagnostics)
             if path is not None and datasets is not None and resource.kind == "Dataset":
                 diagnostics.extend(_check_dataset_contents(resource, path, datasets))
+    return diagnostics.items
+
+
+def check_models_and_methods(resources: Iterable[Resource]) -> list[Diagnostic]:
+    """FineTunes: a declared training file format that the method cannot read, a `model:
+    FineTune/x` naming no FineTune, a model that shuts down within 90 days (Dataset models
+    are for token counting only: not warned about, which keeps the fast path's answers)."""
+    from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec
+    from reconciler.models.shutdowns import shutdown_warning
+
+    listed = list(resources)
+    by_address = {resource.address: resource for resource in listed}
+    diagnostics = Diagnostics()
+    for resource in listed:
+        spec = resource.spec
+        if not isinstance(spec, FineTuneSpec):
+            continue
+        warning = shutdown_warning(spec.model)
+        if warning is not None:
+            location = resource.location_of("spec", "model")
+            diagnostics.warning(f"spec.model: {warning}", location, code="model-shutdown")
+        wanted = FORMAT_OF_METHOD[spec.method.type]
+        training = by_address.get(spec.training_file)
+        declared = getattr(training.spec, "format", None) if training else None
+        if declared is not None and declared != wanted:
+            diagnostics.error(
+                f"spec.training_file: {spec.training_file} is declared format '{declared}'; "
+                f"method '{spec.method.type}' trains on '{wanted}' files",
+                resource.location_of("spec", "training_file"),
+                hint=f"use a '{wanted}' dataset, or the method that reads '{declared}' files",
+                code="format-mismatch",
+            )
+        if spec.model.startswith("FineTune/") and spec.model not in by_address:
+            diagnostics.error(
+                f"spec.model: {spec.model} is not declared in this stack",
+                resource.location_of("spec", "model"),
+                hint="continue from a FineTune of this stack, or give a base model id",
+                code="unknown-reference",
+            )
     return diagnostics.items
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from reconciler.models import dataset, project, project_member
+from reconciler.models import batch, dataset, fine_tune, moderation_policy, project, project_member
 from reconciler.models.base import (
     API_VERSION,
     KindInfo,
@@ -29,6 +29,9 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             project.KIND,
             dataset.KIND,
             project_member.KIND,
+            batch.KIND,
+            moderation_policy.KIND,
+            fine_tune.KIND,
         )
     }
 )
