@@ -75,7 +75,7 @@ class _Planning:
         self.changes: dict[str, ResourceChange] = {}
         self.known_ids: dict[str, str | None] = {}
         self.consulted: dict[str, LiveObject] = {}
-        self.live_warnings: list[str] = []  # found in the live state (duplicates), by address
+        self.live_warnings: list[str] = _unfinished_apply_warnings(stack, live)
         self.ctx = PlanContext(stack, live, reports, self.known_ids)
 
     def plan_resource(self, resource: Resource) -> None:
@@ -192,6 +192,19 @@ class _Planning:
     def _action_of(self, address: str) -> Action | None:
         change = self.changes.get(address)
         return None if change is None else change.action
+
+
+def _unfinished_apply_warnings(stack: Stack, live: LiveState) -> list[str]:
+    """What the live state says is off beyond single resources: an apply still running."""
+    since = live.ownership.unfinished_since
+    if since is None:
+        return []
+    started = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return [
+        f"an apply of stack '{stack.name}' started at {started} has not finished (it is "
+        "running, or died holding the stack's lock): this plan may change once it ends; "
+        "`reconciler apply` waits for it or breaks its lock when it is dead"
+    ]
 
 
 def _base_fields(resource: Resource) -> dict[str, Any]:

@@ -63,6 +63,7 @@ def test_apply_killed_between_create_and_binding_creates_nothing_twice(
     planned = ws.run("plan", "specs")
     assert "record live project 'TechCorp Support'" in planned.stdout
     assert "created by an interrupted apply" in planned.stdout
+    assert "an apply of stack 'demo' started at" in planned.stdout  # ... and has not finished
     rerun = ws.run("apply", "specs", "--auto-approve")
     assert rerun.exit_code == 0, rerun.output
     assert_converged(ws, client, admin_client)
