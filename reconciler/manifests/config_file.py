@@ -32,9 +32,26 @@ class ConfigReading:
 
 
 def read_config(
-    root: Path, stack_name: str | None, diagnostics: Diagnostics
+    root: Path, stack_name: str | None, diagnostics: Diagnostics, *, subset: bool = True
 ) -> ConfigReading | None:
-    """The stack config under `root`, or None (with diagnostics) when it is unusable."""
+    """The stack config under `root`, or None (with diagnostics) when it is unusable.
+
+    `subset`: read by the subset reader when the text allows (see `read_yaml_file`), and
+    read again by ruamel alone when there is any error, so that ruamel's reading explains it.
+    """
+    if not subset:
+        return _read_config(root, stack_name, diagnostics, subset=False)
+    found = Diagnostics()
+    reading = _read_config(root, stack_name, found, subset=True)
+    if found.has_errors:
+        return _read_config(root, stack_name, diagnostics, subset=False)
+    diagnostics.extend(found)
+    return reading
+
+
+def _read_config(
+    root: Path, stack_name: str | None, diagnostics: Diagnostics, *, subset: bool
+) -> ConfigReading | None:
     if stack_name is not None and not _is_valid_stack_name(stack_name, diagnostics):
         return None
     path = root / CONFIG_FILENAME
@@ -48,7 +65,7 @@ def read_config(
             code="outside-stack",
         )
         return None
-    reading = _read_config_file(path, diagnostics)
+    reading = _read_config_file(path, diagnostics, subset=subset)
     if reading is None or stack_name is None or stack_name == reading.config.stack:
         return reading
     diagnostics.warning(
@@ -81,9 +98,11 @@ def _config_from_flag(
     return ConfigReading(StackConfig(stack=stack_name), None, None)
 
 
-def _read_config_file(path: Path, diagnostics: Diagnostics) -> ConfigReading | None:
+def _read_config_file(
+    path: Path, diagnostics: Diagnostics, *, subset: bool
+) -> ConfigReading | None:
     shown = display_path(path)
-    yaml_file = read_yaml_file(path, diagnostics)
+    yaml_file = read_yaml_file(path, diagnostics, subset=subset)
     if not yaml_file.complete:
         return None
     documents = [d for d in yaml_file.documents if d.data is not None]

@@ -4,6 +4,8 @@ Called by the stack loader for every manifest file and for reconciler.yaml. Each
 becomes a `YamlDocument`: plain dicts/lists/scalars (what pydantic validates) and a `SourceMap`
 from key paths to 1-based file:line:col. A syntax error or duplicate key becomes a diagnostic
 at ruamel's marker; the documents read before it are kept and the caller moves on.
+With `subset=True` a text in the plain subset of YAML that `fastcheck.yaml_subset` reads is
+read by it instead (ten times faster, same data and positions); any other text goes to ruamel.
 """
 
 from __future__ import annotations
@@ -119,12 +121,17 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def read_yaml_file(path: Path, diagnostics: Diagnostics) -> YamlFile:
-    """Parse every document of `path`; problems go to `diagnostics`."""
+def read_yaml_file(path: Path, diagnostics: Diagnostics, *, subset: bool = False) -> YamlFile:
+    """Parse every document of `path`; problems go to `diagnostics`. With `subset`, a text the
+    strict subset reader accepts is read by it (ruamel reads the same data and positions)."""
     shown = display_path(path)
     text = _read_text(path, shown, diagnostics)
     if text is None:
         return YamlFile(path, (), complete=False)
+    if subset:
+        read = _read_subset(path, text, shown)
+        if read is not None:
+            return YamlFile(path, read, complete=True)
     documents: list[YamlDocument] = []
     starts = _document_start_lines(text)
     try:
@@ -137,6 +144,32 @@ def read_yaml_file(path: Path, diagnostics: Diagnostics) -> YamlFile:
         _report_yaml_error(error, shown, diagnostics)
         return YamlFile(path, tuple(documents), complete=False)
     return YamlFile(path, tuple(documents), complete=True)
+
+
+def _read_subset(path: Path, text: str, shown: str) -> tuple[YamlDocument, ...] | None:
+    """The documents as ruamel reads them, when the text is in the subset; else None."""
+    from reconciler.fastcheck.yaml_subset import read_located_documents
+
+    located = read_located_documents(text)
+    if located is None:
+        return None
+    documents = []
+    for index, document in enumerate(located):
+        if document.data is None:
+            root = _root_location(None, shown, _document_start_lines(text), index)
+        else:
+            root = SourceLocation(shown, *document.start)
+        spans = {
+            field_path: NodeSpan(
+                SourceLocation(shown, *at),
+                None if key is None else SourceLocation(shown, *key),
+                _is_scalar(value),
+                value is None,
+            )
+            for field_path, (key, at, value) in document.spans.items()
+        }
+        documents.append(YamlDocument(path, index, document.data, SourceMap(root, spans)))
+    return tuple(documents)
 
 
 def _read_text(path: Path, shown: str, diagnostics: Diagnostics) -> str | None:

@@ -5,6 +5,9 @@ every manifest, validates each document, then checks the stack as a whole (dupli
 the default project, dangling references, dependency cycles) and raises `ManifestError` with
 all problems at once. `read_stack` does the same without raising, for callers that want to
 keep checking what is valid (`reconciler.validation`). Nothing here touches the network.
+Files in the plain subset of YAML are read by the fast subset reader (same data and
+positions); when the stack has any error it is read again with ruamel alone, so that every
+diagnostic is the one ruamel's reading gives.
 """
 
 from __future__ import annotations
@@ -77,17 +80,32 @@ def load_stack(
 
 
 def read_stack(
-    path: Path, *, stack_name: str | None = None, kinds: Mapping[str, KindInfo] | None = None
+    path: Path,
+    *,
+    stack_name: str | None = None,
+    kinds: Mapping[str, KindInfo] | None = None,
+    subset: bool = True,
 ) -> StackReading:
-    """Like `load_stack`, but return the diagnostics instead of raising."""
+    """Like `load_stack`, but return the diagnostics instead of raising.
+
+    `subset=False` reads every file with ruamel (the reference the fast reading must equal)."""
     from reconciler.models import KINDS
 
     kinds = KINDS if kinds is None else kinds
+    reading = _read_stack(Path(path).absolute(), stack_name, kinds, subset=subset)
+    if subset and reading.diagnostics.has_errors:
+        return _read_stack(Path(path).absolute(), stack_name, kinds, subset=False)
+    return reading
+
+
+def _read_stack(
+    path: Path, stack_name: str | None, kinds: Mapping[str, KindInfo], *, subset: bool
+) -> StackReading:
     diagnostics = Diagnostics()
-    path = Path(path).absolute()
     files = find_manifest_files(path, diagnostics)
-    config = read_config(stack_root(path), stack_name, diagnostics) if path.exists() else None
-    documents = _read_manifests(files, kinds, diagnostics)
+    root = stack_root(path)
+    config = read_config(root, stack_name, diagnostics, subset=subset) if path.exists() else None
+    documents = _read_manifests(files, kinds, diagnostics, subset=subset)
     resources = _without_duplicates(documents.resources, documents.declarations, diagnostics)
     declared = {declaration.address for declaration in documents.declarations}
     if config is not None:
@@ -143,11 +161,11 @@ class _Documents:
 
 
 def _read_manifests(
-    files: list[Path], kinds: Mapping[str, KindInfo], diagnostics: Diagnostics
+    files: list[Path], kinds: Mapping[str, KindInfo], diagnostics: Diagnostics, *, subset: bool
 ) -> _Documents:
     found = _Documents()
     for file in files:
-        yaml_file = read_yaml_file(file, diagnostics)
+        yaml_file = read_yaml_file(file, diagnostics, subset=subset)
         if not yaml_file.complete:
             found.unreadable.append(display_path(file))
         # An empty document (a stray `---`, only comments) is ignored, as kubectl does.

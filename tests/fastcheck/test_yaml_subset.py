@@ -1,8 +1,10 @@
 """The YAML subset reader returns exactly what the manifest loader reads, or nothing.
 
 The loader (`reconciler.manifests.source.read_yaml_file`, ruamel round-trip) is the reference:
-for every text the subset reader accepts, the documents must be equal, with the same types.
-Texts are a table of forms and a seeded random mix of keys, values, indents and comments.
+for every text the subset reader accepts, the documents must be equal, with the same types,
+and the loader's subset path (`subset=True`) must give the same source maps (every key and
+value at the same line and column). Texts are a table of forms and a seeded random mix of
+keys, values, indents and comments.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from reconciler.errors import Diagnostics
 from reconciler.fastcheck.yaml_subset import read_documents
-from reconciler.manifests.source import read_yaml_file
+from reconciler.manifests.source import YamlDocument, read_yaml_file
 
 
 def loader_documents(text: str, folder: Path) -> list[Any] | None:
@@ -27,6 +29,28 @@ def loader_documents(text: str, folder: Path) -> list[Any] | None:
     if diagnostics.has_errors or not read.complete:
         return None
     return [document.data for document in read.documents]
+
+
+def assert_same_source_maps(text: str, folder: Path) -> None:
+    """The subset path of the loader reads what ruamel reads, at the same positions."""
+    path = folder / "doc.yaml"
+    path.write_text(text, encoding="utf-8")
+    diagnostics = Diagnostics()
+    slow = read_yaml_file(path, diagnostics)
+    fast = read_yaml_file(path, diagnostics, subset=True)
+    assert not diagnostics.has_errors and slow.complete and fast.complete, text
+    assert len(fast.documents) == len(slow.documents), text
+    for left, right in zip(fast.documents, slow.documents, strict=True):
+        assert same_document(left, right), text
+
+
+def same_document(left: YamlDocument, right: YamlDocument) -> bool:
+    return (
+        same_data(left.data, right.data)
+        and (left.path, left.index) == (right.path, right.index)
+        and left.source_map.root == right.source_map.root
+        and left.source_map.spans == right.source_map.spans
+    )
 
 
 def same_data(left: Any, right: Any) -> bool:
@@ -69,6 +93,7 @@ def test_accepted_forms_read_as_the_loader_reads_them(text: str, tmp_path: Path)
 
     assert read == ACCEPTED[text]
     assert same_data(read, loader_documents(text, tmp_path))
+    assert_same_source_maps(text, tmp_path)
 
 
 REFUSED = [
@@ -176,4 +201,5 @@ def test_random_texts_read_as_the_loader_reads_them_or_not_at_all(tmp_path: Path
             continue
         accepted += 1
         assert same_data(read, loader_documents(text, tmp_path)), text
+        assert_same_source_maps(text, tmp_path)
     assert accepted >= 80  # enough accepted texts to mean something
