@@ -13,6 +13,7 @@ from reconciler.kinds.base import DatasetFacts, Desired, KindPlanner, Match, Pla
 from reconciler.kinds.dataset import DatasetPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
+from reconciler.kinds.service_account import ServiceAccountPlanner
 
 PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
     {
@@ -21,6 +22,7 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             ProjectPlanner(),
             DatasetPlanner(),
             ProjectMemberPlanner(),
+            ServiceAccountPlanner(),
         )
     }
 )

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from reconciler.models import batch, dataset, fine_tune, moderation_policy, project, project_member
+from reconciler.models import (
+    batch,
+    dataset,
+    fine_tune,
+    moderation_policy,
+    project,
+    project_member,
+    service_account,
+)
 from reconciler.models.base import (
     API_VERSION,
     KindInfo,
@@ -29,6 +37,7 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             project.KIND,
             dataset.KIND,
             project_member.KIND,
+            service_account.KIND,
             batch.KIND,
             moderation_policy.KIND,
             fine_tune.KIND,

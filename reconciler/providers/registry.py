@@ -18,8 +18,12 @@ from reconciler.providers.files import DatasetProvider
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
 from reconciler.providers.projects import ProjectProvider
+from reconciler.providers.service_accounts import ServiceAccountProvider, ServiceAccountReader
 
-READERS: tuple[LiveReader, ...] = (ProjectMemberReader(),)
+READERS: tuple[LiveReader, ...] = (
+    ProjectMemberReader(),
+    ServiceAccountReader(),
+)
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
 
@@ -40,5 +44,6 @@ def make_providers(
         ProjectProvider(clients, registry),
         DatasetProvider(clients, root, registry, **dataset_options),
         ProjectMemberProvider(clients, registry),
+        ServiceAccountProvider(clients, registry, root),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

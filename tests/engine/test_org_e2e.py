@@ -124,3 +124,95 @@ def test_an_existing_member_is_adopted_not_added_twice(ws: Workspace, role: str)
     assert applied.exit_code == 0, applied.output
     plan = plan_json(ws, specs, "--detailed-exitcode")
     assert actions(plan)["ProjectMember/me"] == "noop"
+
+
+def service_account(name: str, role: str = "member", sink: str = "{file: secrets/bot.key}") -> str:
+    return (
+        f"---\napiVersion: reconciler/v1\nkind: ServiceAccount\nmetadata: {{name: {name}}}\n"
+        f"spec: {{project: Project/team, name: {name}-sa, role: {role}, key_sink: {sink}}}\n"
+    )
+
+
+def accounts(admin_client: openai.OpenAI, name: str) -> dict[str, str]:
+    project = next(p for p in admin_client.admin.organization.projects.list() if p.name == name)
+    listed = admin_client.admin.organization.projects.service_accounts.list(project.id)
+    return {a.name: a.role for a in listed}
+
+
+def every_written_file(root: Path, sink: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and p != sink]
+
+
+def test_a_service_account_key_goes_to_its_sink_and_nowhere_else(
+    ws: Workspace, client: openai.OpenAI, admin_client: openai.OpenAI
+) -> None:
+    specs = write_stack(ws.root / "org", service_account("bot"))
+    outputs = []
+    for args in (
+        ("plan", str(specs), "--out", str(ws.root / "plan.json")),
+        ("apply", str(specs), "--auto-approve"),
+        ("plan", str(specs), "--format", "json"),
+        ("drift", str(specs)),
+    ):
+        result = ws.run(*args)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    sink = specs / "secrets" / "bot.key"
+    key = sink.read_text(encoding="utf-8").strip()
+    assert key.startswith("sk-") and len(key) > 20
+    assert sink.stat().st_mode & 0o777 == 0o600
+    assert (specs / "secrets" / ".gitignore").read_text() == "*\n"
+    assert accounts(admin_client, "Org Team") == {"bot-sa": "member"}
+    for output in outputs:
+        assert key not in output and key[-12:] not in output
+    for path in every_written_file(ws.root, sink):
+        assert key[-12:].encode() not in path.read_bytes(), path
+    for file in client.files.list():  # the ownership registry holds ids, never keys
+        assert key[-12:] not in file.filename
+
+    # the key works, in its project only
+    project = next(
+        p for p in admin_client.admin.organization.projects.list() if p.name == "Org Team"
+    )
+    keyed = openai.OpenAI(api_key=key, base_url=str(client.base_url))
+    assert keyed.with_options(project=project.id).models.list().data is not None
+
+    (specs / "stack.yaml").write_text(
+        PROJECT + service_account("bot", role="owner"), encoding="utf-8"
+    )
+    plan = plan_json(ws, specs)
+    assert actions(plan)["ServiceAccount/bot"] == "update"
+    assert ws.run("apply", str(specs), "--auto-approve").exit_code == 0
+    assert accounts(admin_client, "Org Team") == {"bot-sa": "owner"}
+    assert sink.read_text(encoding="utf-8").strip() == key  # an update issues no new key
+
+    (specs / "stack.yaml").write_text(PROJECT, encoding="utf-8")
+    removed = ws.run("apply", str(specs), "--auto-approve", "--allow-delete")
+    assert removed.exit_code == 0, removed.output
+    assert accounts(admin_client, "Org Team") == {}
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_service_account_key_can_go_to_a_masked_github_output(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    specs = write_stack(ws.root / "org", service_account("ci", sink="{github_output: CI_KEY}"))
+    output = ws.root / "github_output"
+    output.write_text("", encoding="utf-8")
+    ws.env["GITHUB_OUTPUT"] = str(output)
+    applied = ws.run("apply", str(specs), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    name, _, key = output.read_text(encoding="utf-8").strip().partition("=")
+    assert name == "CI_KEY" and key.startswith("sk-")
+    lines_with_key = [line for line in applied.output.splitlines() if key in line]
+    assert lines_with_key == [f"::add-mask::{key}"]
+
+
+def test_a_github_output_sink_outside_github_actions_fails_before_any_account_exists(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    specs = write_stack(ws.root / "org", service_account("ci", sink="{github_output: CI_KEY}"))
+    applied = ws.run("apply", str(specs), "--auto-approve")
+    assert applied.exit_code == 1
+    assert "GITHUB_OUTPUT is not set" in applied.output
+    assert accounts(admin_client, "Org Team") == {}
