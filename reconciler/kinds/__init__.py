@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from reconciler.kinds.base import DatasetFacts, Desired, KindPlanner, Match, PlanContext
+from reconciler.kinds.batch import BatchPlanner
 from reconciler.kinds.dataset import DatasetPlanner
+from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
 from reconciler.kinds.service_account import ServiceAccountPlanner
@@ -21,6 +23,8 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
         for planner in (
             ProjectPlanner(),
             DatasetPlanner(),
+            BatchPlanner(),
+            ModerationPolicyPlanner(),
             ProjectMemberPlanner(),
             ServiceAccountPlanner(),
         )

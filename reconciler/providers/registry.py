@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.providers.base import KindProvider, LiveReader
+from reconciler.providers.batches import BatchProvider, BatchReader
 from reconciler.providers.client import Clients
 from reconciler.providers.files import DatasetProvider
+from reconciler.providers.moderation import ModerationPolicyProvider, ModerationPolicyReader
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
 from reconciler.providers.projects import ProjectProvider
@@ -22,6 +24,8 @@ from reconciler.providers.service_accounts import ServiceAccountProvider, Servic
 
 READERS: tuple[LiveReader, ...] = (
     ProjectMemberReader(),
+    BatchReader(),
+    ModerationPolicyReader(),
     ServiceAccountReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
@@ -44,6 +48,8 @@ def make_providers(
         ProjectProvider(clients, registry),
         DatasetProvider(clients, root, registry, **dataset_options),
         ProjectMemberProvider(clients, registry),
+        BatchProvider(clients, root),
+        ModerationPolicyProvider(),
         ServiceAccountProvider(clients, registry, root),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

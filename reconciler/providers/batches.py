@@ -1,0 +1,255 @@
+"""The `Batch` kind over the Files and Batch APIs: read by listing, created once, joined.
+
+`BatchReader` (in `READERS`) lists `GET /batches` once per project of `ReadContext.projects`
+(100 a page, the API's largest) and keeps the batches whose `metadata` carries this stack's
+tags (`reconciler_stack`, `_name`, `_digest` of spec + input, `_replay`). `BatchProvider`:
+
+- create: builds the input (a batch-format dataset's file as it is, or items rendered through
+  the template, streamed to a temporary file), uploads it under a marked filename
+  (`reconciler--<stack>--Batch--<name>--<digest>--r<n>.jsonl`, reused when an earlier attempt
+  uploaded it), then creates the batch with the tags. A retried create lists the project's
+  batches and returns the one an earlier attempt made: never a second billed batch.
+- update: what the plan said (`next`): `replay` sends a new batch of only the requests that did
+  not finish (tag `_replay` n); `write` downloads the output and error files of the generation,
+  joins them to the requests by `custom_id` and writes `output` and `failures` (then records
+  it under the stack's cache folder, so the next plan is a no-op).
+- delete: cancels a running batch; a finished one is left as it is (results stay available).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from reconciler.batches import requests as build
+from reconciler.batches.results import Outcome, ResultsRecord, parse_jsonl, write_results
+from reconciler.manifests import Stack
+from reconciler.models.batch import TAG_PREFIX
+from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.client import Clients
+from reconciler.providers.errors import api_errors
+from reconciler.state import HOME_PROJECT, LiveObject, Ownership
+
+PAGE_SIZE = 100  # the largest page `GET /batches` serves
+RUNNING = ("validating", "in_progress", "finalizing", "cancelling")
+
+
+def tag(name: str) -> str:
+    return f"{TAG_PREFIX}{name}"
+
+
+def input_filename(stack: str, name: str, digest: str, replay: int) -> str:
+    return f"reconciler--{stack}--Batch--{name}--{digest}--r{replay}.jsonl"
+
+
+def list_batches(clients: Clients, project: str) -> list[Any]:
+    where = "the API key's project" if project == HOME_PROJECT else f"project {project}"
+    with api_errors(f"list batches in {where}"):
+        return list(clients.reader(project).batches.list(limit=PAGE_SIZE))
+
+
+def batch_objects(stack: str, project: str, batches: list[Any]) -> list[LiveObject]:
+    """The stack's batches among `batches` of `project`."""
+    found = []
+    for batch in batches:
+        metadata = dict(batch.metadata or {})
+        if metadata.get(tag("stack")) != stack or not metadata.get(tag("name")):
+            continue
+        user = {k: v for k, v in metadata.items() if not k.startswith(TAG_PREFIX)}
+        counts = batch.request_counts
+        found.append(
+            LiveObject(
+                kind="Batch",
+                key=batch.id,
+                live_id=batch.id,
+                attributes={
+                    "endpoint": batch.endpoint,
+                    "input": f"sha256:{metadata.get(tag('input'), '')}",
+                    "completion_window": batch.completion_window,
+                    "metadata": user,
+                    "project": project,
+                    "status": batch.status,
+                },
+                owned=batch.status in RUNNING,  # only a running batch has anything to cancel
+                address=f"Batch/{metadata[tag('name')]}",
+                status=batch.status,
+                created_at=batch.created_at,
+                info={
+                    "digest": metadata.get(tag("digest")),
+                    "replay": int(metadata.get(tag("replay"), "0") or 0),
+                    "request_counts": counts.model_dump() if counts is not None else {},
+                    "output_file_id": batch.output_file_id,
+                    "error_file_id": batch.error_file_id,
+                },
+            )
+        )
+    return found
+
+
+class BatchReader:
+    kind = "Batch"
+
+    def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
+        return bool(stack.of_kind("Batch"))
+
+    def read(self, ctx: ReadContext) -> ReadResult:
+        listings: dict[str, Future[list[Any]]] = {
+            project: ctx.submit(list_batches, ctx.clients, project)
+            for project in sorted(ctx.projects)
+        }
+        objects: list[LiveObject] = []
+        minimum = 0
+        for project, listing in listings.items():
+            batches = listing.result()
+            minimum += max(1, math.ceil(len(batches) / PAGE_SIZE))
+            objects += batch_objects(ctx.stack.name, project, batches)
+        return ReadResult(tuple(objects), minimum)
+
+
+class BatchProvider(KindProvider):
+    kind = "Batch"
+
+    def __init__(self, clients: Clients, root: Path) -> None:
+        self._clients = clients
+        self._root = root
+        self._sent: set[tuple[str, str, int]] = set()  # batches that may have been created
+
+    def create(self, op: Operation) -> str:
+        return self._submit(op, replay=0, skip=set())
+
+    def update(self, op: Operation) -> str:
+        payload = op.payload
+        outcome = self._outcome(payload)
+        if payload.get("next") == "replay":
+            return self._submit(op, replay=int(payload["replay"]), skip=set(outcome.succeeded))
+        self._write(payload, outcome)
+        return str(op.change.live_id)
+
+    def delete(self, op: Operation) -> None:
+        batch_id = op.change.live_id
+        status = op.change.live_attributes.get("status")
+        if batch_id is None or status not in RUNNING:
+            return  # finished: nothing to cancel, its results stay available
+        project = str(op.change.live_attributes.get("project", HOME_PROJECT))
+        try:
+            with api_errors(f"cancel batch {batch_id}", missing_ok=True):
+                self._clients.writer(project).batches.cancel(batch_id)
+        except Exception as error:  # finished meanwhile: 409, nothing left to cancel
+            cause = error.__cause__
+            if not (isinstance(cause, openai.APIStatusError) and cause.status_code == 409):
+                raise
+
+    # -- create and replay -----------------------------------------------------------------
+
+    def _submit(self, op: Operation, *, replay: int, skip: set[str]) -> str:
+        payload = op.payload
+        project, digest = str(payload["project"]), str(payload["digest"])
+        key = (project, digest, replay)
+        if key in self._sent:  # a retry: did the first attempt create it?
+            found = self._find(project, payload, replay)
+            if found is not None:
+                return found
+        file_id = self._input_file(op, replay, skip)
+        metadata = {
+            **payload["metadata"],
+            tag("stack"): payload["stack"],
+            tag("name"): payload["name"],
+            tag("digest"): digest,
+            tag("input"): payload["input"],
+            tag("replay"): str(replay),
+        }
+        self._sent.add(key)
+        with api_errors(f"create batch for {op.address}"):
+            batch = self._clients.writer(project).batches.create(
+                input_file_id=file_id,
+                endpoint=payload["endpoint"],
+                completion_window=payload["completion_window"],
+                metadata=metadata,
+            )
+        return str(batch.id)
+
+    def _find(self, project: str, payload: dict[str, Any], replay: int) -> str | None:
+        for batch in list_batches(self._clients, project):
+            metadata = dict(batch.metadata or {})
+            if (
+                metadata.get(tag("stack")) == payload["stack"]
+                and metadata.get(tag("name")) == payload["name"]
+                and metadata.get(tag("digest")) == payload["digest"]
+                and metadata.get(tag("replay")) == str(replay)
+            ):
+                return str(batch.id)
+        return None
+
+    def _input_file(self, op: Operation, replay: int, skip: set[str]) -> str:
+        """The uploaded input of this batch: found by its marked filename, else uploaded."""
+        payload = op.payload
+        project = str(payload["project"])
+        filename = input_filename(payload["stack"], payload["name"], payload["digest"], replay)
+        with api_errors(f"list files in {project}"):
+            for file in self._clients.reader(project).files.list(limit=10_000):
+                if file.filename == filename and file.status != "error":
+                    return str(file.id)
+        with tempfile.TemporaryFile() as handle:
+            selected = (r for r in self._requests(payload) if r.custom_id not in skip)
+            build.write_requests(selected, handle)
+            size = handle.tell()
+            handle.seek(0)
+            op.progress(0, size)
+            with api_errors(f"upload {filename}"):
+                file = self._clients.writer(project).files.create(
+                    file=(filename, handle), purpose="batch"
+                )
+            op.progress(size, size)
+        return str(file.id)
+
+    def _requests(self, payload: dict[str, Any]) -> Iterator[build.RequestLine]:
+        source = self._root / str(payload["source"])
+        if payload["mode"] == "template":
+            return build.template_requests(
+                source, payload["template"], payload["endpoint"], str(payload["cache_key"])
+            )
+        return build.file_requests(source)
+
+    # -- results -----------------------------------------------------------------------------
+
+    def _outcome(self, payload: dict[str, Any]) -> Outcome:
+        """Every request's result across the generation's batches, oldest first."""
+        outcome = Outcome()
+        project = str(payload["project"])
+        for batch in payload.get("batches", []):
+            for key, add in (
+                ("output_file_id", outcome.add_output_line),
+                ("error_file_id", outcome.add_error_line),
+            ):
+                file_id = batch.get(key)
+                if file_id:
+                    for line in parse_jsonl(self._download(project, str(file_id))):
+                        add(line)
+        return outcome
+
+    def _download(self, project: str, file_id: str) -> bytes:
+        with api_errors(f"download {file_id}"):
+            return self._clients.reader(project).files.content(file_id).read()
+
+    def _write(self, payload: dict[str, Any], outcome: Outcome) -> None:
+        batches = payload.get("batches", [])
+        last = batches[-1]["status"] if batches else "unknown"
+        ids = {r.custom_id for r in self._requests(payload)}
+        outcome.add_unfinished(ids, f"not run (the batch ended {last})")
+        output = self._root / payload["output"] if payload.get("output") else None
+        failures = self._root / payload["failures"] if payload.get("failures") else None
+        items = None
+        if payload["mode"] == "template":
+            items = dict(build.read_jsonl(self._root / str(payload["source"])))
+        write_results(
+            self._requests(payload), outcome, output=output, failures=failures, items=items
+        )
+        record = ResultsRecord.of([b["id"] for b in batches], [output, failures])
+        cache_dir = self._root / str(payload["cache_dir"])
+        record.save(ResultsRecord.path(cache_dir, payload["stack"], payload["name"]))
