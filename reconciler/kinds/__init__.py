@@ -12,6 +12,7 @@ from types import MappingProxyType
 from reconciler.kinds.base import DatasetFacts, Desired, KindPlanner, Match, PlanContext
 from reconciler.kinds.batch import BatchPlanner
 from reconciler.kinds.dataset import DatasetPlanner
+from reconciler.kinds.fine_tune import FineTunePlanner
 from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
@@ -25,6 +26,7 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             DatasetPlanner(),
             BatchPlanner(),
             ModerationPolicyPlanner(),
+            FineTunePlanner(),
             ProjectMemberPlanner(),
             ServiceAccountPlanner(),
         )

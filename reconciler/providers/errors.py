@@ -26,6 +26,14 @@ _BASE_URL_HINT = (
 )
 
 
+TRAINING_NOT_AVAILABLE = (
+    "this organization can no longer create fine-tuning jobs (403 training_not_available): "
+    "OpenAI is winding down fine-tuning. What still works: existing fine-tuned models answer "
+    "(inference), can be shared with other projects and kept or deleted, until their base "
+    "model shuts down. Job creation closes for every organization on 2027-01-06"
+)
+
+
 def mask_secrets(text: str) -> str:
     """Replace anything shaped like an API key with its first characters and a mask."""
     return _SECRET.sub(lambda m: f"{m.group(1)}…(masked)", text)
@@ -79,6 +87,8 @@ def map_status_error(error: openai.APIStatusError, operation: str) -> ApiError:
     if code == "insufficient_quota":  # a 429 that waiting does not cure
         message = with_hint(message, "check the organization's billing and usage limits")
         return PermanentApiError(message, status=status, code=code, operation=operation)
+    if code == "training_not_available":
+        return PermanentApiError(TRAINING_NOT_AVAILABLE, status=status, code=code)
     if status == 429 or status >= 500:
         delay = retry_after_seconds(error.response.headers)
         return TemporaryApiError(

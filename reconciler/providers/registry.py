@@ -16,6 +16,7 @@ from reconciler.providers.base import KindProvider, LiveReader
 from reconciler.providers.batches import BatchProvider, BatchReader
 from reconciler.providers.client import Clients
 from reconciler.providers.files import DatasetProvider
+from reconciler.providers.fine_tuning import FineTuneProvider, FineTuneReader
 from reconciler.providers.moderation import ModerationPolicyProvider, ModerationPolicyReader
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
@@ -23,6 +24,7 @@ from reconciler.providers.projects import ProjectProvider
 from reconciler.providers.service_accounts import ServiceAccountProvider, ServiceAccountReader
 
 READERS: tuple[LiveReader, ...] = (
+    FineTuneReader(),
     ProjectMemberReader(),
     BatchReader(),
     ModerationPolicyReader(),
@@ -47,6 +49,7 @@ def make_providers(
     providers: list[KindProvider] = [
         ProjectProvider(clients, registry),
         DatasetProvider(clients, root, registry, **dataset_options),
+        FineTuneProvider(clients),
         ProjectMemberProvider(clients, registry),
         BatchProvider(clients, root),
         ModerationPolicyProvider(),

@@ -1,0 +1,298 @@
+"""Planning logic of `FineTune`: one fine-tuning job per spec, found by its metadata tags.
+
+Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. A job's identity is the
+ownership tags apply writes into its `metadata` (`reconciler-stack`, `reconciler-name`,
+`reconciler-digest` of the spec), read by `providers/fine_tuning.py`; `metadata.id` pins (adopts)
+a job made outside Git. Jobs are never changed: a new digest, new training data, or a job that
+failed or was cancelled outside Git means a replace (a new job; a running old one is cancelled,
+its model kept unless `on_delete: delete_model`). A job still in progress is a no-op whose
+reason shows its progress; what continues from it (`model: FineTune/x`) waits, blocked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler.datasets import DatasetReport, PriceTable, compare_datasets
+from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.models.base import Resource
+from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec, canonical_model
+from reconciler.models.shutdowns import job_creation_closed, shutdown_warning
+from reconciler.plan import UNKNOWN, FieldChange
+from reconciler.state import HOME_PROJECT, LiveObject
+
+IN_PROGRESS = ("validating_files", "queued", "running", "paused")
+ENDED_BADLY = ("failed", "cancelled")
+DIGEST_LENGTH = 16
+STACK_TAG, NAME_TAG, DIGEST_TAG = "reconciler-stack", "reconciler-name", "reconciler-digest"
+
+
+def spec_digest(spec: FineTuneSpec) -> str:
+    """The digest of what the job is made from (not `on_delete`/`share_with`): its tag."""
+    declared = spec.model_dump(mode="json", exclude={"on_delete", "share_with"})
+    text = json.dumps(declared, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+
+
+class FineTunePlanner:
+    kind = "FineTune"
+
+    def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
+        spec = resource.spec
+        assert isinstance(spec, FineTuneSpec)
+        references: dict[str, str] = {}
+        project = _desired_project(resource, ctx, references)
+        model, waiting = _desired_model(spec.model, ctx)
+        if waiting is not None:
+            return Desired(view={}, payload={}, blocked=waiting)
+        view: dict[str, Any] = {"model": model}
+        for field_name in ("training_file", "validation_file"):
+            address = getattr(spec, field_name)
+            if address is not None:
+                view[field_name] = ctx.known_ids.get(address) or UNKNOWN
+                references[field_name] = address
+        method = spec.method.model_dump(mode="json", exclude_none=True)
+        digest = spec_digest(spec)
+        view |= {
+            "method": method,
+            "suffix": spec.suffix,
+            "seed": spec.seed,
+            "metadata": dict(spec.metadata),
+            "project": project,
+            "digest": digest,
+            "status": "succeeded",
+        }
+        tags = {STACK_TAG: ctx.stack.name, NAME_TAG: resource.name, DIGEST_TAG: digest}
+        payload = {
+            **{k: v for k, v in view.items() if k not in ("status", "metadata")},
+            "metadata": {**spec.metadata, **tags},
+            "on_delete": spec.on_delete,
+        }
+        data = _DataFacts(spec, ctx)
+        blocked = data.format_problem()
+        return Desired(
+            view=view,
+            payload=payload,
+            references=references,
+            details=data.details(model),
+            warnings=(*_shutdown_warnings(resource, spec.model, model), *data.warnings()),
+            blocked=blocked,
+        )
+
+    def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
+        jobs = _jobs_of(resource, ctx)
+        pinned = resource.metadata.id
+        if pinned is not None and not jobs:
+            return Match(blocked=f"metadata.id {pinned}: no such fine-tuning job in its project")
+        if not jobs:
+            return _refused_if_closed(Match())
+        current = max(jobs, key=lambda job: _preference(job, desired))
+        deposed = tuple(job for job in jobs if job is not current and job.status in IN_PROGRESS)
+        if pinned is not None:  # adopted as it is: its spec is the one it was made with
+            tagged = {**current.attributes, "digest": desired.view["digest"]}
+            current = current.model_copy(update={"attributes": tagged})
+        seen = _as_seen(current, desired)
+        needs_new_job = seen.attributes.get("digest") != desired.view["digest"] or str(
+            seen.attributes.get("status")
+        ).startswith(ENDED_BADLY)
+        match = Match(current=seen, deposed=deposed, created_by_stack=current.owned)
+        return _refused_if_closed(match) if needs_new_job else match
+
+    def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
+        model = desired.view["model"]
+        return f"no fine-tuning job of {resource.address} yet: a new job trains {model}"
+
+    def noop_reason(self, desired: Desired, current: LiveObject) -> str:
+        status = current.info.get("status")
+        if status in IN_PROGRESS:
+            return f"job {current.live_id} is {_progress(current.info)}"
+        return f"job {current.live_id} succeeded: model {current.info.get('fine_tuned_model')}"
+
+    def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
+        status = next((c for c in changes if c.path == "spec.status"), None)
+        if status is not None:
+            return f"the job {status.old}; a new job replaces it"
+        shown = [c for c in changes if c.path not in ("spec.digest", "spec.status")]
+        if not shown:
+            return "forces replacement: the spec changed (a new job)"
+        return default_change_reason(shown, replace=replace) + " (a new job)"
+
+    def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
+        return f"adopts job {match.current.live_id if match.current else '?'} (metadata.id)"
+
+    def delete_reason(self, obj: LiveObject) -> str:
+        what = "cancels the running job" if obj.status in IN_PROGRESS else "the job has ended"
+        return f"no manifest declares {obj.address} any more ({obj.live_id}): {what}"
+
+    def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
+        project = ctx.live.find("Project", str(obj.attributes.get("project")))
+        if project is None or project.address is None:
+            return ()
+        return (project.address,)
+
+
+def _desired_project(resource: Resource, ctx: PlanContext, references: dict[str, str]) -> str:
+    reference = next((r for r in resource.references if r.field[:1] == ("project",)), None)
+    if reference is not None:
+        references["project"] = reference.address
+        return ctx.known_ids.get(reference.address) or UNKNOWN
+    return ctx.stack.config.default_project_id or HOME_PROJECT
+
+
+def _desired_model(model: str, ctx: PlanContext) -> tuple[str, str | None]:
+    """The model to train from; for `FineTune/x`, x's model once its job succeeded, else why
+    this one waits."""
+    if not model.startswith("FineTune/"):
+        return canonical_model(model), None
+    jobs = [job for job in ctx.live.of_kind("FineTune") if job.address == model]
+    done = [job for job in jobs if job.info.get("fine_tuned_model")]
+    if done:
+        return str(max(done, key=lambda job: job.created_at).info["fine_tuned_model"]), None
+    running = [job for job in jobs if job.status in IN_PROGRESS]
+    if running:
+        job = max(running, key=lambda job: job.created_at)
+        return model, f"waits for {model}: job {job.live_id} is {_progress(job.info)}"
+    return model, f"waits for {model}: its model exists once its job succeeds"
+
+
+def _jobs_of(resource: Resource, ctx: PlanContext) -> list[LiveObject]:
+    jobs = ctx.live.of_kind("FineTune")
+    if resource.metadata.id is not None:
+        return [job for job in jobs if job.live_id == resource.metadata.id]
+    return [job for job in jobs if job.address == resource.address and job.owned]
+
+
+def _preference(job: LiveObject, desired: Desired) -> tuple[bool, int, int, str]:
+    """Same digest, then succeeded over running over ended badly, then the newest."""
+    rank = 2 if job.status == "succeeded" else 1 if job.status in IN_PROGRESS else 0
+    return (
+        job.attributes.get("digest") == desired.view["digest"],
+        rank,
+        job.created_at,
+        job.live_id,
+    )
+
+
+def _as_seen(job: LiveObject, desired: Desired) -> LiveObject:
+    """The job through the declared fields. With the same digest its declared fields are the
+    spec's (the API resolves 'auto' values, which are no change); a job in progress or
+    succeeded is 'succeeded' as far as the plan goes (nothing to change: it waits), one that
+    failed or was cancelled says so with the API's error message (replaced)."""
+    attributes = dict(job.attributes)
+    if attributes.get("digest") == desired.view["digest"]:
+        for name in ("method", "suffix", "seed", "metadata"):
+            attributes[name] = desired.view[name]
+    if job.status in ENDED_BADLY:
+        message = job.info.get("error")
+        attributes["status"] = f"{job.status}: {message}" if message else job.status
+        attributes["status"] = f"{job.live_id} {attributes['status']}"
+    else:
+        attributes["status"] = "succeeded"
+    return job.model_copy(update={"attributes": attributes})
+
+
+def _refused_if_closed(match: Match) -> Match:
+    closed = job_creation_closed()
+    if closed is None:
+        return match
+    return Match(current=match.current, blocked=closed)
+
+
+def _progress(info: dict[str, Any]) -> str:
+    parts = [str(info.get("status", "in progress"))]
+    if info.get("step") is not None and info.get("total_steps"):
+        parts.append(f"step {info['step']} of {info['total_steps']}")
+    if info.get("trained_tokens"):
+        parts.append(f"{info['trained_tokens']:,} trained tokens")
+    if info.get("estimated_finish"):
+        parts.append(f"estimated finish {info['estimated_finish']}")
+    return ", ".join(parts)
+
+
+def _shutdown_warnings(resource: Resource, written: str, model: str) -> list[str]:
+    found = shutdown_warning(model) or (shutdown_warning(written) if written != model else None)
+    return [f"{resource.location_of('spec', 'model')}: {found}"] if found else []
+
+
+class _DataFacts:
+    """What the dataset checks say about this job's training and validation files."""
+
+    def __init__(self, spec: FineTuneSpec, ctx: PlanContext) -> None:
+        self.spec = spec
+        self.training = _report(ctx, spec.training_file)
+        self.validation = _report(ctx, spec.validation_file)
+        prices = ctx.stack.config.prices
+        self.prices = PriceTable.load(ctx.stack.resolve_path(prices) if prices else None)
+
+    def format_problem(self) -> str | None:
+        wanted = FORMAT_OF_METHOD[self.spec.method.type]
+        for role, report in (("training", self.training), ("validation", self.validation)):
+            if report is not None and report.format != wanted:
+                return (
+                    f"the {role} file is {report.format}; method '{self.spec.method.type}' "
+                    f"trains on {wanted} files"
+                )
+        return None
+
+    def details(self, model: str) -> tuple[str, ...]:
+        report = self.training
+        if report is None:
+            return ()
+        lines = [f"training file: {report.stats.examples:,} examples ({report.format})"]
+        cost = self._cost_line(report, model)
+        if cost:
+            lines.append(cost)
+        if self.validation is not None:
+            lines.append(
+                f"validation file: {self.validation.stats.examples:,} examples "
+                "(no training cost is charged for it)"
+            )
+        return tuple(lines)
+
+    def _cost_line(self, report: DatasetReport, model: str) -> str | None:
+        stats = report.stats
+        if self.spec.method.type == "reinforcement":
+            return "training cost: reinforcement fine-tuning is billed per training hour"
+        if not stats.billed_tokens or not stats.epochs:
+            return None
+        per_epoch = stats.billed_tokens // stats.epochs
+        hyper = self.spec.method.hyperparameters
+        declared = hyper.n_epochs if hyper is not None else "auto"
+        epochs = declared if isinstance(declared, int) else stats.epochs
+        billed = per_epoch * epochs
+        priced = self.prices.training_cost(model, billed)
+        source = "declared" if isinstance(declared, int) else "auto"
+        basis = f"{per_epoch:,} tokens × {epochs} epochs ({source}) = {billed:,} billed tokens"
+        if priced is None:
+            return f"training cost: {basis}; no training price for {model}"
+        key, usd = priced
+        return (
+            f"training cost: est. ${usd:,.2f} ({basis} at the {key} training price of "
+            f"{self.prices.price_date})"
+        )
+
+    def warnings(self) -> list[str]:
+        found = []
+        report = self.training
+        if report is not None and any(p.code == "few_examples" for p in report.problems):
+            found.append(
+                f"{self.spec.training_file}: the training file has {report.stats.examples} "
+                "examples; OpenAI suggests starting with 50-100 well-crafted ones"
+            )
+        if self.training is not None and self.validation is not None:
+            for problem in compare_datasets(self.training, self.validation):
+                found.append(
+                    f"{self.spec.validation_file}:{problem.line}: {problem.message} "
+                    f"[{problem.code}]"
+                )
+        return found
+
+
+def _report(ctx: PlanContext, address: str | None) -> DatasetReport | None:
+    if address is None:
+        return None
+    facts = ctx.facts.get(address)
+    return facts if isinstance(facts, DatasetReport) else None

@@ -1,0 +1,166 @@
+"""The `FineTune` kind over `fine_tuning.jobs` (and `models` for `on_delete: delete_model`).
+
+`FineTuneReader` (in `registry.READERS`) lists each project's jobs once, at the API's largest
+page, and keeps those whose `metadata` carries this stack's tags (plus jobs pinned with
+`metadata.id`). `FineTuneProvider` creates a job with those tags: before every create it lists
+the project's jobs with this manifest's tags and digest, so a retried or rerun apply finds the
+job an earlier attempt made instead of paying for a second one. Deleting cancels a job still in
+progress; the model is deleted only with `on_delete: delete_model`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import PermanentApiError
+from reconciler.kinds.fine_tune import DIGEST_TAG, IN_PROGRESS, NAME_TAG, STACK_TAG
+from reconciler.models.fine_tune import OWNERSHIP_TAGS
+from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.client import Clients
+from reconciler.providers.errors import api_errors
+from reconciler.state import HOME_PROJECT, LiveObject, Ownership
+
+if TYPE_CHECKING:
+    from reconciler.manifests import Stack
+
+JOBS_PAGE_SIZE = 100  # the largest page `GET /fine_tuning/jobs` serves
+
+
+def list_jobs(clients: Clients, project: str, metadata: dict[str, str] | None = None) -> list[Any]:
+    """Every fine-tuning job of `project` (newest first), optionally filtered by metadata."""
+    where = "the API key's project" if project == HOME_PROJECT else f"project {project}"
+    with api_errors(f"list fine-tuning jobs in {where}"):
+        jobs = clients.reader(project).fine_tuning.jobs
+        if metadata:
+            return list(jobs.list(limit=JOBS_PAGE_SIZE, metadata=metadata))
+        return list(jobs.list(limit=JOBS_PAGE_SIZE))
+
+
+def job_object(stack: str, project: str, job: Any, pinned: dict[str, str]) -> LiveObject | None:
+    """The job as a live object of `stack` (tagged, or pinned by a manifest's metadata.id)."""
+    metadata = dict(job.metadata or {})
+    tagged = metadata.get(STACK_TAG) == stack and NAME_TAG in metadata
+    if not tagged and job.id not in pinned:
+        return None
+    name = metadata[NAME_TAG] if tagged else pinned[job.id]
+    method = job.method.model_dump(mode="json", exclude_none=True) if job.method else None
+    error = job.error.message if job.error is not None else None
+    attributes = {
+        "model": job.model,
+        "training_file": job.training_file,
+        "validation_file": job.validation_file,
+        "method": method,
+        "suffix": _suffix_of(job.fine_tuned_model),
+        "seed": job.seed,
+        "metadata": {k: v for k, v in metadata.items() if k not in OWNERSHIP_TAGS},
+        "project": project,
+        "digest": metadata.get(DIGEST_TAG),
+        "fine_tuned_model": job.fine_tuned_model,  # not declared: for delete_model only
+    }
+    info = {
+        "status": job.status,
+        "fine_tuned_model": job.fine_tuned_model,
+        "error": error,
+        "trained_tokens": job.trained_tokens,
+        "estimated_finish": job.estimated_finish,
+    }
+    return LiveObject(
+        kind="FineTune",
+        key=job.id,
+        live_id=job.id,
+        attributes={k: v for k, v in attributes.items() if v is not None},
+        owned=tagged,
+        address=f"FineTune/{name}",
+        status=job.status,
+        created_at=job.created_at,
+        info=info,
+    )
+
+
+def _suffix_of(model: str | None) -> str | None:
+    """`ft:gpt-4.1-mini-2025-04-14:org:support:abc123` → `support`."""
+    parts = (model or "").split(":")
+    return parts[3] or None if len(parts) == 5 else None
+
+
+class FineTuneReader:
+    kind = "FineTune"
+
+    def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
+        return bool(stack.of_kind(self.kind))
+
+    def read(self, ctx: ReadContext) -> ReadResult:
+        pinned = {r.metadata.id: r.name for r in ctx.stack.of_kind(self.kind) if r.metadata.id}
+        listings = {p: ctx.submit(list_jobs, ctx.clients, p) for p in sorted(ctx.projects)}
+        objects: list[LiveObject] = []
+        minimum = 0
+        for project, listing in listings.items():
+            jobs = listing.result()
+            minimum += max(1, -(-len(jobs) // JOBS_PAGE_SIZE))
+            for job in jobs:
+                found = job_object(ctx.stack.name, project, job, pinned)
+                if found is not None:
+                    objects.append(found)
+        return ReadResult(tuple(objects), minimum)
+
+
+class FineTuneProvider(KindProvider):
+    kind = "FineTune"
+
+    def __init__(self, clients: Clients) -> None:
+        self._clients = clients
+
+    def create(self, op: Operation) -> str:
+        payload = op.payload
+        project = str(payload["project"])
+        tags = {k: v for k, v in dict(payload["metadata"]).items() if k in OWNERSHIP_TAGS}
+        # No idempotency key in the API: look for the job an earlier attempt (lost answer,
+        # killed apply) made with these tags before paying for another one.
+        for job in list_jobs(self._clients, project, tags):
+            if job.status not in ("failed", "cancelled"):
+                return str(job.id)
+        body = {
+            key: payload[key]
+            for key in ("model", "training_file", "validation_file", "method", "suffix", "seed")
+            if payload.get(key) is not None
+        }
+        with api_errors(f"create the fine-tuning job of {op.address}"):
+            job = self._clients.writer(project).fine_tuning.jobs.create(
+                **body, metadata=dict(payload["metadata"])
+            )
+        return str(job.id)
+
+    def update(self, op: Operation) -> str:
+        if op.change.live_id is None:  # an adopted job: nothing to write, it stays as it is
+            raise AssertionError("fine-tuning jobs are never updated in place")
+        return op.change.live_id
+
+    def replace(self, op: Operation) -> str:
+        new_id = self.create(op)
+        self._cancel(op)  # the old job, if it still runs; its model is kept
+        return new_id
+
+    def delete(self, op: Operation) -> None:
+        self._cancel(op)
+        if op.payload.get("on_delete") == "delete_model":
+            model = op.change.live_attributes.get("fine_tuned_model")
+            if model:
+                with api_errors(f"delete model {model}", missing_ok=True):
+                    self._clients.writer(self._project(op)).models.delete(str(model))
+
+    def _cancel(self, op: Operation) -> None:
+        job_id = op.change.live_id
+        if job_id is None:
+            return
+        try:
+            with api_errors(f"cancel fine-tuning job {job_id}", missing_ok=True):
+                self._clients.writer(self._project(op)).fine_tuning.jobs.cancel(job_id)
+        except PermanentApiError as error:
+            if error.status != 400:  # 400: the job already ended, nothing to cancel
+                raise
+
+    def _project(self, op: Operation) -> str:
+        return str(op.change.live_attributes.get("project", HOME_PROJECT))
+
+
+__all__ = ["IN_PROGRESS", "FineTuneProvider", "FineTuneReader", "job_object", "list_jobs"]
