@@ -185,6 +185,8 @@ def _as_seen(job: LiveObject, desired: Desired) -> LiveObject:
     if attributes.get("digest") == desired.view["digest"]:
         for name in ("method", "suffix", "seed", "metadata"):
             attributes[name] = desired.view[name]
+    else:  # a value the API resolved from a declared 'auto' is no change
+        attributes["method"] = _with_autos(attributes.get("method"), desired.view["method"])
     if job.status in ENDED_BADLY:
         message = job.info.get("error")
         attributes["status"] = f"{job.status}: {message}" if message else job.status
@@ -192,6 +194,15 @@ def _as_seen(job: LiveObject, desired: Desired) -> LiveObject:
     else:
         attributes["status"] = "succeeded"
     return job.model_copy(update={"attributes": attributes})
+
+
+def _with_autos(live: Any, declared: Any) -> Any:
+    """`live` with "auto" wherever `declared` says "auto"."""
+    if declared == "auto":
+        return "auto"
+    if isinstance(live, dict) and isinstance(declared, dict):
+        return {key: _with_autos(value, declared.get(key)) for key, value in live.items()}
+    return live
 
 
 def _refused_if_closed(match: Match) -> Match:

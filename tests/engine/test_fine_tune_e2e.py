@@ -92,6 +92,7 @@ def test_the_fine_tuning_workflow_from_manifests(
     assert replaced.exit_code == 2, replaced.output
     assert "-/+ FineTune/support-ft" in replaced.stdout
     assert "n_epochs: 3 → 4" in replaced.stdout
+    assert "batch_size" not in replaced.stdout  # 'auto' resolved by the API is no change
 
     _switch(sandbox, training_not_available=True)
     refused = ws.run("apply", "specs", "--auto-approve")
