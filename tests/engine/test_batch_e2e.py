@@ -1,0 +1,124 @@
+"""End to end (issue 10): the batch workflow from manifests, through the CLI, on the sandbox.
+
+plan with requests and cost → apply → plan says wait with progress → the clock moves → apply
+writes the results joined by custom_id to `output` and the failed requests to `failures` → a
+rerun replays only those → an unchanged rerun is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openai
+
+from reconciler.sandbox import SandboxHandle
+
+from .e2e import Workspace, advance_clock
+
+MODEL = "gpt-4.1-mini"
+
+
+def _request(i: int, *, bad: bool = False) -> dict[str, object]:
+    body: dict[str, object] = {"model": MODEL, "input": f"Review {i}: great product."}
+    if bad:
+        body["temperature"] = 5  # the endpoint refuses it: the request fails on its own
+    return {"custom_id": f"r{i}", "method": "POST", "url": "/v1/responses", "body": body}
+
+
+def _write_stack(ws: Workspace, *, bad: set[int], retry_failed: int = 1) -> None:
+    lines = [json.dumps(_request(i, bad=i in bad)) for i in range(1, 6)]
+    (ws.specs / "data" / "reviews-batch.jsonl").write_text("\n".join(lines) + "\n")
+    (ws.specs / "batch.yaml").write_text(
+        f"""apiVersion: reconciler/v1
+kind: Dataset
+metadata: {{name: review-requests}}
+spec:
+  file: data/reviews-batch.jsonl
+  purpose: batch
+  format: batch
+  batch_endpoint: /v1/responses
+---
+apiVersion: reconciler/v1
+kind: Batch
+metadata: {{name: review-sentiment}}
+spec:
+  endpoint: /v1/responses
+  input_file: Dataset/review-requests
+  metadata: {{team: support}}
+  output: out/review-sentiment.jsonl
+  failures: out/review-sentiment.failed.jsonl
+  retry_failed: {retry_failed}
+"""
+    )
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _stack_batches(client: openai.OpenAI) -> list[object]:
+    return [
+        b
+        for project in client.admin.organization.projects.list(limit=100)
+        for b in client.with_options(project=project.id).batches.list(limit=100)
+        if (b.metadata or {}).get("reconciler_stack") == "demo"
+    ]
+
+
+def test_batch_plan_apply_wait_results_failures_replay_noop(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    _write_stack(ws, bad={4})
+    planned = ws.run("plan", "specs")
+    assert planned.exit_code == 0, planned.output
+    assert "Batch/review-sentiment" in planned.output
+    assert "5 requests" in planned.output and "at batch prices" in planned.output
+
+    applied = ws.run("apply", "specs", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert len(_stack_batches(admin_client)) == 1
+
+    advance_clock(sandbox, 11)  # validated, and the first requests ran
+    waiting = ws.run("plan", "specs")
+    assert waiting.exit_code == 0, waiting.output
+    assert "is in_progress" in waiting.output and "/5 requests done" in waiting.output
+
+    advance_clock(sandbox, 60)
+    written = ws.run("apply", "specs", "--auto-approve")
+    assert written.exit_code == 0, written.output
+    output = ws.specs / "out" / "review-sentiment.jsonl"
+    failures = ws.specs / "out" / "review-sentiment.failed.jsonl"
+    # retry_failed: 1 → first the failed request is replayed, alone
+    batches = _stack_batches(admin_client)
+    assert len(batches) == 2, written.output
+    replay = next(b for b in batches if (b.metadata or {})["reconciler_replay"] == "1")
+    advance_clock(sandbox, 60)
+    assert (
+        admin_client.with_options(project=_project_of(admin_client, replay.id))
+        .batches.retrieve(replay.id)
+        .request_counts.total
+        == 1
+    )  # type: ignore[union-attr]
+
+    final = ws.run("apply", "specs", "--auto-approve")
+    assert final.exit_code == 0, final.output
+    results = _lines(output)
+    assert [r["custom_id"] for r in results] == ["r1", "r2", "r3", "r5"]
+    assert all(r["response"]["status"] == "completed" for r in results)  # type: ignore[index]
+    failed = _lines(failures)
+    assert [f["custom_id"] for f in failed] == ["r4"]
+    assert "temperature" in str(failed[0]["reason"]) and failed[0]["line"] == 4
+
+    again = ws.run("plan", "specs", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "complete: 4/5 requests succeeded" in again.output
+    assert len(_stack_batches(admin_client)) == 2
+
+
+def _project_of(client: openai.OpenAI, batch_id: str) -> str:
+    for project in client.admin.organization.projects.list(limit=100):
+        ids = [b.id for b in client.with_options(project=project.id).batches.list(limit=100)]
+        if batch_id in ids:
+            return str(project.id)
+    raise AssertionError(batch_id)
