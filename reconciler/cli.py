@@ -112,15 +112,41 @@ def _use_color() -> bool:
 @cli.command()
 @path_argument
 @stack_option
-def validate(path: Path, stack_name: str | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["human", "github", "json"]),
+    default="human",
+    show_default=True,
+    help="human text on stderr; github: workflow annotations (::error file=,line=,col=::) on "
+    "stdout, shown inline in a pull request's diff; json: every diagnostic on stdout.",
+)
+def validate(path: Path, stack_name: str | None, fmt: str) -> None:
     """Check manifests, references and dataset files; no API call (exit 1 on any error)."""
-    from reconciler.render import render_diagnostics
+    from reconciler.errors import ManifestError
+    from reconciler.render import (
+        render_diagnostics,
+        render_diagnostics_github,
+        render_diagnostics_json,
+    )
     from reconciler.validation import run_validate
 
-    diagnostics = run_validate(path, stack_name)
-    if len(diagnostics):
-        click.echo(render_diagnostics(diagnostics, color=_use_color()), err=True)
-    click.echo(f"{path}: valid.")
+    if fmt == "human":
+        diagnostics = run_validate(path, stack_name)
+        if len(diagnostics):
+            click.echo(render_diagnostics(diagnostics, color=_use_color()), err=True)
+        click.echo(f"{path}: valid.")
+        return
+    try:
+        diagnostics = run_validate(path, stack_name)
+    except ManifestError as error:
+        diagnostics = error.diagnostics
+    render = render_diagnostics_github if fmt == "github" else render_diagnostics_json
+    click.echo(_masked(render(diagnostics)))
+    if diagnostics.has_errors:
+        sys.exit(1)
+    if fmt == "github":
+        click.echo(f"{path}: valid.")
 
 
 @cli.command()

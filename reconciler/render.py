@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from reconciler.errors import Diagnostics
+from reconciler.errors import Diagnostic, Diagnostics, SourceLocation
 from reconciler.plan import Action, FieldChange, Plan, ResourceChange
 
 Format = Literal["human", "markdown", "json"]
@@ -309,3 +309,71 @@ def render_diagnostics(diagnostics: Diagnostics, *, color: bool = False) -> str:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _escape_annotation_data(text: str) -> str:
+    """A workflow command's message, escaped as the GitHub runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_annotation_property(text: str) -> str:
+    """A workflow command's property value (file, title): the message's escapes plus : and ,."""
+    return _escape_annotation_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_diagnostics_github(diagnostics: Diagnostics) -> str:
+    """Diagnostics as GitHub Actions workflow commands (`::error file=…,line=…,col=…::msg`), one
+    line each, so a pull request shows them inline in its diff; then the counts."""
+    lines = []
+    for diagnostic in _sorted_diagnostics(diagnostics):
+        command = "error" if diagnostic.is_error else "warning"
+        title = f"reconciler {diagnostic.code}" if diagnostic.code else "reconciler"
+        properties: list[tuple[str, str]] = []
+        location = diagnostic.location
+        if location is not None:
+            properties.append(("file", location.file))
+            if location.line > 0:
+                properties.append(("line", str(location.line)))
+                if location.column > 0:
+                    properties.append(("col", str(location.column)))
+        properties.append(("title", title))
+        message = diagnostic.message
+        if location is not None:
+            message = f"{location}: {message}"
+        if diagnostic.hint:
+            message += f"\nhint: {diagnostic.hint}"
+        joined = ",".join(f"{key}={_escape_annotation_property(v)}" for key, v in properties)
+        lines.append(f"::{command} {joined}::{_escape_annotation_data(message)}")
+    lines.append(f"{len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} warning(s)")
+    return "\n".join(lines)
+
+
+def diagnostics_to_dict(diagnostics: Diagnostics) -> dict[str, Any]:
+    """`validate --format json`: every diagnostic with its location (1-based; 0 = unknown)."""
+    return {
+        "format_version": 1,
+        "valid": not diagnostics.has_errors,
+        "error_count": len(diagnostics.errors),
+        "warning_count": len(diagnostics.warnings),
+        "diagnostics": [
+            {
+                "severity": d.severity,
+                "code": d.code,
+                "message": d.message,
+                "hint": d.hint,
+                "file": d.location.file if d.location else None,
+                "line": d.location.line if d.location else 0,
+                "column": d.location.column if d.location else 0,
+            }
+            for d in _sorted_diagnostics(diagnostics)
+        ],
+    }
+
+
+def _sorted_diagnostics(diagnostics: Diagnostics) -> list[Diagnostic]:
+    """In the order of the human rendering: by file, line and column."""
+    return sorted(diagnostics.items, key=lambda d: (d.location or SourceLocation(""), d.message))
+
+
+def render_diagnostics_json(diagnostics: Diagnostics) -> str:
+    return json.dumps(diagnostics_to_dict(diagnostics), indent=2, ensure_ascii=False)
