@@ -24,7 +24,7 @@ from reconciler.kinds.scoped import (
     project_dependency,
 )
 from reconciler.models.base import Resource
-from reconciler.models.service_account import ServiceAccountSpec
+from reconciler.models.service_account import GithubOutputSink, ServiceAccountSpec
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import LiveObject
 
@@ -118,9 +118,8 @@ class ServiceAccountPlanner:
 
 def _sink_payload(resource: Resource, spec: ServiceAccountSpec, root: Path) -> dict[str, Any]:
     sink = spec.key_sink
-    if sink.github_output is not None:
+    if isinstance(sink, GithubOutputSink):
         return {"github_output": sink.github_output}
-    assert sink.file is not None
     path = Path(sink.file)
     if path.is_absolute():
         return {"file": path.as_posix()}

@@ -10,40 +10,44 @@ inside the stack's folder, or an absolute path you chose), or a masked GitHub Ac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.models.base import KindInfo, Spec, SpecProblem
+from reconciler.models.base import KindInfo, Spec
 
 ServiceAccountRole = Literal["owner", "member"]
+_SEGMENT = r"(?:[^/\\.][^/\\]*|\.|\.[^/\\.][^/\\]*|\.\.[^/\\]+)"  # a path component other than ".."
+NO_PARENT_PATTERN = rf"^[/\\]*(?:{_SEGMENT}[/\\]+)*{_SEGMENT}$"
+"""A path with no '..' component: a relative sink stays inside the manifest's folder."""
 
 
-class KeySink(BaseModel):
-    """Where the new key goes: exactly one of `file` and `github_output`."""
+class FileSink(BaseModel):
+    """The key goes to a file created with mode 0600."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    file: str | None = Field(
-        default=None,
+    file: str = Field(
         min_length=1,
+        pattern=NO_PARENT_PATTERN,
         description="A file created with mode 0600: relative to this manifest (inside the "
-        "stack's folder; keep it out of Git) or an absolute path.",
+        "stack's folder, no '..'; keep it out of Git) or an absolute path.",
     )
-    github_output: str | None = Field(
-        default=None,
+
+
+class GithubOutputSink(BaseModel):
+    """The key goes to a GitHub Actions step output, masked in the job's logs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    github_output: str = Field(
         pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$",
         description="The name of a GitHub Actions step output ($GITHUB_OUTPUT) that receives "
         "the key, masked in the job's logs (`::add-mask::`).",
     )
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> KeySink:
-        if (self.file is None) == (self.github_output is None):
-            raise ValueError("key_sink takes exactly one of `file` and `github_output`")
-        return self
+
+KeySink = FileSink | GithubOutputSink
 
 
 class ServiceAccountSpec(Spec):
@@ -61,21 +65,6 @@ class ServiceAccountSpec(Spec):
     key_sink: KeySink = Field(
         description="Where the key the API returns at creation goes; never to plans or logs."
     )
-
-    def problems(self) -> Iterator[SpecProblem]:
-        path = self.key_sink.file
-        if path is None or _is_absolute(path):
-            return
-        if ".." in PurePosixPath(path.replace("\\", "/")).parts:
-            yield SpecProblem(
-                ("key_sink", "file"),
-                f"key_sink.file '{path}' leaves the manifest's folder through '..'",
-                "give a path inside the stack's folder, or an absolute path",
-            )
-
-
-def _is_absolute(path: str) -> bool:
-    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
 
 
 KIND = KindInfo(
