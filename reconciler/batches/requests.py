@@ -2,7 +2,8 @@
 
 Streams: one request at a time, so a 100,000-request input never sits in memory. Template mode
 renders `{{item.field}}` (dotted paths into the item) in every string of the template; a value
-that is exactly one placeholder takes the item's value as it is (a list stays a list). The body
+that is exactly one placeholder takes the item's value as it is (a list stays a list); in an
+eval-format line (`{"item": {...}}`) `item` is that object. The body
 keeps the template's stable fields first and the fields that hold the item last, and gets a
 `prompt_cache_key` per template, so requests share a cacheable prefix.
 """
@@ -65,7 +66,8 @@ def template_requests(
     if endpoint in CACHE_KEY_ENDPOINTS and "prompt_cache_key" not in ordered:
         ordered = {"prompt_cache_key": cache_key, **ordered}
     seen: set[str] = set()
-    for number, item in read_jsonl(items):
+    for number, line in read_jsonl(items):
+        item = _item_of(line)
         custom_id = custom_id_of(item, number)
         if custom_id in seen:
             raise TemplateError(number, f"custom_id '{custom_id}' is used by an earlier item")
@@ -73,6 +75,13 @@ def template_requests(
         body = render(ordered, item, number)
         request = {"custom_id": custom_id, "method": "POST", "url": endpoint, "body": body}
         yield RequestLine(number, custom_id, request)
+
+
+def _item_of(line: Any) -> Any:
+    """An eval-format line's `item` object, else the line itself."""
+    if isinstance(line, dict) and isinstance(line.get("item"), dict):
+        return line["item"]
+    return line
 
 
 def stable_first(template: dict[str, Any]) -> dict[str, Any]:

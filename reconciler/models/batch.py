@@ -89,7 +89,7 @@ class BatchSpec(Spec):
             if written is not None and _escapes(written):
                 yield SpecProblem(
                     (field_name,),
-                    f"{field_name}: {written} is outside the stack folder",
+                    f"{written} is outside the stack folder",
                     "results are written under the manifest's folder only: give a relative "
                     "path without '..'",
                 )

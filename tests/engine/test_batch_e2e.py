@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openai
 
@@ -53,11 +54,11 @@ spec:
     )
 
 
-def _lines(path: Path) -> list[dict[str, object]]:
+def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _stack_batches(client: openai.OpenAI) -> list[object]:
+def _stack_batches(client: openai.OpenAI) -> list[Any]:
     return [
         b
         for project in client.admin.organization.projects.list(limit=100)
@@ -94,18 +95,15 @@ def test_batch_plan_apply_wait_results_failures_replay_noop(
     assert len(batches) == 2, written.output
     replay = next(b for b in batches if (b.metadata or {})["reconciler_replay"] == "1")
     advance_clock(sandbox, 60)
-    assert (
-        admin_client.with_options(project=_project_of(admin_client, replay.id))
-        .batches.retrieve(replay.id)
-        .request_counts.total
-        == 1
-    )  # type: ignore[union-attr]
+    scoped = admin_client.with_options(project=_project_of(admin_client, replay.id))
+    counts = scoped.batches.retrieve(replay.id).request_counts
+    assert counts is not None and counts.total == 1  # only the failed request is replayed
 
     final = ws.run("apply", "specs", "--auto-approve")
     assert final.exit_code == 0, final.output
     results = _lines(output)
     assert [r["custom_id"] for r in results] == ["r1", "r2", "r3", "r5"]
-    assert all(r["response"]["status"] == "completed" for r in results)  # type: ignore[index]
+    assert all(r["response"]["status"] == "completed" for r in results)
     failed = _lines(failures)
     assert [f["custom_id"] for f in failed] == ["r4"]
     assert "temperature" in str(failed[0]["reason"]) and failed[0]["line"] == 4
