@@ -96,6 +96,18 @@ class _Planning:
         if blocked is not None:
             self._add(ResourceChange(action=Action.BLOCKED, reason=blocked, **base))
             return
+        if match.wait is not None and match.current is not None:
+            self._consult(match.current)  # a plan made while it runs is stale once it ends
+            self._add(
+                ResourceChange(
+                    action=Action.WAIT,
+                    reason=match.wait,
+                    live_id=match.current.live_id,
+                    live_attributes=dict(match.current.attributes),
+                    **base,
+                )
+            )
+            return
         self._add(self._change_for(resource, desired, match, base))
         for obj in match.deposed:
             self._add(self._deposed_delete(resource, obj))

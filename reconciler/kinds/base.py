@@ -97,6 +97,7 @@ class Match:
     blocked: str | None = None
     note: str | None = None
     warnings: tuple[str, ...] = ()  # about the live side (duplicates); shown even on a no-op
+    wait: str | None = None  # the live object is still in progress (a running job): why, how far
 
 
 class KindPlanner(Protocol):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from reconciler.datasets import DatasetReport, PriceTable, compare_datasets
@@ -99,7 +100,11 @@ class FineTunePlanner:
             seen.attributes.get("status")
         ).startswith(ENDED_BADLY)
         match = Match(current=seen, deposed=deposed, created_by_stack=current.owned)
-        return _refused_if_closed(match) if needs_new_job else match
+        if needs_new_job:
+            return _refused_if_closed(match)
+        if current.status in IN_PROGRESS:
+            return replace(match, wait=f"job {current.live_id} is {_progress(current.info)}")
+        return match
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         model = desired.view["model"]

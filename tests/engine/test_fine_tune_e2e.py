@@ -80,7 +80,7 @@ def test_the_fine_tuning_workflow_from_manifests(
 
     waiting = ws.run("plan", "specs", "--detailed-exitcode")
     assert waiting.exit_code == 0, waiting.output
-    assert f"job {job.id} is validating_files" in waiting.stdout  # type: ignore[attr-defined]
+    assert f"FineTune/support-ft  wait: job {job.id} is validating_files" in waiting.stdout
 
     advance_clock(sandbox, 3600 * 2)
     done = ws.run("plan", "specs", "--detailed-exitcode")
