@@ -94,7 +94,9 @@ def _make_parents(folder: Path, root: Path) -> None:
     missing = [p for p in (folder, *folder.parents) if not p.exists()]
     if not missing:
         return
-    folder.mkdir(mode=0o700, parents=True)
+    for created in reversed(missing):
+        created.mkdir(mode=0o700, exist_ok=True)
+        created.chmod(0o700)
     top = missing[-1]
     if top.resolve().is_relative_to(root.resolve()):
         (top / ".gitignore").write_text("*\n", encoding="utf-8")
