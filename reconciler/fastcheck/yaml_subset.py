@@ -60,7 +60,7 @@ class LocatedDocument:
     """One document: plain data (None when empty), the 1-based position of its first line,
     and `spans`: key path -> (key position or None for an item, value position, value), as
     ruamel places them (a null mapping value is "at" the next token, a null item right after
-    its `-`)."""
+    its `-`, or after its key's colon when a comment and a sibling key follow)."""
 
     __slots__ = ("data", "spans", "start")
 
@@ -198,6 +198,10 @@ class _Reader:
             return (*self._block(index + 1, path), at)
         if following is not None and following.indent == indent and _is_item(following):
             return (*self._sequence(index + 1, indent, path), at)
+        if rest.strip(" ") and following is not None and following.indent == indent:
+            # ruamel leaves the line's comment on the `:` when a sibling key follows, and
+            # places the null at the `:`'s end (else at the next token, which takes the comment)
+            at = (line.number, line.indent + line.content.index(":") + 2)
         return None, index + 1, at
 
     def _inline_value(

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reconciler.errors import Diagnostics
 from reconciler.fastcheck.yaml_subset import read_documents
@@ -203,3 +205,80 @@ def test_random_texts_read_as_the_loader_reads_them_or_not_at_all(tmp_path: Path
         assert same_data(read, loader_documents(text, tmp_path)), text
         assert_same_source_maps(text, tmp_path)
     assert accepted >= 80  # enough accepted texts to mean something
+
+
+# -- a Hypothesis property: block structures of the subset, with nulls, comments and flows ---
+
+INLINE = st.sampled_from(
+    [
+        *["x", "a b", "1", "-7", "0", "true", "null", "'q''r'", '"d e"', "./p", "Project/x"],
+        *["[]", "{}", "[a, 1]", "{k: v, l: [m, {n: o}]}", "[ a , b ]", "{ k: null }"],
+    ]
+)
+KEY = st.sampled_from(["a", "b", "name", "spec", "x.y", "k-1", "_k"])
+PAD = st.sampled_from(["", " ", "  # note", "   "])
+
+
+@st.composite
+def block(draw: st.DrawFn, indent: int, depth: int) -> list[str]:
+    """A block mapping at `indent`: each key inline, null, or over a nested block/sequence."""
+    lines: list[str] = []
+    keys = draw(st.lists(KEY, min_size=1, max_size=3, unique=True))
+    for key in keys:
+        lines.extend(draw(st.lists(st.sampled_from(["", "# c", "   # c"]), max_size=1)))
+        shape = draw(
+            st.sampled_from(
+                ["inline", "null", "block", "items"] if depth < 3 else ["inline", "null"]
+            )
+        )
+        head = " " * indent + key + ":"
+        if shape == "inline":
+            lines.append(f"{head} {draw(INLINE)}{draw(PAD)}")
+        elif shape == "null":
+            lines.append(head + draw(PAD))
+        elif shape == "block":
+            lines.append(head + draw(PAD))
+            lines.extend(draw(block(indent + draw(st.sampled_from([1, 2, 4])), depth + 1)))
+        else:
+            lines.append(head)
+            lines.extend(draw(items(indent + draw(st.sampled_from([0, 2])), depth + 1)))
+    return lines
+
+
+@st.composite
+def items(draw: st.DrawFn, indent: int, depth: int) -> list[str]:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        shape = draw(st.sampled_from(["inline", "null", "mapping", "under"]))
+        dash = " " * indent + "-"
+        if shape == "inline":
+            lines.append(f"{dash} {draw(INLINE)}{draw(PAD)}")
+        elif shape == "null":
+            lines.append(dash + draw(PAD))
+        elif shape == "mapping":
+            nested = draw(block(indent + 2, depth + 1))
+            lines.append(dash + " " + nested[0].lstrip(" ") if nested[0].strip() else dash)
+            lines.extend(nested[1:])
+        else:
+            lines.append(dash)
+            lines.extend(draw(block(indent + 2, depth + 1)))
+    return lines
+
+
+@st.composite
+def subset_texts(draw: st.DrawFn) -> str:
+    documents = draw(st.lists(block(0, 0), min_size=1, max_size=3))
+    separator = draw(st.sampled_from(["---\n", "--- # doc\n", "---\n# c\n\n"]))
+    text = separator.join("\n".join(lines) + "\n" for lines in documents)
+    return draw(st.sampled_from(["", "---\n"])) + text + draw(st.sampled_from(["", "\n", "# end"]))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=subset_texts())
+def test_generated_texts_have_ruamels_values_and_positions(text: str, tmp_path: Path) -> None:
+    if read_documents(text) is None:
+        return
+    assert same_data(read_documents(text), loader_documents(text, tmp_path)), text
+    assert_same_source_maps(text, tmp_path)
