@@ -99,6 +99,9 @@ class BatchPlanner:
             attributes = {**desired.view, "results": payload["results"]}
             info = {**newest.info, "reason": payload["reason"]}
             current = newest.model_copy(update={"attributes": attributes, "info": info})
+            reason = str(payload["reason"])
+            if reason.startswith("wait: "):  # a batch of this generation is still running
+                return Match(current=current, created_by_stack=True, wait=reason[len("wait: ") :])
             return Match(current=current, created_by_stack=True)
         if not batches:
             return Match()

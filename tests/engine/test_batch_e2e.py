@@ -83,6 +83,7 @@ def test_batch_plan_apply_wait_results_failures_replay_noop(
     advance_clock(sandbox, 11)  # validated, and the first requests ran
     waiting = ws.run("plan", "specs")
     assert waiting.exit_code == 0, waiting.output
+    assert "Batch/review-sentiment  wait: batch_" in waiting.output
     assert "is in_progress" in waiting.output and "/5 requests done" in waiting.output
 
     advance_clock(sandbox, 60)
