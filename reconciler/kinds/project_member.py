@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
 from reconciler.kinds.scoped import (
     NO_PROJECT,
-    bound_object,
     desired_project,
     made_by_interrupted_apply,
     project_dependency,
@@ -71,16 +70,23 @@ class ProjectMemberPlanner:
     def _match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         members = ctx.live.of_kind(self.kind)
         entry = ctx.live.ownership.entry(resource.address)
-        bound = bound_object(resource.address, members)
-        if bound is not None and entry is not None:
-            return Match(current=bound, created_by_stack=entry.created)
+        if entry is not None and entry.live_id is not None:
+            bound = next((m for m in members if m.live_id == entry.live_id), None)
+            if bound is not None:
+                return Match(current=bound, created_by_stack=entry.created)
         project = str(desired.view["project"])
         if project == UNKNOWN:
             return Match()
         key = member_key(project, str(desired.view["email"]))
-        live = next((m for m in members if m.key == key and m.address is None), None)
+        live = next((m for m in members if m.key == key), None)
         if live is None:
             return Match()
+        if live.address is not None and live.address in ctx.stack.resources:
+            warning = (
+                f"{live.address} declares the same membership ({desired.view['email']} in "
+                f"project {project}); only one manifest should"
+            )
+            return Match(current=live, adopt=True, warnings=(warning,))
         return Match(
             current=live, adopt=True, created_by_stack=made_by_interrupted_apply(live, ctx)
         )
