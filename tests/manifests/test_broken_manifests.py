@@ -14,6 +14,9 @@ from manifest_helpers import KINDS_WITH_WIDGET, write_tree
 
 from reconciler.errors import ManifestError
 from reconciler.manifests import load_stack, read_stack
+from reconciler.models import KINDS
+
+KNOWN_KINDS = ", ".join(sorted(KINDS))
 
 CONFIG = "stack: test\n"
 PROJECT = """
@@ -99,7 +102,7 @@ CASES = [
             (
                 "b.yaml:2:7",
                 "unknown kind 'Projekt'",
-                "did you mean 'Project'? (known kinds: Dataset, Project)",
+                f"did you mean 'Project'? (known kinds: {KNOWN_KINDS})",
             ),
         ],
     ),
@@ -369,7 +372,7 @@ CASES = [
     Case(
         "unknown-kind-no-close-match",
         {"a.yaml": PROJECT.replace("kind: Project", "kind: Deployment")},
-        [("a.yaml:2:7", "unknown kind 'Deployment'", "known kinds: Dataset, Project")],
+        [("a.yaml:2:7", "unknown kind 'Deployment'", f"known kinds: {KNOWN_KINDS}")],
     ),
     Case(
         "unknown-api-version",
