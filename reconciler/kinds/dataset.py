@@ -6,6 +6,8 @@ carries this manifest's name (preferring the one with the wanted content). New c
 purpose or another project means a new file: a replace, naming what changed. Other files with
 the same name are superseded copies left by an interrupted replace (deposed, then deleted).
 A name holding `--` is blocked: it could not be read back from the filename unambiguously.
+A dataset a `block` ModerationPolicy flags is blocked (line numbers and scores, never text);
+a `warn` policy's findings are warnings (both read from the policies' live objects).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from reconciler.kinds.base import (
 )
 from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
+from reconciler.moderation import PolicyFindings
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import (
     HOME_PROJECT,
@@ -61,6 +64,11 @@ class DatasetPlanner:
             for p in facts.problems
             if p.severity == "warning"
         )
+        moderation = _moderation_findings(ctx)
+        blocks = [b for f in moderation if (b := f.blocked_reason(resource.address)) is not None]
+        warnings += tuple(w for f in moderation if (w := f.warning(resource.address)) is not None)
+        if blocks:
+            return Desired(view={}, payload={}, details=details, blocked="; ".join(blocks))
         return Desired(
             view=view,
             payload=payload,
@@ -105,6 +113,12 @@ class DatasetPlanner:
         if project is None or project.address is None:
             return ()
         return (project.address,)
+
+
+def _moderation_findings(ctx: PlanContext) -> list[PolicyFindings]:
+    """The findings of the stack's moderation policies (their readers' live objects)."""
+    found = (PolicyFindings.from_info(obj.info) for obj in ctx.live.of_kind("ModerationPolicy"))
+    return sorted((f for f in found if f is not None), key=lambda f: f.policy)
 
 
 def _desired_project(resource: Resource, ctx: PlanContext) -> tuple[str, dict[str, str]]:

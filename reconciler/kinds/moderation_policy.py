@@ -2,7 +2,9 @@
 
 Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. The Moderations API stores
 nothing, so there is no live object to create or delete: the planner matches a local stand-in
-(never read from or sent to the API) and says what the policy gates.
+(never sent to the API) and says what the policy gates and, per dataset, how many lines its
+reader's moderation checked and flagged (`policy_findings`, from the live object's `info`).
+The Dataset planner blocks or warns on those findings.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Sequence
 
 from reconciler.kinds.base import Desired, Match, PlanContext
 from reconciler.models.base import Resource
-from reconciler.models.moderation_policy import LabelSelector, ModerationPolicySpec
+from reconciler.models.moderation_policy import ModerationPolicySpec
+from reconciler.moderation import PolicyFindings, governed_datasets
 from reconciler.plan import FieldChange
 from reconciler.state import LiveObject
 
@@ -22,10 +25,14 @@ class ModerationPolicyPlanner:
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, ModerationPolicySpec)
-        targets = sorted(governed_datasets(spec, ctx))
+        targets = sorted(governed_datasets(spec, ctx.stack))
         view = {"action": spec.action, "applies_to": targets}
-        details = (f"{spec.action}s on {spec.model}: {', '.join(targets) or 'no dataset'}",)
-        return Desired(view=view, payload={}, details=details)
+        details = [f"{spec.action}s on {spec.model}: {', '.join(targets) or 'no dataset'}"]
+        found = policy_findings(ctx, resource.address)
+        if found is not None:
+            details += [f"{a}: {f.summary()}" for a, f in sorted(found.datasets.items())]
+            details.append(_requests_line(found))
+        return Desired(view=view, payload={}, details=tuple(details))
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         local = LiveObject(
@@ -55,15 +62,16 @@ class ModerationPolicyPlanner:
         return ()
 
 
-def governed_datasets(spec: ModerationPolicySpec, ctx: PlanContext) -> set[str]:
-    """The Dataset addresses a policy applies to: its references and its selectors' matches."""
-    found: set[str] = set()
-    for target in spec.applies_to:
-        if isinstance(target, str):
-            found.add(target)
-        elif isinstance(target, LabelSelector):
-            for resource in ctx.stack.of_kind(target.kind):
-                labels = resource.metadata.labels
-                if all(labels.get(k) == v for k, v in target.labels.items()):
-                    found.add(resource.address)
-    return found
+def policy_findings(ctx: PlanContext, address: str) -> PolicyFindings | None:
+    """What the policy's reader found (None when it moderated nothing: no dataset governed)."""
+    for obj in ctx.live.of_kind("ModerationPolicy"):
+        if obj.address == address:
+            return PolicyFindings.from_info(obj.info)
+    return None
+
+
+def _requests_line(found: PolicyFindings) -> str:
+    if found.requests == 0:
+        return f"moderation: {found.texts} texts, all cached: no request sent"
+    requests = f"{found.requests} request{'s' if found.requests != 1 else ''}"
+    return f"moderation: {found.texts} texts, {found.cached} cached, {requests} sent"
