@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 GITHUB_BODY_LIMIT = 65_536
-_SINCE = re.compile(r"<!-- reconciler:drift-since (\S+) -->")
+_SINCE = re.compile(r"<!-- reconciler:drift-since (.+?) -->")
 
 
 def plan_marker(stack: str) -> str:
@@ -59,7 +59,7 @@ def invalid_comment(stack: str, diagnostics: str, run: RunInfo) -> str:
     head = (
         f"### Reconciler plan: stack `{stack}`\n\n"
         "**The manifests are invalid: nothing was planned.** Each error is also shown inline "
-        "in the pull request's diff.\n"
+        "in the pull request's diff.\n\n"
     )
     return _assemble(plan_marker(stack), head + _code_block(diagnostics), [run.footer()])
 
@@ -93,8 +93,9 @@ def drift_issue(stack: str, markdown: str, run: RunInfo, *, since: str) -> str:
         f"The scheduled `reconciler drift` finds objects of stack `{stack}` that differ from "
         f"the manifests in Git (drifting since {since}; last checked {run.when}). This issue "
         "is updated on each run while the drift lasts and closed when a run finds none.\n\n"
-        "To resolve it, either change the manifests to match (a pull request: its plan "
-        "should then show no changes) or apply the manifests again to undo the change.\n\n"
+        "To resolve it, either change the manifests to match (a pull request whose plan shows "
+        "no changes), or undo the change by applying the manifests as they are in Git (run "
+        "the apply workflow by hand).\n\n"
     )
     since_marker = f"<!-- reconciler:drift-since {since} -->"
     return _assemble(drift_marker(stack) + "\n" + since_marker, head + markdown, [run.footer()])

@@ -24,6 +24,8 @@ def test_an_error_text_with_backticks_cannot_close_its_code_block() -> None:
 
 
 def test_the_drift_issue_remembers_since_when() -> None:
-    body = bodies.drift_issue("demo", "Drift: 1", bodies.RunInfo(when="t2"), since="2026-12-01")
-    assert bodies.drift_since(body) == "2026-12-01"
+    body = bodies.drift_issue(
+        "demo", "Drift: 1", bodies.RunInfo(when="t2"), since="2026-12-01 06:00 UTC"
+    )
+    assert bodies.drift_since(body) == "2026-12-01 06:00 UTC"
     assert body.startswith(bodies.drift_marker("demo"))
