@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.errors import ConfigError
+from reconciler.state import cached_index
 
 PLAN_FORMAT_VERSION = 1
 
@@ -142,10 +143,15 @@ class Plan(Frozen):
         return self.summary.has_changes
 
     def change(self, address: str) -> ResourceChange:
+        """The first change of `address` (an index: apply's bookkeeping asks per object)."""
+        by_address = cached_index(self, "_by_address", self.changes, self._changes_by_address)
+        return by_address[address]
+
+    def _changes_by_address(self) -> dict[str, ResourceChange]:
+        found: dict[str, ResourceChange] = {}
         for change in self.changes:
-            if change.address == address:
-                return change
-        raise KeyError(address)
+            found.setdefault(change.address, change)
+        return found
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

@@ -250,9 +250,12 @@ def digest_manifests(stack: Stack, reports: Mapping[str, DatasetFacts]) -> dict[
     config = stack.root / CONFIG_FILENAME
     if config.is_file():
         digests[_relative(config, stack.root)] = _file_sha256(config)
+    manifests: set[str] = set()  # a file of many documents is hashed once
     for resource in stack.resources.values():
-        manifest = Path(resource.location.file)
-        digests.setdefault(_relative(manifest, stack.root), _file_sha256(manifest))
+        if resource.location.file not in manifests:
+            manifests.add(resource.location.file)
+            manifest = Path(resource.location.file)
+            digests.setdefault(_relative(manifest, stack.root), _file_sha256(manifest))
         facts = reports.get(resource.address)
         for field_name in sorted(KINDS[resource.kind].file_fields):
             data_file = resource.base_dir / str(getattr(resource.spec, field_name))

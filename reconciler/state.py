@@ -22,10 +22,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+IndexT = TypeVar("IndexT")
 
 HOME_PROJECT = "(project of the API key)"
 """Scope of files uploaded without an `OpenAI-Project` header: the API key's own project."""
@@ -36,6 +38,23 @@ _SHA_PREFIX_LENGTH = 16
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def cached_index(
+    model: BaseModel, name: str, source: object, build: Callable[[], IndexT]
+) -> IndexT:
+    """An index over `source` (a field value of the frozen `model`), built on first use.
+
+    Kept in the instance's `__dict__` beside the fields (pydantic compares, dumps and shows
+    fields only) with the object it was built from: `model_copy(update=...)` copies `__dict__`,
+    so an index whose field now holds another object is built again.
+    """
+    cached = model.__dict__.get(name)
+    if cached is None or cached[0] is not source:
+        cached = (source, build())
+        model.__dict__[name] = cached
+    index: IndexT = cached[1]
+    return index
 
 
 class LiveObject(_Frozen):
@@ -89,10 +108,22 @@ class Ownership(_Frozen):
         return self.entries.get(address)
 
     def address_of(self, live_id: str) -> str | None:
+        """The first address bound to `live_id` (one lookup: the plan asks for each project)."""
+        return cached_index(self, "_address_of", self.entries, self._addresses_by_id).get(live_id)
+
+    def bound_ids(self) -> frozenset[str]:
+        """Every live id the registry binds (one set per registry, not one per question)."""
+        return cached_index(self, "_bound_ids", self.entries, self._bound_ids)
+
+    def _bound_ids(self) -> frozenset[str]:
+        return frozenset(e.live_id for e in self.entries.values() if e.live_id)
+
+    def _addresses_by_id(self) -> dict[str, str]:
+        found: dict[str, str] = {}
         for address, entry in self.entries.items():
-            if entry.live_id == live_id:
-                return address
-        return None
+            if entry.live_id is not None:
+                found.setdefault(entry.live_id, address)
+        return found
 
     def dataset_projects(self) -> set[str]:
         """Projects where the stack has uploaded datasets (`dataset_home_address` records)."""
@@ -120,13 +151,35 @@ class LiveState(_Frozen):
     minimum_requests: int = 0
 
     def of_kind(self, kind: str) -> list[LiveObject]:
-        return [obj for obj in self.objects if obj.kind == kind]
+        return list(cached_index(self, "_of_kind", self.objects, self._by_kind).get(kind, ()))
+
+    def at_address(self, kind: str, address: str | None) -> list[LiveObject]:
+        """The objects of `kind` whose ownership mark names `address`, in order (an index:
+        `[o for o in of_kind(kind) if o.address == address]` without the scan)."""
+        by_address = cached_index(self, "_at_address", self.objects, self._by_address)
+        return list(by_address.get((kind, address), ()))
 
     def find(self, kind: str, live_id: str) -> LiveObject | None:
+        """The first object of `kind` with `live_id` (an index: the planner asks per object)."""
+        return cached_index(self, "_find", self.objects, self._by_id).get((kind, live_id))
+
+    def _by_kind(self) -> dict[str, list[LiveObject]]:
+        found: dict[str, list[LiveObject]] = {}
         for obj in self.objects:
-            if obj.kind == kind and obj.live_id == live_id:
-                return obj
-        return None
+            found.setdefault(obj.kind, []).append(obj)
+        return found
+
+    def _by_address(self) -> dict[tuple[str, str | None], list[LiveObject]]:
+        found: dict[tuple[str, str | None], list[LiveObject]] = {}
+        for obj in self.objects:
+            found.setdefault((obj.kind, obj.address), []).append(obj)
+        return found
+
+    def _by_id(self) -> dict[tuple[str, str], LiveObject]:
+        found: dict[tuple[str, str], LiveObject] = {}
+        for obj in self.objects:
+            found.setdefault((obj.kind, obj.live_id), obj)
+        return found
 
     def digests(self) -> dict[str, str]:
         """Per-object digests (`Kind/live_id`), plus the ownership registry's."""
