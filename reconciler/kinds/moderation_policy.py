@@ -47,6 +47,8 @@ class ModerationPolicyPlanner:
         raise AssertionError("a moderation policy is local: never created")
 
     def noop_reason(self, desired: Desired, current: LiveObject) -> str:
+        if len(desired.details) > 1:  # what its reader's moderation found, per dataset
+            return "local; moderated in plan: " + "; ".join(desired.details[1:])
         return "local: nothing to create in the platform (moderation runs in plan)"
 
     def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:

@@ -91,7 +91,7 @@ class PolicyFindings:
     def blocked_reason(self, address: str) -> str | None:
         """Why `address` is blocked by this policy, or None (not governed, clean, or warn)."""
         words = self._words(address)
-        return None if words is None or self.action != "block" else f"blocked by {words}"
+        return None if words is None or self.action != "block" else words
 
     def warning(self, address: str) -> str | None:
         words = self._words(address)
@@ -103,7 +103,7 @@ class PolicyFindings:
             return None
         categories = ", ".join(found.by_category())
         return (
-            f"{self.policy}: {len(found.flagged)} of {found.lines} lines flagged "
+            f"{self.policy} flags {len(found.flagged)} of {found.lines} lines "
             f"({categories}): {found.first_findings()}"
         )
 

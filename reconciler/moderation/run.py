@@ -92,7 +92,6 @@ def _scan(stack: Stack, dataset: Resource, model: str, sender: _Sender) -> _Scan
             scan.lines.append((number, tuple(keys)))
     except OSError:
         pass  # `validate` reports a file that cannot be read; nothing to moderate
-    sender.flush()
     return scan
 
 
