@@ -312,12 +312,28 @@ def cmd_apply(args: argparse.Namespace, ctx: Context) -> int:
     _say(applied.stderr)
     output = (applied.stdout + "\n" + applied.stderr).strip()
     extra = ""
-    if applied.code == 0:
-        headline = (
-            "Applied the plan reviewed on this pull request."
-            if reviewed
-            else "Applied the manifests as they are (no reviewed plan: allow-unreviewed)."
+    stale_first = ""
+    if reviewed and STALE in applied.stderr and args.allow_unreviewed:
+        # a manual run: whoever started it asked for the manifests as they are
+        _say(
+            "note: the reviewed plan is stale; applying the manifests as they are "
+            "(allow-unreviewed)."
         )
+        stale_first, reviewed = output, False
+        applied = run_reconciler(["apply", args.path, *flags])
+        _say(applied.stdout)
+        _say(applied.stderr)
+        output = (stale_first + "\n\n" + applied.stdout + "\n" + applied.stderr).strip()
+    if applied.code == 0:
+        if reviewed:
+            headline = "Applied the plan reviewed on this pull request."
+        elif stale_first:
+            headline = (
+                "The reviewed plan was stale (below); applied the manifests as they are "
+                "(allow-unreviewed: a manual run)."
+            )
+        else:
+            headline = "Applied the manifests as they are (no reviewed plan: allow-unreviewed)."
         result = "applied"
     elif STALE in applied.stderr:
         headline = (

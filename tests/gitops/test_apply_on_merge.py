@@ -106,7 +106,9 @@ def test_a_plan_made_stale_by_a_live_change_is_not_applied(loop: Loop) -> None:
     refused = loop.run("apply", "--path", "specs", "--plan-dir", str(artifact), "--pr", str(PR))
     assert refused.returncode == 1
     assert loop.outputs()["result"] == "stale"
-    assert "Not applied: the reviewed plan is stale" in _apply_comment(loop)
+    body = _apply_comment(loop)
+    assert "Not applied: the reviewed plan is stale" in body
+    assert "live object" in body  # what changed since the review
 
 
 def test_without_a_reviewed_plan_nothing_is_applied_unless_allowed(loop: Loop) -> None:
@@ -130,3 +132,23 @@ def test_an_expired_artifact_is_reported(loop: Loop) -> None:
     assert loop.run("find-plan", "--path", "specs", sha=MERGE).returncode == 0
     assert loop.outputs()["run-id"] == ""
     assert "the artifact expired" in loop.outputs()["reason"]
+
+
+def test_a_manual_run_applies_main_as_it_is_even_over_a_stale_plan(loop: Loop) -> None:
+    artifact = _reviewed_plan(loop)
+    loop.edit("project.yaml", "TechCorp Support", "TechCorp Help")
+    done = loop.run(
+        "apply",
+        "--path",
+        "specs",
+        "--plan-dir",
+        str(artifact),
+        "--pr",
+        str(PR),
+        "--allow-unreviewed",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    body = _apply_comment(loop)
+    assert "The reviewed plan was stale (below); applied the manifests as they are" in body
+    assert "manifest project.yaml changed" in body
+    assert _cli(loop, "drift", "specs").returncode == 0
