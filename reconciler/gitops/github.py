@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -31,6 +32,7 @@ class GitHubError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after: float | None = None  # set when the same request may succeed later
 
 
 class GitHub:
@@ -45,6 +47,8 @@ class GitHub:
         self.token = token
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
+        self.attempts = 3
+        self.sleep: Callable[[float], None] = time.sleep
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -63,14 +67,32 @@ class GitHub:
             headers["Authorization"] = f"Bearer {self.token}"
         if data is not None:
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         shown = f"{method} {urllib.parse.urlsplit(url).path}"
+        for attempt in range(1, self.attempts + 1):
+            request = urllib.request.Request(url, data=data, headers=headers, method=method)
+            try:
+                return self._send(request, shown)
+            except GitHubError as error:
+                # GitHub's 502/503 and secondary rate limits pass; a POST is never repeated
+                # (a lost answer would make a second comment or issue)
+                if method == "POST" or attempt == self.attempts or error.retry_after is None:
+                    raise
+                self.sleep(min(error.retry_after, 60.0) * attempt)
+        raise AssertionError("unreachable")
+
+    def _send(self, request: urllib.request.Request, shown: str) -> tuple[Any, dict[str, str]]:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 raw = answer.read()
                 return (json.loads(raw) if raw else None), dict(answer.headers.items())
         except urllib.error.HTTPError as error:
-            raise GitHubError(_explain(shown, error), error.code) from None
+            failed = GitHubError(_explain(shown, error), error.code)
+            limited = error.code == 429 or (
+                error.code == 403 and error.headers.get("Retry-After") is not None
+            )
+            if error.code in (500, 502, 503, 504) or limited:
+                failed.retry_after = _seconds(error.headers.get("Retry-After"), default=2.0)
+            raise failed from None
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             reason = getattr(error, "reason", error)
             where = f"cannot reach GitHub at {self.api_url} ({reason})"
@@ -154,6 +176,13 @@ class GitHub:
         query = urllib.parse.urlencode({"name": name, "per_page": 100})
         found = self.paginate(f"{self._repo}/actions/runs/{run_id}/artifacts?{query}")
         return [a for a in found if a.get("name") == name and not a.get("expired")]
+
+
+def _seconds(value: str | None, *, default: float) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
+        return default
 
 
 def _items_of(page: Any) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ class GitHubState:
     requests: list[Recorded] = field(default_factory=list)
     next_id: int = 1000
     refuse: int | None = None  # answer every request with this status
+    flaky: list[int] = field(default_factory=list)  # statuses of the next answers (Retry-After: 0)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -95,6 +96,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.requests.append(
                 Recorded(method, parts.path, query, body, self.headers.get("Authorization", ""))
             )
+            if self.state.flaky:
+                status = self.state.flaky.pop(0)
+                self._answer(status, {"message": "Server Error"}, {"Retry-After": "0"})
+                return
             if self.state.refuse:
                 self._answer(
                     self.state.refuse, {"message": "Resource not accessible by integration"}
