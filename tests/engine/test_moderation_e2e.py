@@ -13,6 +13,8 @@ import subprocess
 import sys
 from typing import Any
 
+import openai
+
 from .e2e import Workspace
 
 FLAGGED_WORD = "murder"  # a strong `violence` entry of the sandbox's word list: score 0.6
@@ -82,6 +84,34 @@ def test_block_policy_blocks_at_file_line_without_the_text(ws: Workspace) -> Non
     assert _change(plan, "Dataset/tickets")["action"] == "blocked"
     assert _change(plan, "Dataset/support-train")["action"] == "create"  # clean: not blocked
     assert FLAGGED_WORD not in json.dumps(plan).lower()
+
+
+def test_apply_leaves_a_blocked_dataset_and_its_dependents_alone(
+    ws: Workspace, admin_client: openai.OpenAI, client: openai.OpenAI
+) -> None:
+    _write_stack(ws, action="block")
+    with (ws.specs / "moderation.yaml").open("a", encoding="utf-8") as manifest:
+        manifest.write(
+            "---\napiVersion: reconciler/v1\nkind: FineTune\nmetadata: {name: tickets-ft}\n"
+            "spec: {model: gpt-4.1-mini-2025-04-14, training_file: Dataset/tickets}\n"
+        )
+
+    plan = _plan_json(ws)
+    applied = ws.run("apply", "specs", "--auto-approve")
+
+    assert _change(plan, "FineTune/tickets-ft")["reason"] == (
+        "depends on Dataset/tickets, which is blocked"
+    )
+    assert "Dataset/tickets" not in applied.output.split("Applying:")[-1], applied.output
+    assert FLAGGED_WORD not in applied.output.lower()
+    projects = admin_client.admin.organization.projects.list(limit=100)
+    uploaded = [
+        f.filename
+        for project in projects
+        for f in client.with_options(project=project.id).files.list()
+    ]
+    assert any("--support-train--" in name for name in uploaded)
+    assert not any("--tickets--" in name for name in uploaded)
 
 
 def test_a_second_plan_of_unchanged_data_sends_no_moderation_request(ws: Workspace) -> None:
