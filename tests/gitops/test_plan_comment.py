@@ -91,3 +91,14 @@ def test_outside_a_pull_request_the_plan_goes_to_the_job_summary_only(loop: Loop
     assert done.returncode == 0
     assert loop.github.requests == []
     assert "Plan: 3 to create" in loop.summary()
+
+
+def test_a_failing_plan_comments_its_error_and_keeps_no_artifact(loop: Loop) -> None:
+    loop.env["OPENAI_API_KEY"] = "sk-wrong-key-0123456789"
+    done = _plan(loop)
+    assert done.returncode == 1
+    [comment] = loop.github.comments_on(PR)
+    assert comment["body"].startswith(MARKER)
+    assert "```text\nerror:" in comment["body"]
+    assert "sk-wrong-key-0123456789" not in comment["body"]  # keys are masked
+    assert loop.outputs()["result"] == "error" and loop.outputs()["plan-file"] == ""
