@@ -23,6 +23,8 @@ from reconciler.sandbox import SandboxHandle, running_sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+KEPT = b'{"custom_id": "a", "method": "POST", "url": "/v1/responses", "body": {}}\n'  # downloadable
+
 
 def set_faults(sandbox: SandboxHandle, **body: Any) -> None:
     httpx2.post(f"{sandbox.control_url}/faults", json=body).raise_for_status()
@@ -76,14 +78,14 @@ def test_serve_prints_what_to_use_and_keeps_state_across_restarts(tmp_path: Path
         assert env["OPENAI_API_KEY"].startswith("sk-proj-")
         assert env["OPENAI_ADMIN_KEY"].startswith("sk-admin-")
         with openai.OpenAI(api_key=env["OPENAI_API_KEY"], base_url=env["OPENAI_BASE_URL"]) as sdk:
-            created = sdk.files.create(file=("keep.txt", b"kept"), purpose="user_data")
+            created = sdk.files.create(file=("keep.jsonl", KEPT), purpose="batch")
     assert state.exists()
     with (
         serve(state, port),
         openai.OpenAI(api_key=env["OPENAI_API_KEY"], base_url=env["OPENAI_BASE_URL"]) as sdk,
     ):
-        assert sdk.files.retrieve(created.id).filename == "keep.txt"
-        assert sdk.files.content(created.id).content == b"kept"
+        assert sdk.files.retrieve(created.id).filename == "keep.jsonl"
+        assert sdk.files.content(created.id).content == KEPT
 
 
 def test_serve_on_a_port_in_use_fails_before_printing_keys(tmp_path: Path) -> None:
