@@ -302,8 +302,9 @@ def apply(
         console.stop()
         for notice in settle_apply(clients, providers, chosen, result, lock):
             _echo_notice(f"note: {notice}")
-    console.finish(result)
-    sys.exit(130 if result.interrupted else 0 if result.ok else 1)
+    blocked = chosen.summary.blocked
+    console.finish(result, blocked=blocked)
+    sys.exit(130 if result.interrupted else 0 if result.ok and not blocked else 1)
 
 
 @cli.command("force-unlock")

@@ -77,17 +77,27 @@ class ApplyConsole:
             self.progress.stop()
             self.progress = None
 
-    def finish(self, result: ApplyResult) -> None:
+    def finish(self, result: ApplyResult, *, blocked: int = 0) -> None:
+        """The closing line; `blocked` counts the plan's resources that were never tried."""
         self.stop()
         counts = (
             f"{len(result.succeeded)} succeeded, {len(result.failed)} failed, "
             f"{len(result.skipped)} skipped"
         )
+        if blocked:
+            counts += f", {blocked} blocked"
         if result.interrupted:
             self.console.print(
                 f"Interrupted: {counts}. The requests already sent have finished and nothing "
                 "else was started. Run `reconciler apply` again to finish: it finds what this "
                 "run made and creates nothing twice.",
+                style="bold red",
+            )
+        elif result.ok and blocked:
+            self.console.print(
+                f"Apply incomplete: {counts}. The blocked resources (see the plan above) and "
+                "what depends on them were not applied: fix them, then run `reconciler apply` "
+                "again.",
                 style="bold red",
             )
         elif result.ok:

@@ -103,6 +103,8 @@ def test_apply_leaves_a_blocked_dataset_and_its_dependents_alone(
         "depends on Dataset/tickets, which is blocked"
     )
     assert "Dataset/tickets" not in applied.output.split("Applying:")[-1], applied.output
+    assert applied.exit_code == 1  # the rest is applied, but the stack is not as declared
+    assert "Apply incomplete: 3 succeeded, 0 failed, 0 skipped, 2 blocked." in applied.output
     assert FLAGGED_WORD not in applied.output.lower()
     projects = admin_client.admin.organization.projects.list(limit=100)
     uploaded = [
