@@ -9,28 +9,11 @@ when the API flags it); `applies_to` names resources or selects them by label.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.models.base import KindInfo, Spec, SpecProblem
-
-MODERATION_CATEGORIES = (
-    "harassment",
-    "harassment/threatening",
-    "hate",
-    "hate/threatening",
-    "illicit",
-    "illicit/violent",
-    "self-harm",
-    "self-harm/intent",
-    "self-harm/instructions",
-    "sexual",
-    "sexual/minors",
-    "violence",
-    "violence/graphic",
-)
-"""The 13 categories of `omni-moderation-latest`."""
 
 ModerationCategory = Literal[
     "harassment",
@@ -47,6 +30,9 @@ ModerationCategory = Literal[
     "violence",
     "violence/graphic",
 ]
+
+MODERATION_CATEGORIES: tuple[str, ...] = get_args(ModerationCategory)
+"""The 13 categories of `omni-moderation-latest`."""
 
 
 class LabelSelector(BaseModel):
