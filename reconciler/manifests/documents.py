@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -66,9 +67,15 @@ class _Parts:
 
 
 def read_document(
-    document: YamlDocument, kinds: Mapping[str, KindInfo], diagnostics: Diagnostics
+    document: YamlDocument,
+    kinds: Mapping[str, KindInfo],
+    diagnostics: Diagnostics,
+    *,
+    base_dir: Path | None = None,
 ) -> DocumentReading:
-    """Validate one document; the resource is None when anything in it is wrong."""
+    """Validate one document; the resource is None when anything in it is wrong.
+
+    `base_dir` is the manifest's folder, resolved (given once per file by the stack loader)."""
     if not isinstance(document.data, dict):
         _report_not_a_mapping(document.data, document.source_map, diagnostics)
         return DocumentReading(None, None)
@@ -82,7 +89,9 @@ def read_document(
         _report_spec_problems(parts.spec, document.source_map, diagnostics)
     if len(diagnostics.errors) > errors_before:
         return DocumentReading(None, declaration, parts.references)
-    return DocumentReading(_make_resource(document, parts), declaration, parts.references)
+    folder = base_dir if base_dir is not None else document.path.parent.resolve()
+    resource = _make_resource(document, parts, folder)
+    return DocumentReading(resource, declaration, parts.references)
 
 
 def _read_parts(
@@ -102,7 +111,7 @@ def _read_parts(
     return _Parts(info, metadata, spec, references)
 
 
-def _make_resource(document: YamlDocument, parts: _Parts) -> Resource:
+def _make_resource(document: YamlDocument, parts: _Parts, base_dir: Path) -> Resource:
     assert parts.info is not None and parts.metadata is not None and parts.spec is not None
     return Resource(
         kind=parts.info.kind,
@@ -110,7 +119,7 @@ def _make_resource(document: YamlDocument, parts: _Parts) -> Resource:
         metadata=parts.metadata,
         spec=parts.spec,
         location=document.source_map.key(("kind",)),
-        base_dir=document.path.parent.resolve(),
+        base_dir=base_dir,
         references=parts.references,
         field_locations=MappingProxyType(document.source_map.anchors()),
     )

@@ -178,8 +178,9 @@ def _read_manifests(
                 "write one here or delete the file",
                 code="empty-document",
             )
+        base_dir = file.parent.resolve()
         for document in documents:
-            reading = read_document(document, kinds, diagnostics)
+            reading = read_document(document, kinds, diagnostics, base_dir=base_dir)
             found.references.extend(reading.references)
             if reading.declaration is not None:
                 found.declarations.append(reading.declaration)
