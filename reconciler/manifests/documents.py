@@ -8,6 +8,9 @@ to `Diagnostics`; the next document is read regardless.
 
 from __future__ import annotations
 
+import difflib
+import itertools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,9 +232,7 @@ def _read_kind(
         return None
     if kind in kinds:
         return kinds[kind]
-    close = suggest(kind, list(kinds)) or next(
-        (k for k in kinds if k.lower() == kind.lower()), None
-    )
+    close = _closest_kind(kind, list(kinds))
     known = ", ".join(sorted(kinds))
     diagnostics.error(
         f"unknown kind '{kind}'",
@@ -242,6 +243,32 @@ def _read_kind(
         code="unknown-kind",
     )
     return None
+
+
+def _closest_kind(kind: str, kinds: list[str]) -> str | None:
+    """The kind `kind` was most likely meant to be, or None when none is close.
+
+    Plain similarity picks 'Project' for 'ProjectUser' (a shorter name scores well against a
+    longer one); a kind with as many CamelCase words, starting with the same ones, is the
+    likelier intent ('ProjectMember'), so those get a bonus.
+    """
+    words = _camel_words(kind)
+    best: tuple[float, str] | None = None
+    for candidate in kinds:
+        ratio = difflib.SequenceMatcher(None, kind.lower(), candidate.lower()).ratio()
+        if ratio < 0.6:
+            continue
+        other = _camel_words(candidate)
+        pairs = zip(words, other, strict=False)
+        shared = sum(1 for _ in itertools.takewhile(lambda pair: pair[0] == pair[1], pairs))
+        score = ratio + 0.1 * shared + (0.1 if len(words) == len(other) else 0.0)
+        if best is None or score > best[0]:
+            best = (score, candidate)
+    return best[1] if best else None
+
+
+def _camel_words(name: str) -> list[str]:
+    return [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)]
 
 
 def _check_api_version(
