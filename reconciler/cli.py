@@ -78,7 +78,7 @@ def cli() -> None:
 
 # -- shared options --------------------------------------------------------------------------
 
-SANDBOX_STATE = Path(".reconciler/sandbox.sqlite3")
+SANDBOX_STATE = Path(".reconciler/sandbox.sqlite3")  # relative to the stack's folder
 
 stack_option = click.option(
     "--stack", "stack_name", metavar="NAME", help="The stack name (overrides reconciler.yaml)."
@@ -87,7 +87,8 @@ sandbox_option = click.option(
     "--sandbox",
     "use_sandbox",
     is_flag=True,
-    help=f"Run against the embedded OpenAI API sandbox (state kept in {SANDBOX_STATE}).",
+    help="Run against the embedded OpenAI API sandbox (state kept in the stack's folder, "
+    f"{SANDBOX_STATE}, next to the dataset cache).",
 )
 format_option = click.option(
     "--format",
@@ -273,7 +274,7 @@ def apply(
     if saved is not None:
         _check_same_stack(saved, target, stack.name, path)
     with (
-        _clients(use_sandbox) as clients,
+        _clients(use_sandbox, stack.root) as clients,
         StackLock(clients, stack.name, on_notice=_echo_notice) as lock,
     ):
         lock.acquire(timeout=wait)
@@ -314,10 +315,11 @@ def apply(
 @stack_option
 def force_unlock(lock_id: str, path: Path, use_sandbox: bool, stack_name: str | None) -> None:
     """Break the stack's lock LOCK_ID, left by an apply that died (see the lock error)."""
+    from reconciler.manifests.discovery import stack_root
     from reconciler.providers.lock import force_unlock as unlock
 
     name = _stack_name(path, stack_name)
-    with _clients(use_sandbox) as clients:
+    with _clients(use_sandbox, stack_root(path)) as clients:
         broken = unlock(clients, name, lock_id)
     click.echo(f"Broke the lock of stack '{name}' held by {broken.describe()}.")
 
@@ -371,7 +373,7 @@ def _load_offline(path: Path, stack_name: str | None) -> tuple[Stack, dict[str, 
 
 def _make_plan(path: Path, stack_name: str | None, use_sandbox: bool, *, mode: Mode) -> Plan:
     stack, reports = _load_offline(path, stack_name)
-    with _clients(use_sandbox) as clients:
+    with _clients(use_sandbox, stack.root) as clients:
         return _plan_with(stack, reports, clients, str(path), mode=mode)
 
 
@@ -393,15 +395,16 @@ def _plan_with(
 
 
 @contextmanager
-def _clients(use_sandbox: bool) -> Iterator[Clients]:
-    """SDK clients from the environment, or pointed at an embedded sandbox (`--sandbox`)."""
+def _clients(use_sandbox: bool, root: Path) -> Iterator[Clients]:
+    """SDK clients from the environment, or pointed at the embedded sandbox of the stack in
+    `root` (`--sandbox`)."""
     from reconciler.providers import Clients, Credentials
 
     if not use_sandbox:
         with Clients(Credentials.from_env(), on_retry=_echo_notice) as clients:
             yield clients
         return
-    with _embedded_sandbox() as handle:
+    with _embedded_sandbox(root / SANDBOX_STATE) as handle:
         credentials = Credentials(
             api_key=handle.project_key, admin_key=handle.admin_key, base_url=handle.base_url
         )
@@ -410,18 +413,20 @@ def _clients(use_sandbox: bool) -> Iterator[Clients]:
 
 
 @contextmanager
-def _embedded_sandbox() -> Iterator[SandboxHandle]:
-    """The sandbox of `--sandbox`; a state file it cannot open is a ConfigError saying so."""
+def _embedded_sandbox(state_file: Path) -> Iterator[SandboxHandle]:
+    """The sandbox of `--sandbox`, kept in the stack's folder so that every directory the
+    commands run from sees the same one (as the dataset cache does); a state file it cannot
+    open is a ConfigError saying so."""
     import sqlite3
 
     from reconciler.sandbox import running_sandbox
 
     with ExitStack() as stack:
         try:
-            handle = stack.enter_context(running_sandbox(state_file=SANDBOX_STATE))
+            handle = stack.enter_context(running_sandbox(state_file=state_file))
         except (sqlite3.Error, OSError) as error:
             raise ConfigError(
-                f"the embedded sandbox cannot use its state file {SANDBOX_STATE} ({error}): "
+                f"the embedded sandbox cannot use its state file {state_file} ({error}): "
                 "delete it to start again from an empty sandbox"
             ) from None
         yield handle

@@ -211,7 +211,7 @@ def test_the_sandbox_flag_keeps_its_state_between_commands(ws: Workspace) -> Non
     assert applied.exit_code == 0, applied.output
     again = ws.run("plan", "specs", "--sandbox", "--detailed-exitcode")
     assert again.exit_code == 0, again.output
-    assert (ws.root / ".reconciler" / "sandbox.sqlite3").is_file()
+    assert (ws.specs / ".reconciler" / "sandbox.sqlite3").is_file()
 
 
 def test_missing_credentials_are_a_clear_error(ws: Workspace) -> None:
