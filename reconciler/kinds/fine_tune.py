@@ -28,6 +28,7 @@ from reconciler.state import HOME_PROJECT, LiveObject
 IN_PROGRESS = ("validating_files", "queued", "running", "paused")
 ENDED_BADLY = ("failed", "cancelled")
 DIGEST_LENGTH = 16
+SHARE_REFERENCE = "share_with#"  # payload keys apply fills with the ids of new projects
 STACK_TAG, NAME_TAG, DIGEST_TAG = "reconciler-stack", "reconciler-name", "reconciler-digest"
 
 
@@ -57,6 +58,7 @@ class FineTunePlanner:
                 references[field_name] = address
         method = spec.method.model_dump(mode="json", exclude_none=True)
         digest = spec_digest(spec)
+        shared, share_references = _desired_sharing(resource, ctx)
         view |= {
             "method": method,
             "suffix": spec.suffix,
@@ -65,7 +67,9 @@ class FineTunePlanner:
             "project": project,
             "digest": digest,
             "status": "succeeded",
+            "share_with": shared,
         }
+        references |= share_references
         tags = {STACK_TAG: ctx.stack.name, NAME_TAG: resource.name, DIGEST_TAG: digest}
         payload = {
             **{k: v for k, v in view.items() if k not in ("status", "metadata")},
@@ -120,6 +124,8 @@ class FineTunePlanner:
         status = next((c for c in changes if c.path == "spec.status"), None)
         if status is not None:
             return f"the job {status.old}; a new job replaces it"
+        if not replace and all(c.path.startswith("spec.share_with") for c in changes):
+            return _sharing_reason(changes)
         shown = [c for c in changes if c.path not in ("spec.digest", "spec.status")]
         if not shown:
             return "forces replacement: the spec changed (a new job)"
@@ -163,6 +169,40 @@ def _desired_model(model: str, ctx: PlanContext) -> tuple[str, str | None]:
     return model, f"waits for {model}: its model exists once its job succeeds"
 
 
+def _desired_sharing(resource: Resource, ctx: PlanContext) -> tuple[list[str], dict[str, str]]:
+    """`share_with` as sorted project ids (UNKNOWN for a project this plan creates), and the
+    references apply resolves for those (`share_with#<i>` -> `Project/x`)."""
+    spec = resource.spec
+    assert isinstance(spec, FineTuneSpec)
+    ids = sorted(ctx.known_ids.get(address) or UNKNOWN for address in spec.share_with)
+    references = {
+        f"{SHARE_REFERENCE}{index}": address
+        for index, address in enumerate(spec.share_with)
+        if not ctx.known_ids.get(address)
+    }
+    return ids, references
+
+
+def _sharing_reason(changes: Sequence[FieldChange]) -> str:
+    """The words of a share_with update (checkpoint permissions on the final checkpoint).
+    The lists are sorted, so a diff by index shifts values: a project only on the new side
+    is shared, one only on the old side revoked."""
+    old = {str(v) for c in changes for v in _values(c.old)}
+    new = {str(v) for c in changes for v in _values(c.new)}
+    parts = []
+    if new - old:
+        parts.append("shares the final checkpoint with " + ", ".join(sorted(new - old)))
+    if old - new:
+        parts.append("revokes " + ", ".join(sorted(old - new)))
+    return "; ".join(parts) or "checkpoint permissions differ from share_with"
+
+
+def _values(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
 def _jobs_of(resource: Resource, ctx: PlanContext) -> list[LiveObject]:
     jobs = ctx.live.of_kind("FineTune")
     if resource.metadata.id is not None:
@@ -192,6 +232,9 @@ def _as_seen(job: LiveObject, desired: Desired) -> LiveObject:
             attributes[name] = desired.view[name]
     else:  # a value the API resolved from a declared 'auto' is no change
         attributes["method"] = _with_autos(attributes.get("method"), desired.view["method"])
+    if job.status != "succeeded" or "share_with" not in attributes:
+        # no final checkpoint yet (or not read): sharing waits until the job succeeds
+        attributes["share_with"] = desired.view["share_with"]
     if job.status in ENDED_BADLY:
         message = job.info.get("error")
         attributes["status"] = f"{job.status}: {message}" if message else job.status

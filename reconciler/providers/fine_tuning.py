@@ -5,7 +5,9 @@ page, and keeps those whose `metadata` carries this stack's tags (plus jobs pinn
 `metadata.id`). `FineTuneProvider` creates a job with those tags: before every create it lists
 the project's jobs with this manifest's tags and digest, so a retried or rerun apply finds the
 job an earlier attempt made instead of paying for a second one. Deleting cancels a job still in
-progress; the model is deleted only with `on_delete: delete_model`.
+progress; the model is deleted only with `on_delete: delete_model`. `share_with` is read and
+written as checkpoint permissions on a succeeded job's final checkpoint (its model): one list
+per succeeded job (the API has no listing across checkpoints), with the admin key.
 """
 
 from __future__ import annotations
@@ -13,8 +15,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import PermanentApiError
-from reconciler.kinds.fine_tune import DIGEST_TAG, IN_PROGRESS, NAME_TAG, STACK_TAG
+from reconciler.kinds.fine_tune import (
+    DIGEST_TAG,
+    IN_PROGRESS,
+    NAME_TAG,
+    SHARE_REFERENCE,
+    STACK_TAG,
+)
 from reconciler.models.fine_tune import OWNERSHIP_TAGS
+from reconciler.plan import UNKNOWN
 from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
@@ -24,6 +33,20 @@ if TYPE_CHECKING:
     from reconciler.manifests import Stack
 
 JOBS_PAGE_SIZE = 100  # the largest page `GET /fine_tuning/jobs` serves
+PERMISSIONS_PAGE_SIZE = 100  # the largest page of `GET .../checkpoints/{c}/permissions`
+
+
+def _permissions_api(clients: Clients) -> Any:
+    """`fine_tuning.checkpoints.permissions`, which takes the admin key as the bearer key."""
+    base = clients.reader()
+    return base.with_options(api_key=base.admin_api_key).fine_tuning.checkpoints.permissions
+
+
+def list_permissions(clients: Clients, checkpoint: str) -> dict[str, str]:
+    """The projects `checkpoint` (a fine-tuned model) is shared with: project id -> permission."""
+    with api_errors(f"list the checkpoint permissions of {checkpoint}"):
+        listed = _permissions_api(clients).list(checkpoint, limit=PERMISSIONS_PAGE_SIZE)
+        return {p.project_id: p.id for p in listed}
 
 
 def list_jobs(clients: Clients, project: str, metadata: dict[str, str] | None = None) -> list[Any]:
@@ -77,6 +100,13 @@ def job_object(stack: str, project: str, job: Any, pinned: dict[str, str]) -> Li
     )
 
 
+def _shared_ids(payload: dict[str, Any]) -> set[str]:
+    """The project ids of `share_with`, with those apply resolved for projects it created."""
+    known = {str(p) for p in payload.get("share_with", ()) if p != UNKNOWN}
+    resolved = {str(v) for k, v in payload.items() if k.startswith(SHARE_REFERENCE)}
+    return known | resolved
+
+
 def _suffix_of(model: str | None) -> str | None:
     """`ft:gpt-4.1-mini-2025-04-14:org:support:abc123` → `support`."""
     parts = (model or "").split(":")
@@ -101,7 +131,41 @@ class FineTuneReader:
                 found = job_object(ctx.stack.name, project, job, pinned)
                 if found is not None:
                     objects.append(found)
-        return ReadResult(tuple(objects), minimum)
+        shared, pages = _read_sharing(ctx, objects)
+        return ReadResult(tuple(shared), minimum + pages)
+
+
+def _read_sharing(ctx: ReadContext, jobs: list[LiveObject]) -> tuple[list[LiveObject], int]:
+    """Each succeeded job of a declared FineTune with `share_with` = the projects its final
+    checkpoint is shared with: one list per such job (the API's shape), in the read pool."""
+    declared = {r.address for r in ctx.stack.of_kind("FineTune")}
+    wanted = [
+        job
+        for job in jobs
+        if job.status == "succeeded" and job.address in declared and job.info["fine_tuned_model"]
+    ]
+    if not wanted:
+        return jobs, 0
+    if not ctx.clients.has_admin_key:
+        if any(getattr(r.spec, "share_with", None) for r in ctx.stack.of_kind("FineTune")):
+            ctx.clients.require_admin_key("read and share the checkpoints of fine-tuned models")
+        return jobs, 0  # nothing declared shared: nothing to read without the admin key
+    listings = {
+        job.live_id: ctx.submit(list_permissions, ctx.clients, job.info["fine_tuned_model"])
+        for job in wanted
+    }
+    pages = 0
+    result = []
+    for job in jobs:
+        listing = listings.get(job.live_id)
+        if listing is None:
+            result.append(job)
+            continue
+        projects = sorted(listing.result())
+        pages += max(1, -(-len(projects) // PERMISSIONS_PAGE_SIZE))
+        attributes = {**job.attributes, "share_with": projects}
+        result.append(job.model_copy(update={"attributes": attributes}))
+    return result, pages
 
 
 class FineTuneProvider(KindProvider):
@@ -131,9 +195,25 @@ class FineTuneProvider(KindProvider):
         return str(job.id)
 
     def update(self, op: Operation) -> str:
-        if op.change.live_id is None:  # an adopted job: nothing to write, it stays as it is
+        """Only `share_with` changes in place: the final checkpoint's permissions are made to
+        match it (listed again first, so a retried update does only what is left)."""
+        if op.change.live_id is None:
             raise AssertionError("fine-tuning jobs are never updated in place")
+        model = op.change.live_attributes.get("fine_tuned_model")
+        if model:
+            self._share(str(model), _shared_ids(op.payload), op.address)
         return op.change.live_id
+
+    def _share(self, checkpoint: str, wanted: set[str], address: str) -> None:
+        current = list_permissions(self._clients, checkpoint)
+        permissions = _permissions_api(self._clients)
+        added = sorted(wanted - set(current))
+        if added:
+            with api_errors(f"share the model of {address} with {', '.join(added)}"):
+                permissions.create(checkpoint, project_ids=added)
+        for project in sorted(set(current) - wanted):
+            with api_errors(f"revoke {project}'s access to {checkpoint}", missing_ok=True):
+                permissions.delete(current[project], fine_tuned_model_checkpoint=checkpoint)
 
     def replace(self, op: Operation) -> str:
         new_id = self.create(op)
