@@ -9,12 +9,18 @@ by the name it was created with); finally the name alone, which adopts an existi
 stack started (its lock is still there, or was just broken as stale) is that apply's own: it is
 recorded as created by the stack, not adopted. Other active projects with the declared name
 that nothing binds are reported as possible duplicates, never adopted.
+
+Settings: only the declared ones are in the desired view, and the live project is seen through
+them (`_seen_through`: the declared models and fields of `rate_limits`, the declared hosted
+tools), so a model or setting left out is never compared. `residency` is create-only: a
+manifest that declares another residency than the live project's is blocked, naming the field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from reconciler.kinds.base import (
     Desired,
@@ -34,12 +40,15 @@ class ProjectPlanner:
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, ProjectSpec)
-        return Desired(view={"name": spec.name}, payload={"name": spec.name})
+        view = {"name": spec.name, **_declared_settings(spec)}
+        return Desired(view=view, payload=dict(view))
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         found = self._match(resource, desired, ctx)
         if found.current is None:
             return found
+        found = _seen_through(found, desired)
+        assert found.current is not None
         twins = _unbound_twins(str(desired.view["name"]), found.current, ctx)
         if not twins:
             return found
@@ -94,6 +103,75 @@ class ProjectPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return ()
+
+
+def _declared_settings(spec: ProjectSpec) -> dict[str, Any]:
+    """The settings the manifest declares, in the API's shapes (absent ones are not compared)."""
+    settings: dict[str, Any] = {}
+    if spec.residency is not None:
+        settings["residency"] = spec.residency
+    if spec.rate_limits is not None:
+        settings["rate_limits"] = {m: limits.declared() for m, limits in spec.rate_limits.items()}
+    for name in ("spend_limit", "model_permissions", "hosted_tool_permissions", "data_retention"):
+        value = getattr(spec, name)
+        if value is not None:
+            settings[name] = value.model_dump(exclude_none=True)
+    return settings
+
+
+def _seen_through(found: Match, desired: Desired) -> Match:
+    """`found` with its live settings cut to what the manifest declares; blocked when the
+    residency differs or a declared rate limit does not exist in the project."""
+    assert found.current is not None
+    current = found.current
+    attributes = dict(current.attributes)
+    problem = _residency_problem(current, desired.view.get("residency"))
+    if problem is None and "residency" in desired.view and attributes.get("residency") is None:
+        attributes["residency"] = desired.view["residency"]  # not reported: cannot be checked
+    limits = desired.view.get("rate_limits")
+    if problem is None and limits is not None:
+        live_limits = attributes.get("rate_limits") or {}
+        problem = _rate_limit_problem(current.live_id, limits, live_limits)
+        attributes["rate_limits"] = {
+            model: {f: v for f, v in live_limits.get(model, {}).items() if f in fields}
+            for model, fields in limits.items()
+        }
+    tools = desired.view.get("hosted_tool_permissions")
+    if tools is not None and isinstance(attributes.get("hosted_tool_permissions"), dict):
+        live_tools = attributes["hosted_tool_permissions"]
+        attributes["hosted_tool_permissions"] = {t: live_tools.get(t) for t in tools}
+    seen = current.model_copy(update={"attributes": attributes})
+    return replace(found, current=seen, blocked=problem or found.blocked)
+
+
+def _residency_problem(current: LiveObject, wanted: Any) -> str | None:
+    live = current.attributes.get("residency")
+    if wanted is None or live is None or live == wanted:
+        return None
+    return (
+        f"residency is set when a project is created and cannot change: project "
+        f"{current.live_id} has residency '{live}', the manifest declares '{wanted}' "
+        f"(declare '{live}', or a new project for the new residency)"
+    )
+
+
+def _rate_limit_problem(
+    live_id: str, limits: dict[str, dict[str, int]], live_limits: dict[str, dict[str, int]]
+) -> str | None:
+    missing = sorted(set(limits) - set(live_limits))
+    if missing:
+        return (
+            f"rate_limits: project {live_id} has no rate limit for model(s) "
+            f"{', '.join(missing)} (the API lists one per model the project may use)"
+        )
+    for model, fields in limits.items():
+        extra = sorted(set(fields) - set(live_limits[model]))
+        if extra:
+            return (
+                f"rate_limits.{model}: the API has no {', '.join(extra)} for model '{model}' "
+                f"(it has {', '.join(sorted(live_limits[model])) or 'none'})"
+            )
+    return None
 
 
 def _unbound_twins(name: str, current: LiveObject, ctx: PlanContext) -> list[LiveObject]:

@@ -2,14 +2,99 @@
 
 Registered in `reconciler.models.KINDS`; the loader validates `spec` against `ProjectSpec`.
 Matched in the live system by name (or by `metadata.id` once imported); a new `spec.name` renames
-in place; deleting archives, which cannot be undone, so the engine guards it.
+in place; deleting archives, which cannot be undone, so the engine guards it. Settings are
+optional and use the API's own names; only the declared ones are compared (`kinds/project.py`).
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from reconciler.models.base import KindInfo, Spec
+
+RATE_LIMIT_FIELDS = (
+    "max_requests_per_1_minute",
+    "max_tokens_per_1_minute",
+    "max_images_per_1_minute",
+    "max_audio_megabytes_per_1_minute",
+    "max_requests_per_1_day",
+    "batch_1_day_max_input_tokens",
+)
+"""The fields of the API's `project.rate_limit` (and of its update request)."""
+
+Residency = Literal[
+    "GLOBAL",
+    "US_STORAGE_PROCESSING",
+    "EU_STORAGE_PROCESSING",
+    "JP_STORAGE",
+    "KR_STORAGE",
+    "CA_STORAGE",
+    "SG_STORAGE",
+    "IN_STORAGE",
+    "AU_STORAGE",
+    "GB_STORAGE",
+    "AE_STORAGE",
+    "AE_STORAGE_PROCESSING",
+]
+RetentionType = Literal[
+    "organization_default",
+    "none",
+    "zero_data_retention",
+    "modified_abuse_monitoring",
+    "enhanced_zero_data_retention",
+    "enhanced_modified_abuse_monitoring",
+]
+
+
+class RateLimit(Spec):
+    """One model's limits in a project (`project.rate_limit`); an omitted field is not managed."""
+
+    max_requests_per_1_minute: int | None = Field(default=None, ge=1)
+    max_tokens_per_1_minute: int | None = Field(default=None, ge=1)
+    max_images_per_1_minute: int | None = Field(default=None, ge=1)
+    max_audio_megabytes_per_1_minute: int | None = Field(default=None, ge=1)
+    max_requests_per_1_day: int | None = Field(default=None, ge=1)
+    batch_1_day_max_input_tokens: int | None = Field(default=None, ge=1)
+
+    def declared(self) -> dict[str, int]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class SpendLimit(Spec):
+    """The project's hard monthly budget (`project.spend_limit`), in US cents."""
+
+    threshold_amount: int = Field(ge=1, description="The limit in US cents.")
+    currency: Literal["USD"] = "USD"
+    interval: Literal["month"] = "month"
+
+
+class ModelPermissions(Spec):
+    """Which models the project may call (`project.model_permissions`)."""
+
+    mode: Literal["allow_list", "deny_list"]
+    model_ids: list[str]
+
+
+class HostedTool(Spec):
+    enabled: bool
+
+
+class HostedToolPermissions(Spec):
+    """Hosted tools switched on or off (`project.hosted_tool_permissions`); omitted: untouched."""
+
+    file_search: HostedTool | None = None
+    web_search: HostedTool | None = None
+    image_generation: HostedTool | None = None
+    mcp: HostedTool | None = None
+    code_interpreter: HostedTool | None = None
+
+
+class DataRetention(Spec):
+    """The project's data retention (`project.data_retention`; the update's `retention_type`)."""
+
+    retention_type: RetentionType
 
 
 class ProjectSpec(Spec):
@@ -19,9 +104,18 @@ class ProjectSpec(Spec):
         min_length=1,
         description="The friendly name of the project (the API's `name`); changing it renames.",
     )
-    # Later settings hang off this spec with the API's own names: rate_limits, spend_limit,
-    # spend_alerts, model and hosted-tool permissions, data_retention, service_tier_settings.
-    # `residency` is create-only in the API: add it to KIND.replace_fields when it lands.
+    residency: Residency | None = Field(
+        default=None,
+        description="Set when the project is created; it cannot change afterwards.",
+    )
+    rate_limits: dict[str, RateLimit] | None = Field(
+        default=None,
+        description="Per model (the API's model id): the limits to set; other models untouched.",
+    )
+    spend_limit: SpendLimit | None = None
+    model_permissions: ModelPermissions | None = None
+    hosted_tool_permissions: HostedToolPermissions | None = None
+    data_retention: DataRetention | None = None
 
 
 KIND = KindInfo(

@@ -17,6 +17,11 @@ that no declared Dataset names any more (the last Dataset of a project deleted, 
 still found: the first upload of the stack into a project records it in the ownership registry
 (`state.dataset_home_address`, read from the same home file list, so at no extra request).
 
+A declared project's settings (`rate_limits`, `spend_limit`, ...) are read only when its
+manifest declares them, for the live project it resolves to (pinned id, registry binding, or
+the unbound active projects with its name): one paginated rate-limit listing, one GET per other
+setting, run on the same pool and merged into the Project's attributes (`project_settings`).
+
 Other kinds are read by the `LiveReader`s registered in `providers/registry.py` (`READERS`),
 once the projects are known: each gets those projects (`ReadContext.projects`) and the shared
 read pool, and reports the list pages it needed.
@@ -39,7 +44,13 @@ from reconciler.providers.client import READ_CONCURRENCY, Clients
 from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
 from reconciler.providers.ownership import read_ownership
 from reconciler.providers.projects import PAGE_SIZE as PROJECTS_PAGE_SIZE
-from reconciler.providers.projects import list_projects, project_objects, warm_up
+from reconciler.providers.projects import (
+    SETTINGS,
+    list_projects,
+    project_objects,
+    read_setting,
+    warm_up,
+)
 from reconciler.providers.registry import READERS
 from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership
 
@@ -80,6 +91,7 @@ class _Reading:
         raw_projects = projects_listing.result() if projects_listing is not None else None
         projects = project_objects(raw_projects or (), ownership)
         _check_default_project(self.stack, projects)
+        settings = self._read_settings(settings_to_read(self.stack, ownership, projects))
         self._list_files_of(wanted.named_ids(ownership, projects))
         active = None if raw_projects is None else {p.live_id for p in projects if p.is_active}
         files = self._files_by_project(active)
@@ -89,6 +101,7 @@ class _Reading:
             minimum += list_page_minimum(len(raw_projects), PROJECTS_PAGE_SIZE)
         scoped = frozenset({HOME_PROJECT, *files})
         others = self._read_other_kinds(ownership, scoped)
+        projects, settings_minimum = project_settings(projects, settings)
         return LiveState(
             objects=(
                 *projects,
@@ -97,7 +110,9 @@ class _Reading:
             ),
             ownership=ownership,
             requests=self.clients.requests - start,
-            minimum_requests=minimum + sum(result.minimum_requests for result in others),
+            minimum_requests=minimum
+            + settings_minimum
+            + sum(result.minimum_requests for result in others),
         )
 
     def _read_other_kinds(self, ownership: Ownership, scoped: frozenset[str]) -> list[ReadResult]:
@@ -108,6 +123,15 @@ class _Reading:
         ctx = ReadContext(self.stack, self.clients, ownership, scoped, self.pool.submit)
         with ThreadPoolExecutor(len(needed), thread_name_prefix="reconciler-kind") as readers:
             return list(readers.map(lambda reader: reader.read(ctx), needed))
+
+    def _read_settings(self, wanted: dict[str, set[str]]) -> dict[str, list[_SettingRead]]:
+        """Start the settings reads of each project (`settings_to_read`) on the shared pool."""
+        return {
+            project: [
+                self.pool.submit(read_setting, self.clients, project, s) for s in sorted(names)
+            ]
+            for project, names in sorted(wanted.items())
+        }
 
     def _list_projects(self, ownership: Ownership) -> Future[list[Any]] | None:
         if not _manages_projects(self.stack, ownership):
@@ -139,6 +163,52 @@ class _Reading:
             if active is None or project in active:
                 found[project] = files
         return found
+
+
+_SettingRead = Future[tuple[dict[str, Any], int]]
+
+
+def settings_to_read(
+    stack: Stack, ownership: Ownership, projects: Iterable[LiveObject]
+) -> dict[str, set[str]]:
+    """The settings to read, by live project id: what each declared Project's manifest sets,
+    for the project it resolves to (its pin, its binding, else the unbound active projects
+    named as it; several only when the plan will ask for a pin anyway)."""
+    bound = {e.live_id for e in ownership.entries.values() if e.live_id}
+    active = [p for p in projects if p.is_active]
+    wanted: dict[str, set[str]] = {}
+    for resource in stack.of_kind("Project"):
+        spec = resource.spec.model_dump()
+        names = {s for s in SETTINGS if spec.get(s) is not None}
+        if not names:
+            continue
+        entry = ownership.entry(resource.address)
+        if resource.metadata.id:
+            ids = {resource.metadata.id}
+        elif entry is not None and entry.live_id:
+            ids = {entry.live_id}
+        else:
+            ids = {p.live_id for p in active if p.key == spec["name"] and p.live_id not in bound}
+        for live_id in ids & {p.live_id for p in active}:
+            wanted.setdefault(live_id, set()).update(names)
+    return wanted
+
+
+def project_settings(
+    projects: list[LiveObject], reads: dict[str, list[_SettingRead]]
+) -> tuple[list[LiveObject], int]:
+    """The projects with the settings read merged into their attributes, and the minimum
+    number of requests those reads needed."""
+    minimum = 0
+    merged: list[LiveObject] = []
+    for project in projects:
+        attributes = dict(project.attributes)
+        for read in reads.get(project.live_id, ()):
+            found, pages = read.result()
+            attributes |= found
+            minimum += pages
+        merged.append(project.model_copy(update={"attributes": attributes}))
+    return merged, minimum
 
 
 def _dataset_objects(

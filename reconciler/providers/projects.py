@@ -8,6 +8,12 @@ never created twice; an apply killed between the create and the binding left its
 and the next plan recognises the project by its name and creation time (kinds/project.py). A
 first attempt lists nothing: the plan was just made from a fresh read under the stack's lock,
 and the Administration API allows only a few requests a minute.
+
+Settings (`rate_limits`, `spend_limit`, `model_permissions`, `hosted_tool_permissions`,
+`data_retention`) are read only where a manifest declares them (`read_setting`: one paginated
+listing of rate limits, one GET for each other setting) and written only where the plan shows a
+change: one write per changed model or setting. A created project gets its declared settings
+right after the create and its binding (`residency` goes with the create: it cannot change).
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler.errors import TemporaryApiError
+from reconciler.errors import PermanentApiError, TemporaryApiError
+from reconciler.models.project import RATE_LIMIT_FIELDS
 from reconciler.providers.base import KindProvider, Operation
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
@@ -62,7 +69,7 @@ def project_object(
         kind="Project",
         key=project.name or "",
         live_id=project.id,
-        attributes={"name": project.name},
+        attributes={"name": project.name, "residency": getattr(project, "residency", None)},
         owned=bool(entry and entry.created),
         address=address,
         status=status,
@@ -82,15 +89,18 @@ class ProjectProvider(KindProvider):
         name = str(op.payload["name"])
         live_id = self._find_unbound(name, op.address) if op.address in self._sent else None
         if live_id is None:
-            live_id = self._create(name, op.address)
+            live_id = self._create(name, op.address, op.payload.get("residency"))
         self._registry.record(op.address, live_id, created=True)
+        self._settle_new_project(live_id, op.payload)
         return live_id
 
-    def _create(self, name: str, address: str) -> str:
+    def _create(self, name: str, address: str, residency: Any) -> str:
         self._sent.add(address)
+        extra = {"residency": residency} if residency is not None else {}
         try:
             with api_errors(f"create project '{name}'"):
-                return str(self._clients.writer().admin.organization.projects.create(name=name).id)
+                projects = self._clients.writer().admin.organization.projects
+                return str(projects.create(name=name, **extra).id)
         except TemporaryApiError as error:
             if error.status == 429:  # refused before anything was done
                 self._sent.discard(address)
@@ -102,10 +112,24 @@ class ProjectProvider(KindProvider):
         if any(change.path == "spec.name" for change in op.change.changes):
             with api_errors(f"rename project {live_id} to '{name}'"):
                 self._clients.writer().admin.organization.projects.update(live_id, name=name)
+        changed = {c.path.removeprefix("spec.").split(".")[0] for c in op.change.changes}
+        live = op.change.live_attributes or {}
+        for setting in SETTINGS:
+            if setting in changed and op.payload.get(setting) is not None:
+                write_setting(self._clients, live_id, setting, op.payload[setting], live)
         if "record_ownership" in op.payload:
             created = bool(op.payload["record_ownership"])
             self._registry.record(op.address, live_id, created=created)
         return live_id
+
+    def _settle_new_project(self, live_id: str, payload: Mapping[str, Any]) -> None:
+        """The declared settings of a project just created (a retry writes what differs)."""
+        declared = [s for s in SETTINGS if payload.get(s) is not None]
+        live: dict[str, Any] = {}
+        if "rate_limits" in declared:
+            live = read_setting(self._clients, live_id, "rate_limits")[0]
+        for setting in declared:
+            write_setting(self._clients, live_id, setting, payload[setting], live)
 
     def delete(self, op: Operation) -> None:
         live_id = _live_id(op)
@@ -128,3 +152,85 @@ def _live_id(op: Operation) -> str:
     if op.change.live_id is None:
         raise ValueError(f"{op.address}: the plan has no live id to {op.change.action.value}")
     return op.change.live_id
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+SETTINGS = (
+    "rate_limits",
+    "spend_limit",
+    "model_permissions",
+    "hosted_tool_permissions",
+    "data_retention",
+)
+"""The project settings a manifest may declare, each read and written on its own."""
+
+
+def read_setting(clients: Clients, project_id: str, setting: str) -> tuple[dict[str, Any], int]:
+    """`setting` of one project as Project attributes, and the requests it needs at least.
+
+    `rate_limits` becomes `{model: {field: value}}` plus `rate_limit_ids` (`{model: id}`, what
+    an update needs); the others their declared shape (`spend_limit` None when there is none).
+    """
+    if setting == "rate_limits":
+        rows = _list_rate_limits(clients, project_id)
+        return {
+            "rate_limits": {row.model: _limits_of(row) for row in rows},
+            "rate_limit_ids": {row.model: row.id for row in rows},
+        }, max(1, -(-len(rows) // PAGE_SIZE))
+    what = f"read {setting} of project {project_id}"
+    with clients.admin_slots, api_errors(what, missing_ok=True):
+        answer = getattr(clients.reader().admin.organization.projects, setting).retrieve(project_id)
+        return {setting: _setting_view(setting, answer)}, 1
+    return {setting: None}, 1  # 404: no spend limit set
+
+
+def _list_rate_limits(clients: Clients, project_id: str) -> list[Any]:
+    with clients.admin_slots, api_errors(f"list the rate limits of project {project_id}"):
+        limits = clients.reader().admin.organization.projects.rate_limits
+        return list(limits.list_rate_limits(project_id, limit=PAGE_SIZE))
+
+
+def _limits_of(row: Any) -> dict[str, int]:
+    return {f: getattr(row, f) for f in RATE_LIMIT_FIELDS if getattr(row, f, None) is not None}
+
+
+def _setting_view(setting: str, answer: Any) -> Any:
+    data = answer.model_dump()
+    if setting == "spend_limit":
+        return {k: data.get(k) for k in ("threshold_amount", "currency", "interval")}
+    if setting == "model_permissions":
+        return {"mode": data.get("mode"), "model_ids": list(data.get("model_ids") or [])}
+    if setting == "data_retention":
+        return {"retention_type": data.get("type")}
+    return {k: {"enabled": v.get("enabled")} for k, v in data.items() if isinstance(v, dict)}
+
+
+def write_setting(
+    clients: Clients, project_id: str, setting: str, wanted: Any, live: Mapping[str, Any]
+) -> None:
+    """Write the declared `wanted` value of `setting`; rate limits model by model, sending the
+    fields that differ from `live` (the plan's live attributes, or a fresh listing)."""
+    if setting == "rate_limits":
+        _write_rate_limits(clients, project_id, wanted, live)
+        return
+    projects = clients.writer().admin.organization.projects
+    with clients.admin_slots, api_errors(f"set {setting} of project {project_id}"):
+        getattr(projects, setting).update(project_id, **wanted)
+
+
+def _write_rate_limits(
+    clients: Clients, project_id: str, wanted: Mapping[str, Any], live: Mapping[str, Any]
+) -> None:
+    current, ids = live.get("rate_limits") or {}, live.get("rate_limit_ids") or {}
+    limits = clients.writer().admin.organization.projects.rate_limits
+    for model, fields in wanted.items():
+        if model not in ids:
+            raise PermanentApiError(
+                f"set the rate limits of project {project_id}: the project has no rate limit "
+                f"for model '{model}'"
+            )
+        changed = {k: v for k, v in fields.items() if current.get(model, {}).get(k) != v}
+        if changed:
+            with clients.admin_slots, api_errors(f"set the {model} rate limits of {project_id}"):
+                limits.update_rate_limit(ids[model], project_id=project_id, **changed)
