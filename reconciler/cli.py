@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 class LazyGroup(click.Group):
     """Imports subcommand groups on first use, so `validate` never loads the SDK or the sandbox."""
 
-    lazy = {"sandbox": ("reconciler.sandbox.cli", "sandbox_group")}
+    lazy = {
+        "sandbox": ("reconciler.sandbox.cli", "sandbox_group"),
+        "wait": ("reconciler.commands.wait", "wait_command"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -70,13 +73,32 @@ def _report(error: Exception) -> None:
     click.echo(_masked(text), err=True)
 
 
+# -- shared options --------------------------------------------------------------------------
+
+_NO_COLOR = "reconciler.no_color"
+
+
+def _set_no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_NO_COLOR] = True  # `meta` is shared by the group's and the command's context
+
+
+no_color_option = click.option(
+    "--no-color",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_no_color,
+    help="No colors in the output (as NO_COLOR=1 does; FORCE_COLOR=1 forces them off a terminal).",
+)
+
+
 @click.group(cls=ReconcilerGroup)
 @click.version_option(__version__, prog_name="reconciler")
+@no_color_option
 def cli() -> None:
     """Manage OpenAI platform objects from YAML manifests in Git."""
 
-
-# -- shared options --------------------------------------------------------------------------
 
 SANDBOX_STATE = Path(".reconciler/sandbox.sqlite3")  # relative to the stack's folder
 
@@ -104,7 +126,15 @@ path_argument = click.argument(
 
 
 def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """--no-color, then NO_COLOR (no-color.org), then FORCE_COLOR (e.g. CI logs), then a tty."""
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get(_NO_COLOR):
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return sys.stdout.isatty()
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -122,6 +152,7 @@ def _use_color() -> bool:
     help="human text on stderr; github: workflow annotations (::error file=,line=,col=::) on "
     "stdout, shown inline in a pull request's diff; json: every diagnostic on stdout.",
 )
+@no_color_option
 def validate(path: Path, stack_name: str | None, fmt: str) -> None:
     """Check manifests, references and dataset files; no API call (exit 1 on any error)."""
     from reconciler.errors import ManifestError
@@ -135,7 +166,8 @@ def validate(path: Path, stack_name: str | None, fmt: str) -> None:
     if fmt == "human":
         diagnostics = run_validate(path, stack_name)
         if len(diagnostics):
-            click.echo(render_diagnostics(diagnostics, color=_use_color()), err=True)
+            color = _use_color()
+            click.echo(render_diagnostics(diagnostics, color=color), err=True, color=color)
         click.echo(f"{path}: valid.")
         return
     try:
@@ -157,6 +189,7 @@ def validate(path: Path, stack_name: str | None, fmt: str) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @sandbox_option
 @stack_option
+@no_color_option
 def plan(
     path: Path,
     out: Path | None,
@@ -185,6 +218,7 @@ def plan(
 @format_option
 @sandbox_option
 @stack_option
+@no_color_option
 def drift(path: Path, fmt: str, use_sandbox: bool, stack_name: str | None) -> None:
     """Refresh-only plan: what differs between live state and Git (exit 2 when anything does)."""
     made = _make_plan(path, stack_name, use_sandbox, mode="drift")
@@ -246,8 +280,12 @@ def schema(out_dir: Path | None) -> None:
     metavar="DURATION",
     help="How long to wait for another apply of the stack to finish (e.g. 90s, 10m).",
 )
+@click.option(
+    "--wait", "wait_for", is_flag=True, help="Then follow the running jobs (`reconciler wait`)."
+)
 @sandbox_option
 @stack_option
+@no_color_option
 def apply(
     target: Path,
     auto_approve: bool,
@@ -255,6 +293,7 @@ def apply(
     allow_archive: bool,
     concurrency: int,
     lock_timeout: str,
+    wait_for: bool,
     use_sandbox: bool,
     stack_name: str | None,
 ) -> None:
@@ -287,6 +326,11 @@ def apply(
         if not chosen.has_changes:
             _echo_plan(chosen, "human")
             _exit_for(chosen, changes_exit=0)
+            if wait_for:  # nothing to change, but jobs may be running: follow them unlocked
+                from reconciler.commands.wait import follow_running_jobs
+
+                lock.release()
+                sys.exit(follow_running_jobs(stack, reports, clients, str(path), timeout=None))
             return
         _confirm(chosen, auto_approve)
         providers = make_providers(clients, stack.name, stack.root)
@@ -305,7 +349,12 @@ def apply(
             _echo_notice(f"note: {notice}")
     blocked = chosen.summary.blocked
     console.finish(result, blocked=blocked)
-    sys.exit(130 if result.interrupted else 0 if result.ok and not blocked else 1)
+    code = 130 if result.interrupted else 0 if result.ok and not blocked else 1
+    if wait_for and code == 0:
+        from reconciler.commands.wait import wait_for_jobs
+
+        code = wait_for_jobs(path, stack_name, use_sandbox, timeout=None)
+    sys.exit(code)
 
 
 @cli.command("force-unlock")
@@ -482,7 +531,8 @@ def _cannot_write(out: Path, problem: str) -> str:
 def _echo_plan(made: Plan, fmt: str) -> None:
     from reconciler.render import render_plan
 
-    click.echo(render_plan(made, fmt, color=_use_color() and fmt == "human"))  # type: ignore[arg-type]
+    color = _use_color() and fmt == "human"
+    click.echo(render_plan(made, fmt, color=color), color=color)  # type: ignore[arg-type]
 
 
 def _exit_for(made: Plan, *, changes_exit: int) -> None:

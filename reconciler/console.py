@@ -26,10 +26,18 @@ class ApplyConsole:
     def __init__(self, *, color: bool) -> None:
         from rich.console import Console
 
-        self.console = Console(highlight=False, no_color=not color, soft_wrap=True)
+        # `color` is the CLI's choice (--no-color, NO_COLOR, FORCE_COLOR, a terminal); off a
+        # terminal rich would otherwise make its own from FORCE_COLOR
+        terminal = sys.stdout.isatty()
+        self.console = Console(
+            highlight=False,
+            no_color=not color,
+            force_terminal=None if terminal else color,
+            soft_wrap=True,
+        )
         self.progress: Any = None
         self.tasks: dict[str, Any] = {}
-        if sys.stdout.isatty():
+        if terminal:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
             self.progress = Progress(

@@ -148,7 +148,9 @@ def _read_lines(file: str, wanted: range) -> dict[int, str]:
 
 def _use_color() -> bool:
     """As `reconciler.cli._use_color`: coloured diagnostics need click.style, so fall back."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if os.environ.get("NO_COLOR"):
+        return False
+    return os.environ.get("FORCE_COLOR", "0") not in ("", "0") or sys.stdout.isatty()
 
 
 if __name__ == "__main__":

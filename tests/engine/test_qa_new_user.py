@@ -37,3 +37,40 @@ def test_the_sandbox_of_a_stack_is_the_same_from_any_directory(
     assert "No changes" in again.stdout
     assert (ws.specs / ".reconciler" / "sandbox.sqlite3").is_file()
     assert not (ws.root / ".reconciler").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "colored"),
+    [
+        ((), {}, False),  # not a terminal
+        ((), {"FORCE_COLOR": "1"}, True),
+        (("--no-color",), {"FORCE_COLOR": "1"}, False),
+        (("--no-color", "plan"), {"FORCE_COLOR": "1"}, False),  # before the command, too
+        ((), {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        ((), {"FORCE_COLOR": "0"}, False),
+    ],
+)
+def test_colors_follow_no_color_force_color_and_the_flag(
+    ws: Workspace, args: tuple[str, ...], env: dict[str, str], colored: bool
+) -> None:
+    ws.env = {**ws.env, **env}
+    command = list(args) if "plan" in args else ["plan", *args]
+
+    result = ws.run(*command, "specs")
+
+    assert result.exit_code == 0, result.output
+    assert ("\x1b[" in result.stdout) is colored
+
+
+@pytest.mark.parametrize(("flag", "colored"), [((), True), (("--no-color",), False)])
+def test_apply_progress_follows_force_color_and_the_flag(
+    ws: Workspace, flag: tuple[str, ...], colored: bool
+) -> None:
+    ws.env = {**ws.env, "FORCE_COLOR": "1"}
+
+    result = ws.run("apply", "specs", "--auto-approve", *flag)
+
+    assert result.exit_code == 0, result.output
+    applying = result.stdout.partition("Applying:")[2]
+    assert "Apply complete" in applying
+    assert ("\x1b[" in applying) is colored
