@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from reconciler.plan import ResourceChange
 from reconciler.state import LiveObject, Ownership
@@ -109,3 +109,27 @@ class LiveReader(Protocol):
         ...
 
     def read(self, ctx: ReadContext) -> ReadResult: ...
+
+
+# -- following a running job (`reconciler wait`, `apply --wait`) ---------------------------------
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """Where a running job is: its API status, `done` of `total` units (steps, requests; 0 of
+    0 when unknown), its latest event in words, and `outcome` once it ended ("succeeded" or
+    "failed"; None while it runs)."""
+
+    status: str
+    done: int
+    total: int
+    message: str
+    outcome: str | None = None
+
+
+@runtime_checkable
+class Waitable(Protocol):
+    """A provider whose objects run for a while (fine-tuning jobs, batches): `reconciler wait`
+    polls `progress` (a few requests per job) until every job ended."""
+
+    def progress(self, live_id: str, project: str) -> JobProgress: ...

@@ -31,7 +31,13 @@ from reconciler.batches import requests as build
 from reconciler.batches.results import Outcome, ResultsRecord, parse_jsonl, write_results
 from reconciler.manifests import Stack
 from reconciler.models.batch import TAG_PREFIX
-from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.base import (
+    JobProgress,
+    KindProvider,
+    Operation,
+    ReadContext,
+    ReadResult,
+)
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.state import HOME_PROJECT, LiveObject, Ownership
@@ -144,6 +150,17 @@ class BatchProvider(KindProvider):
             cause = error.__cause__
             if not (isinstance(cause, openai.APIStatusError) and cause.status_code == 409):
                 raise
+
+    def progress(self, live_id: str, project: str) -> JobProgress:
+        """`Waitable`: the batch's status and its finished requests of all (one request)."""
+        with api_errors(f"read batch {live_id}"):
+            batch = self._clients.reader(project).batches.retrieve(live_id)
+        counts = batch.request_counts
+        done, total = (counts.completed + counts.failed, counts.total) if counts else (0, 0)
+        ended = None if batch.status in RUNNING else "succeeded"
+        if batch.status in ("failed", "cancelled", "expired"):
+            ended = "failed"
+        return JobProgress(batch.status, done, total, f"{done:,} of {total:,} requests", ended)
 
     # -- create and replay -----------------------------------------------------------------
 

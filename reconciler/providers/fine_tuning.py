@@ -24,7 +24,13 @@ from reconciler.kinds.fine_tune import (
 )
 from reconciler.models.fine_tune import OWNERSHIP_TAGS
 from reconciler.plan import UNKNOWN
-from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.base import (
+    JobProgress,
+    KindProvider,
+    Operation,
+    ReadContext,
+    ReadResult,
+)
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.state import HOME_PROJECT, LiveObject, Ownership
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from reconciler.manifests import Stack
 
 JOBS_PAGE_SIZE = 100  # the largest page `GET /fine_tuning/jobs` serves
+EVENTS_PAGE = 20  # events read per poll: the newest metrics event is among them
 PERMISSIONS_PAGE_SIZE = 100  # the largest page of `GET .../checkpoints/{c}/permissions`
 
 
@@ -98,6 +105,15 @@ def job_object(stack: str, project: str, job: Any, pinned: dict[str, str]) -> Li
         created_at=job.created_at,
         info=info,
     )
+
+
+def latest_step(events: list[Any]) -> tuple[int, int]:
+    """(step, total steps) from the newest metrics event among `events` (newest first)."""
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.type == "metrics" and "step" in data and "total_steps" in data:
+            return int(data["step"]), int(data["total_steps"])
+    return 0, 0
 
 
 def _shared_ids(payload: dict[str, Any]) -> set[str]:
@@ -203,6 +219,30 @@ class FineTuneProvider(KindProvider):
         if model:
             self._share(str(model), _shared_ids(op.payload), op.address)
         return op.change.live_id
+
+    def progress(self, live_id: str, project: str) -> JobProgress:
+        """The job's status, its step of total steps (from its latest metrics event) and its
+        latest event: two requests (`Waitable`, for `reconciler wait`)."""
+        client = self._clients.reader(project)
+        with api_errors(f"read fine-tuning job {live_id}"):
+            job = client.fine_tuning.jobs.retrieve(live_id)
+            events = list(client.fine_tuning.jobs.list_events(live_id, limit=EVENTS_PAGE).data)
+        step, total = latest_step(events)
+        message = events[0].message if events else ""
+        if job.status == "succeeded":
+            total = total or step
+            step = total
+            message = f"model {job.fine_tuned_model}"
+        elif job.status in ("failed", "cancelled"):
+            message = job.error.message if job.error and job.error.message else message
+        outcome = (
+            "succeeded"
+            if job.status == "succeeded"
+            else None
+            if job.status in IN_PROGRESS
+            else "failed"
+        )
+        return JobProgress(str(job.status), step, total, message, outcome)
 
     def _share(self, checkpoint: str, wanted: set[str], address: str) -> None:
         current = list_permissions(self._clients, checkpoint)

@@ -10,6 +10,9 @@ import json
 import openai
 import pytest
 
+from reconciler.commands import wait
+from reconciler.providers.base import JobProgress
+from reconciler.providers.fine_tuning import FineTuneProvider
 from reconciler.sandbox import SandboxHandle
 
 from .e2e import Workspace, advance_clock
@@ -116,3 +119,121 @@ def test_the_permission_listing_counts_in_the_plan_s_minimum_requests(
     done = json.loads(ws.run("plan", "specs", "--format", "json").stdout)
     assert done["minimum_requests"] == running["minimum_requests"] + 1
     assert done["requests"] == running["requests"] + 1
+
+
+# -- reconciler wait / apply --wait ---------------------------------------------------------------
+
+
+def _clock_moves_on_each_look(
+    monkeypatch: pytest.MonkeyPatch, sandbox: SandboxHandle, seconds: float
+) -> list[JobProgress]:
+    """Each look at a job moves the sandbox's clock on first (time passing between polls);
+    the progress seen is recorded."""
+    seen: list[JobProgress] = []
+    look = FineTuneProvider.progress
+
+    def progress(self: FineTuneProvider, live_id: str, project: str) -> JobProgress:
+        advance_clock(sandbox, seconds)
+        seen.append(look(self, live_id, project))
+        return seen[-1]
+
+    monkeypatch.setattr(FineTuneProvider, "progress", progress)
+    monkeypatch.setattr(wait, "DEFAULT_INTERVAL", "0s")
+    return seen
+
+
+def _start_job(ws: Workspace) -> None:
+    (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
+    applied = ws.run("apply", "specs", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+
+
+def test_wait_follows_a_running_job_step_by_step_until_it_succeeds(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _start_job(ws)
+    seen = _clock_moves_on_each_look(monkeypatch, sandbox, 30)
+    waited = ws.run("wait", "specs", "--interval", "0s")
+    assert waited.exit_code == 0, waited.output
+    assert "Waiting for 1 job(s); Ctrl-C stops waiting, never the jobs." in waited.stdout
+    steps = [p.done for p in seen if p.status == "running" and p.total]
+    assert len(steps) >= 3 and steps == sorted(steps)  # the bar moves forward
+    assert "FineTune/support-ft (ftjob-" in waited.stdout
+    assert "training loss=" in waited.stdout  # the job's latest events
+    assert "succeeded, " in waited.stdout and "model ft:gpt-4.1-mini" in waited.stdout
+    assert waited.stdout.rstrip().endswith("All 1 job(s) succeeded.")
+    quiet = ws.run("plan", "specs", "--detailed-exitcode")
+    assert quiet.exit_code == 0 and "succeeded: model ft:" in quiet.stdout
+
+
+def test_wait_exits_2_at_its_timeout_and_leaves_the_job_running(
+    ws: Workspace, client: openai.OpenAI, admin_client: openai.OpenAI
+) -> None:
+    _start_job(ws)
+    waited = ws.run("wait", "specs", "--timeout", "0s", "--interval", "1s")
+    assert waited.exit_code == 2, waited.output
+    assert "Still running after 0s: FineTune/support-ft" in waited.stderr
+    jobs = client.with_options(project=_project_id(admin_client, "TechCorp Support"))
+    assert next(iter(jobs.fine_tuning.jobs.list(limit=10))).status != "cancelled"
+
+
+def test_wait_exits_1_when_a_job_is_cancelled_outside_git(
+    ws: Workspace,
+    sandbox: SandboxHandle,
+    client: openai.OpenAI,
+    admin_client: openai.OpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _start_job(ws)
+    project = client.with_options(project=_project_id(admin_client, "TechCorp Support"))
+    job_id = next(iter(project.fine_tuning.jobs.list(limit=10))).id
+    look = FineTuneProvider.progress
+
+    def cancelled_meanwhile(self: FineTuneProvider, live_id: str, where: str) -> JobProgress:
+        project.fine_tuning.jobs.cancel(job_id)
+        return look(self, live_id, where)
+
+    monkeypatch.setattr(FineTuneProvider, "progress", cancelled_meanwhile)
+    waited = ws.run("wait", "specs", "--interval", "0s")
+    assert waited.exit_code == 1, waited.output
+    assert f"FineTune/support-ft ({job_id}): cancelled" in waited.stdout
+    assert "error: 1 job(s) did not succeed: FineTune/support-ft." in waited.stderr
+
+
+def test_wait_with_nothing_running_says_so(ws: Workspace) -> None:
+    waited = ws.run("wait", "specs")
+    assert waited.exit_code == 0, waited.output
+    assert "nothing to wait for" in waited.stdout
+
+
+def test_ctrl_c_stops_waiting_never_the_job(
+    ws: Workspace,
+    client: openai.OpenAI,
+    admin_client: openai.OpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _start_job(ws)
+
+    def interrupted(self: FineTuneProvider, live_id: str, project: str) -> JobProgress:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FineTuneProvider, "progress", interrupted)
+    waited = ws.run("wait", "specs")
+    assert waited.exit_code == 130, waited.output
+    assert "Stopped waiting; the jobs keep running:" in waited.stderr
+    project = client.with_options(project=_project_id(admin_client, "TechCorp Support"))
+    assert next(iter(project.fine_tuning.jobs.list(limit=10))).status != "cancelled"
+
+
+def test_apply_wait_submits_then_follows_the_job(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
+    _clock_moves_on_each_look(monkeypatch, sandbox, 600)
+    applied = ws.run("apply", "specs", "--auto-approve", "--wait")
+    assert applied.exit_code == 0, applied.output
+    assert applied.stdout.index("Applying:") < applied.stdout.index("Waiting for 1 job(s)")
+    assert "All 1 job(s) succeeded." in applied.stdout
+    again = ws.run("apply", "specs", "--auto-approve", "--wait")
+    assert again.exit_code == 0, again.output
+    assert "nothing to wait for" in again.stdout
