@@ -468,8 +468,10 @@ def _embedded_sandbox(state_file: Path) -> Iterator[SandboxHandle]:
     open is a ConfigError saying so."""
     import sqlite3
 
+    from reconciler.datasets.cache import ignore_in_git
     from reconciler.sandbox import running_sandbox
 
+    ignore_in_git(state_file.parent)
     with ExitStack() as stack:
         try:
             handle = stack.enter_context(running_sandbox(state_file=state_file))

@@ -3,6 +3,8 @@
 `check.py` asks for a report by (resolved path, size, mtime_ns, inode) plus the check options;
 one entry per (path, options) is kept and overwritten when the file changes, so the folder does
 not grow with every edit. Writes are atomic (temp file + rename); a broken entry is a miss.
+The `.reconciler/` folder it writes in gets a `.gitignore` (`ignore_in_git`), so it is never
+committed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,24 @@ class FileIdentity(NamedTuple):
     def of(cls, path: Path, stat: os.stat_result | None = None) -> FileIdentity:
         stat = stat or path.stat()
         return cls(str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+LOCAL_FOLDER = ".reconciler"
+GITIGNORE = "# Written by reconciler: local caches and sandbox state, never to be committed.\n*\n"
+
+
+def ignore_in_git(folder: Path) -> None:
+    """A `.gitignore` of `*` in the `.reconciler/` folder holding `folder` (in `folder` itself
+    when it is elsewhere, e.g. a `cache_dir` set in reconciler.yaml), unless one is there."""
+    target = next((p for p in (folder, *folder.parents) if p.name == LOCAL_FOLDER), folder)
+    gitignore = target / ".gitignore"
+    if gitignore.exists():
+        return
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        gitignore.write_text(GITIGNORE, encoding="utf-8")
+    except OSError:
+        pass  # as a failed cache write: the cache still works
 
 
 class DatasetCache:
@@ -88,6 +108,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     """Write via a temp file and rename; cache write failures are ignored (a later miss)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        ignore_in_git(path.parent)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from .e2e import Workspace
@@ -74,3 +76,24 @@ def test_apply_progress_follows_force_color_and_the_flag(
     applying = result.stdout.partition("Applying:")[2]
     assert "Apply complete" in applying
     assert ("\x1b[" in applying) is colored
+
+
+def test_the_local_folder_it_writes_is_ignored_by_git(ws: Workspace) -> None:
+    subprocess.run(["git", "init", "-q", str(ws.root)], check=True)
+    ws.env = {"OPENAI_API_KEY": "", "OPENAI_ADMIN_KEY": "", "OPENAI_BASE_URL": ""}
+
+    planned = ws.run("plan", "specs", "--sandbox")  # the dataset cache and the sandbox state
+
+    assert planned.exit_code == 0, planned.output
+    local = ws.specs / ".reconciler"
+    assert (local / "sandbox.sqlite3").is_file() and any((local / "cache").iterdir())
+    assert (local / ".gitignore").read_text(encoding="utf-8").endswith("\n*\n")
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=ws.root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "specs/datasets.yaml" in status
+    assert ".reconciler" not in status
