@@ -41,7 +41,15 @@ class ProjectPlanner:
         spec = resource.spec
         assert isinstance(spec, ProjectSpec)
         view = {"name": spec.name, **_declared_settings(spec)}
-        return Desired(view=view, payload=dict(view))
+        thresholds = [alert.threshold_amount for alert in spec.spend_alerts or ()]
+        twice = sorted({t for t in thresholds if thresholds.count(t) > 1})
+        blocked = (
+            f"spend_alerts: more than one alert at {', '.join(map(str, twice))} cents (an alert "
+            "is known by its threshold_amount: give each a different one)"
+            if twice
+            else None
+        )
+        return Desired(view=view, payload=dict(view), blocked=blocked)
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         found = self._match(resource, desired, ctx)
@@ -112,6 +120,11 @@ def _declared_settings(spec: ProjectSpec) -> dict[str, Any]:
         settings["residency"] = spec.residency
     if spec.rate_limits is not None:
         settings["rate_limits"] = {m: limits.declared() for m, limits in spec.rate_limits.items()}
+    if spec.spend_alerts is not None:  # by threshold, so a change shows at its own path
+        settings["spend_alerts"] = {
+            str(alert.threshold_amount): alert.model_dump(exclude_none=True)
+            for alert in spec.spend_alerts
+        }
     for name in ("spend_limit", "model_permissions", "hosted_tool_permissions", "data_retention"):
         value = getattr(spec, name)
         if value is not None:

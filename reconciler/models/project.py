@@ -70,6 +70,23 @@ class SpendLimit(Spec):
     interval: Literal["month"] = "month"
 
 
+class NotificationChannel(Spec):
+    """Where a spend alert goes (the API's `notification_channel`)."""
+
+    type: Literal["email"] = "email"
+    recipients: list[str] = Field(min_length=1)
+    subject_prefix: str | None = None
+
+
+class SpendAlert(Spec):
+    """A monthly spend alert (`project.spend_alert`), known by its `threshold_amount` (cents)."""
+
+    threshold_amount: int = Field(ge=0, description="The alert threshold in US cents.")
+    currency: Literal["USD"] = "USD"
+    interval: Literal["month"] = "month"
+    notification_channel: NotificationChannel
+
+
 class ModelPermissions(Spec):
     """Which models the project may call (`project.model_permissions`)."""
 
@@ -113,6 +130,10 @@ class ProjectSpec(Spec):
         description="Per model (the API's model id): the limits to set; other models untouched.",
     )
     spend_limit: SpendLimit | None = None
+    spend_alerts: list[SpendAlert] | None = Field(
+        default=None,
+        description="Every alert of the project (one per threshold); others are deleted.",
+    )
     model_permissions: ModelPermissions | None = None
     hosted_tool_permissions: HostedToolPermissions | None = None
     data_retention: DataRetention | None = None

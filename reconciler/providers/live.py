@@ -52,7 +52,7 @@ from reconciler.providers.projects import (
     warm_up,
 )
 from reconciler.providers.registry import READERS
-from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership
+from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership, name_digest
 
 
 def read_live_state(stack: Stack, clients: Clients) -> LiveState:
@@ -187,8 +187,11 @@ def settings_to_read(
             ids = {resource.metadata.id}
         elif entry is not None and entry.live_id:
             ids = {entry.live_id}
-        else:
-            ids = {p.live_id for p in active if p.key == spec["name"] and p.live_id not in bound}
+        else:  # by name, or by the name a pending binding of an older version recorded
+            digest = entry.name_digest if entry is not None else None
+            names = {p.live_id for p in active if p.key == spec["name"]}
+            pending = {p.live_id for p in active if digest and name_digest(p.key) == digest}
+            ids = (names | pending) - bound
         for live_id in ids & {p.live_id for p in active}:
             wanted.setdefault(live_id, set()).update(names)
     return wanted

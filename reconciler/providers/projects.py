@@ -159,6 +159,7 @@ def _live_id(op: Operation) -> str:
 SETTINGS = (
     "rate_limits",
     "spend_limit",
+    "spend_alerts",
     "model_permissions",
     "hosted_tool_permissions",
     "data_retention",
@@ -178,6 +179,11 @@ def read_setting(clients: Clients, project_id: str, setting: str) -> tuple[dict[
             "rate_limits": {row.model: _limits_of(row) for row in rows},
             "rate_limit_ids": {row.model: row.id for row in rows},
         }, max(1, -(-len(rows) // PAGE_SIZE))
+    if setting == "spend_alerts":
+        alerts = _list_spend_alerts(clients, project_id)
+        return {
+            "spend_alerts": {str(a.threshold_amount): _alert_view(a) for a in alerts},
+        }, max(1, -(-len(alerts) // PAGE_SIZE))
     what = f"read {setting} of project {project_id}"
     with clients.admin_slots, api_errors(what, missing_ok=True):
         answer = getattr(clients.reader().admin.organization.projects, setting).retrieve(project_id)
@@ -189,6 +195,23 @@ def _list_rate_limits(clients: Clients, project_id: str) -> list[Any]:
     with clients.admin_slots, api_errors(f"list the rate limits of project {project_id}"):
         limits = clients.reader().admin.organization.projects.rate_limits
         return list(limits.list_rate_limits(project_id, limit=PAGE_SIZE))
+
+
+def _list_spend_alerts(clients: Clients, project_id: str) -> list[Any]:
+    with clients.admin_slots, api_errors(f"list the spend alerts of project {project_id}"):
+        alerts = clients.reader().admin.organization.projects.spend_alerts
+        return list(alerts.list(project_id, limit=PAGE_SIZE))
+
+
+_ALERT_FIELDS = ("threshold_amount", "currency", "interval", "notification_channel")
+
+
+def _alert_view(alert: Any) -> dict[str, Any]:
+    """A spend alert as declared: unset optional fields (`subject_prefix`) left out."""
+    data = alert.model_dump(exclude_none=True)
+    return {
+        k: data[k] for k in ("threshold_amount", "currency", "interval", "notification_channel")
+    }
 
 
 def _limits_of(row: Any) -> dict[str, int]:
@@ -214,6 +237,9 @@ def write_setting(
     if setting == "rate_limits":
         _write_rate_limits(clients, project_id, wanted, live)
         return
+    if setting == "spend_alerts":
+        _write_spend_alerts(clients, project_id, wanted)
+        return
     projects = clients.writer().admin.organization.projects
     with clients.admin_slots, api_errors(f"set {setting} of project {project_id}"):
         getattr(projects, setting).update(project_id, **wanted)
@@ -234,3 +260,23 @@ def _write_rate_limits(
         if changed:
             with clients.admin_slots, api_errors(f"set the {model} rate limits of {project_id}"):
                 limits.update_rate_limit(ids[model], project_id=project_id, **changed)
+
+
+def _write_spend_alerts(clients: Clients, project_id: str, wanted: Mapping[str, Any]) -> None:
+    """Make the project's alerts exactly the declared ones (by threshold). Lists them first,
+    so a retry after a lost answer updates the alert it made instead of making another."""
+    alerts = clients.writer().admin.organization.projects.spend_alerts
+    kept: set[str] = set()
+    for alert in _list_spend_alerts(clients, project_id):
+        threshold = str(alert.threshold_amount)
+        if threshold not in wanted or threshold in kept:
+            with clients.admin_slots, api_errors(f"delete spend alert {alert.id}", missing_ok=True):
+                alerts.delete(alert.id, project_id=project_id)
+            continue
+        kept.add(threshold)
+        if _alert_view(alert) != wanted[threshold]:
+            with clients.admin_slots, api_errors(f"update spend alert {alert.id}"):
+                alerts.update(alert.id, project_id=project_id, **wanted[threshold])
+    for threshold in sorted(set(wanted) - kept, key=int):
+        with clients.admin_slots, api_errors(f"add a spend alert to project {project_id}"):
+            alerts.create(project_id, **wanted[threshold])

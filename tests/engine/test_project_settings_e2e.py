@@ -142,6 +142,9 @@ def test_residency_cannot_change(ws: Workspace, admin_client: openai.OpenAI) -> 
 
 
 OTHER_SETTINGS = """  spend_limit: {threshold_amount: 50000}
+  spend_alerts:
+    - threshold_amount: 10000
+      notification_channel: {recipients: [finance@example.com]}
   model_permissions: {mode: allow_list, model_ids: [gpt-4.1, gpt-4o]}
   hosted_tool_permissions: {web_search: {enabled: false}}
   data_retention: {retention_type: zero_data_retention}
@@ -160,14 +163,26 @@ def test_other_settings_are_applied_then_a_noop_and_drift_names_them(
     tools = projects.hosted_tool_permissions.retrieve(found.id)
     assert tools.web_search is not None and tools.web_search.enabled is False
     assert projects.data_retention.retrieve(found.id).type == "zero_data_retention"
+    (alert,) = projects.spend_alerts.list(found.id)
+    assert alert.threshold_amount == 10000
     assert the_change(plan_json(ws, specs, exits=(0,)))["action"] == "noop"
 
     projects.model_permissions.update(found.id, mode="deny_list", model_ids=[])
     projects.hosted_tool_permissions.update(found.id, file_search={"enabled": False})
+    channel: Any = {"type": "email", "recipients": ["someone@example.com"]}
+    projects.spend_alerts.create(
+        found.id,
+        threshold_amount=20000,
+        currency="USD",
+        interval="month",
+        notification_channel=channel,
+    )
     drift = ws.run("drift", str(specs))
     assert drift.exit_code == 2, drift.output
     assert "model_permissions" in drift.output and "hosted_tool" not in drift.output
+    assert "spend_alerts.20000" in drift.output
     apply(ws, specs)
+    assert [a.threshold_amount for a in projects.spend_alerts.list(found.id)] == [10000]
     assert projects.model_permissions.retrieve(found.id).mode == "allow_list"
     tools = projects.hosted_tool_permissions.retrieve(found.id)
     assert tools.file_search is not None and tools.file_search.enabled is False  # undeclared
