@@ -41,6 +41,7 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     root = stack_root(Path(path).absolute())
     diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
     diagnostics.extend(check_models_and_methods(reading.resources))
+    diagnostics.extend(check_evals(reading.resources))
     diagnostics.raise_if_errors()
     return diagnostics
 
@@ -55,6 +56,7 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
     diagnostics.extend(check_models_and_methods(resources))
+    diagnostics.extend(check_evals(resources))
     return diagnostics
 
 
@@ -139,6 +141,18 @@ def check_models_and_methods(resources: Iterable[Resource]) -> list[Diagnostic]:
                 code="unknown-reference",
             )
     return diagnostics.items
+
+
+def check_evals(resources: Iterable[Resource]) -> list[Diagnostic]:
+    """Evals and EvalRuns: graders the local engine cannot run, references inside
+    `data_source`, template variables, and every item against the Eval's `item_schema`
+    (`reconciler.evals.checks`, imported only when the stack has one)."""
+    listed = list(resources)
+    if not any(resource.kind in ("Eval", "EvalRun") for resource in listed):
+        return []
+    from reconciler.evals.checks import check_evals as check
+
+    return check(listed, display=display_path)
 
 
 def _existing_file(

@@ -12,6 +12,8 @@ from types import MappingProxyType
 from reconciler.kinds.base import DatasetFacts, Desired, KindPlanner, Match, PlanContext
 from reconciler.kinds.batch import BatchPlanner
 from reconciler.kinds.dataset import DatasetPlanner
+from reconciler.kinds.eval import EvalPlanner
+from reconciler.kinds.eval_run import EvalRunPlanner
 from reconciler.kinds.fine_tune import FineTunePlanner
 from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
 from reconciler.kinds.project import ProjectPlanner
@@ -27,6 +29,8 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             BatchPlanner(),
             ModerationPolicyPlanner(),
             FineTunePlanner(),
+            EvalPlanner(),
+            EvalRunPlanner(),
             ProjectMemberPlanner(),
             ServiceAccountPlanner(),
         )

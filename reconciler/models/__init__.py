@@ -14,6 +14,8 @@ from types import MappingProxyType
 from reconciler.models import (
     batch,
     dataset,
+    eval,
+    eval_run,
     fine_tune,
     moderation_policy,
     project,
@@ -41,6 +43,8 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             batch.KIND,
             moderation_policy.KIND,
             fine_tune.KIND,
+            eval.KIND,
+            eval_run.KIND,
         )
     }
 )

@@ -15,6 +15,12 @@ from pathlib import Path
 from reconciler.providers.base import KindProvider, LiveReader
 from reconciler.providers.batches import BatchProvider, BatchReader
 from reconciler.providers.client import Clients
+from reconciler.providers.eval_runs import (
+    EvalProvider,
+    EvalReader,
+    EvalRunProvider,
+    EvalRunReader,
+)
 from reconciler.providers.files import DatasetProvider
 from reconciler.providers.fine_tuning import FineTuneProvider, FineTuneReader
 from reconciler.providers.moderation import ModerationPolicyProvider, ModerationPolicyReader
@@ -29,6 +35,8 @@ READERS: tuple[LiveReader, ...] = (
     BatchReader(),
     ModerationPolicyReader(),
     ServiceAccountReader(),
+    EvalReader(),
+    EvalRunReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
@@ -54,5 +62,7 @@ def make_providers(
         BatchProvider(clients, root),
         ModerationPolicyProvider(),
         ServiceAccountProvider(clients, registry, root),
+        EvalProvider(),
+        EvalRunProvider(clients, root),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

@@ -1,0 +1,207 @@
+"""Planning logic of `EvalRun`: one run per digest, found by the name of its result file.
+
+Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. The digest covers what
+decides the result: the Eval's spec, the items' content, the resolved model id, the template,
+the API and the sampling params. A result file of this digest (read by
+`providers/eval_runs.py`) → a no-op that shows the pass rate per criterion; one of an older
+digest only → replace (a new run; the old summary stays); none → create, with the request
+count, tokens and cost estimate. A run whose model is a FineTune that has not finished waits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reconciler.evals.items import Item, read_items, render_messages
+from reconciler.evals.summary import Summary
+from reconciler.kinds.base import Desired, Match, PlanContext
+from reconciler.kinds.eval import eval_digest
+from reconciler.models.base import Resource
+from reconciler.models.dataset import DatasetSpec
+from reconciler.models.eval import EvalSpec
+from reconciler.models.eval_run import EvalRunSpec, FileIdSource
+from reconciler.plan import FieldChange
+from reconciler.state import LiveObject
+
+FINE_TUNE_RUNNING = ("validating_files", "queued", "running", "paused")
+
+
+class EvalRunPlanner:
+    kind = "EvalRun"
+
+    def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
+        spec = resource.spec
+        assert isinstance(spec, EvalRunSpec)
+        evaluation = ctx.stack.resources.get(spec.eval)
+        if evaluation is None or not isinstance(evaluation.spec, EvalSpec):
+            return Desired(view={}, payload={}, blocked=f"{spec.eval} is not declared")
+        source = _items_source(spec, ctx)
+        if isinstance(source, str):
+            return Desired(view={}, payload={}, blocked=source)
+        items_hash, items, where = source
+        model, waiting = resolve_model(spec.data_source.model, ctx)
+        data_source = spec.data_source.model_dump(mode="json", exclude={"source", "model"})
+        identity = {
+            "eval": eval_digest(evaluation.spec),
+            "items": items_hash,
+            "model": model,
+            "data_source": data_source,
+        }
+        digest = _sha(json.dumps(identity, sort_keys=True, separators=(",", ":")))[:16]
+        template = [
+            m.model_dump(mode="json", exclude_none=True)
+            for m in spec.data_source.input_messages.template
+        ]
+        payload = {
+            "stack": ctx.stack.name,
+            "name": resource.name,
+            "digest": digest,
+            "api": spec.data_source.type,
+            "model": model,
+            "template": template,
+            "sampling_params": spec.data_source.sampling_params.model_dump(exclude_none=True),
+            "criteria": [
+                g.model_dump(mode="json", exclude_none=True)
+                for g in evaluation.spec.testing_criteria
+            ],
+            "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
+            **where,
+            "waiting": waiting,
+        }
+        details = () if waiting else tuple(_estimate_lines(spec, model, template, items))
+        return Desired(view={"digest": digest}, payload=payload, details=details)
+
+    def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
+        digest = desired.payload["digest"]
+        runs = [o for o in ctx.live.of_kind(self.kind) if o.address == resource.address]
+        waiting = desired.payload.get("waiting")
+        if waiting:
+            pending = LiveObject(
+                kind=self.kind,
+                key=resource.name,
+                live_id=f"pending:{resource.name}",
+                attributes=dict(desired.view),
+            )
+            return Match(current=pending, wait=waiting)
+        same = [r for r in runs if r.attributes.get("digest") == digest]
+        if same:
+            return Match(current=min(same, key=lambda r: (r.created_at, r.live_id)))
+        if runs:
+            return Match(current=max(runs, key=lambda r: (r.created_at, r.live_id)))
+        return Match()
+
+    def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
+        digest = str(desired.view["digest"])[:8]
+        return f"no run of this eval, items, model and template yet (digest {digest})"
+
+    def noop_reason(self, desired: Desired, current: LiveObject) -> str:
+        summary = summary_of(current)
+        names = [str(c.get("name")) for c in desired.payload.get("criteria", [])]
+        if summary is None:
+            return "run complete"
+        counts = f"{summary.items} items" + (f", {summary.errors} failed" if summary.errors else "")
+        return f"run complete ({counts}): " + "; ".join(summary.lines(names))
+
+    def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
+        digest = next((c for c in changes if c.path.endswith("digest")), None)
+        if digest is None:
+            return "a new run"
+        return (
+            f"the eval, items, model, template or sampling params changed (digest "
+            f"{str(digest.old)[:8]} → {str(digest.new)[:8]}): a new run; the old results stay"
+        )
+
+    def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
+        raise AssertionError("eval runs are found by their result files, never adopted")
+
+    def delete_reason(self, obj: LiveObject) -> str:
+        return f"no manifest declares {obj.address} any more: its results are kept"
+
+    def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
+        return ()
+
+
+def summary_of(obj: LiveObject) -> Summary | None:
+    """The summary a result file's name carries (read by the provider into `info`)."""
+    from reconciler.evals.summary import parse_filename
+
+    parsed = parse_filename(str(obj.info.get("stack", "")), obj.key)
+    return parsed[1] if parsed else None
+
+
+def resolve_model(model: str, ctx: PlanContext) -> tuple[str, str | None]:
+    """The model id to sample; for `FineTune/x`, x's model once its job succeeded, else why
+    the run waits."""
+    if not model.startswith("FineTune/"):
+        return model, None
+    jobs = [job for job in ctx.live.of_kind("FineTune") if job.address == model]
+    done = [job for job in jobs if job.info.get("fine_tuned_model")]
+    if done:
+        return str(max(done, key=lambda job: job.created_at).info["fine_tuned_model"]), None
+    running = [job for job in jobs if job.status in FINE_TUNE_RUNNING]
+    if running:
+        job = max(running, key=lambda job: job.created_at)
+        return model, f"waits for {model}: job {job.live_id} is {job.status}"
+    return model, f"waits for {model}: its model exists once its job succeeds"
+
+
+def _items_source(
+    spec: EvalRunSpec, ctx: PlanContext
+) -> str | tuple[str, list[Item], dict[str, Any]]:
+    """(content hash, items, where the provider reads them), or why the run is blocked."""
+    source = spec.data_source.source
+    if isinstance(source, FileIdSource):
+        dataset = ctx.stack.resources.get(source.id)
+        facts = ctx.facts.get(source.id)
+        if dataset is None or facts is None or not isinstance(dataset.spec, DatasetSpec):
+            return f"{source.id} was not checked"
+        if facts.has_errors:
+            return f"{source.id} has errors"
+        path = dataset.base_dir / dataset.spec.file
+        items = list(read_items(path))
+        return facts.sha256, items, {"source": _relative(path, ctx.stack.root)}
+    rows = [row.item for row in source.content]
+    content_hash = _sha(json.dumps(rows, sort_keys=True, separators=(",", ":")))
+    items = [Item(index, row) for index, row in enumerate(rows, start=1)]
+    return content_hash, items, {"content": rows}
+
+
+def _estimate_lines(
+    spec: EvalRunSpec, model: str, template: list[dict[str, Any]], items: list[Item]
+) -> list[str]:
+    from reconciler.datasets.prices import PriceTable
+    from reconciler.datasets.tokens import count_tokens
+
+    counted = None if model.startswith("FineTune/") else model
+    tokens = sum(
+        count_tokens(json.dumps(render_messages(template, item.data)), counted) for item in items
+    )
+    limit = spec.data_source.sampling_params.max_completion_tokens
+    output = f"≤ {limit * len(items):,} output tokens" if limit else "output tokens unbounded"
+    api = "Responses API" if spec.data_source.type == "responses" else "Chat Completions"
+    lines = [f"{len(items):,} requests ({api}, {model}), ~{tokens:,} input tokens, {output}"]
+    found = PriceTable.load().lookup(counted)
+    if found is None or found[1].input is None:
+        lines.append("cost unknown (no price for the model)")
+        return lines
+    cost = tokens * found[1].input / 1_000_000
+    if limit and found[1].output is not None:
+        cost += limit * len(items) * found[1].output / 1_000_000
+    bound = "at most " if limit else "input only: "
+    lines.append(f"est. {bound}${cost:,.4f} at full prices ({found[0]}); graded locally")
+    return lines
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return path.absolute().as_posix()

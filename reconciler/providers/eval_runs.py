@@ -1,0 +1,280 @@
+"""`Eval` and `EvalRun` in the provider layer: samples through the API, results as filenames.
+
+An Eval is local: `EvalReader` reads nothing and `EvalProvider` does nothing. `EvalRunReader`
+lists the API key's project's files once and keeps this stack's result files
+(`reconciler.evals.summary`: the summary is in the filename, since `user_data` files cannot be
+downloaded). `EvalRunProvider.create` runs the samples (one Responses or Chat Completions call
+per item, `SAMPLING_CONCURRENCY` at a time), recording each answer in a local progress file as
+it arrives, so a retried or killed apply resumes without paying for an item twice; then it
+grades locally, writes the per-item results next to the progress file and uploads the result
+file. A retried create first looks for the result file an earlier attempt uploaded. Delete
+keeps the results (they are the record of what was measured).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+from reconciler.errors import PermanentApiError, TemporaryApiError
+from reconciler.evals import summary as summaries
+from reconciler.evals.graders import grade
+from reconciler.evals.items import Item, read_items, render_messages
+from reconciler.manifests import Stack
+from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.client import Clients
+from reconciler.providers.errors import api_errors
+from reconciler.providers.files import FILES_PAGE_SIZE, list_files
+from reconciler.state import HOME_PROJECT, LiveObject, Ownership
+
+SAMPLING_CONCURRENCY = 4
+RESULT_PURPOSE: Literal["user_data"] = "user_data"
+
+
+class EvalReader:
+    kind = "Eval"
+
+    def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
+        return False  # local: nothing to read
+
+    def read(self, ctx: ReadContext) -> ReadResult:
+        return ReadResult()
+
+
+class EvalProvider(KindProvider):
+    kind = "Eval"
+
+    def create(self, op: Operation) -> str:
+        return f"local:{op.change.name}"
+
+    def update(self, op: Operation) -> str:
+        return f"local:{op.change.name}"
+
+    def delete(self, op: Operation) -> None:
+        return None
+
+
+def result_objects(stack: str, files: list[Any]) -> list[LiveObject]:
+    """The stack's EvalRun result files among `files` (one live object per file)."""
+    found = []
+    for file in files:
+        parsed = summaries.parse_filename(stack, str(file.filename))
+        if parsed is None:
+            continue
+        name, summary = parsed
+        found.append(
+            LiveObject(
+                kind="EvalRun",
+                key=str(file.filename),
+                live_id=str(file.id),
+                attributes={"digest": summary.digest},
+                owned=False,  # results are kept when their manifest goes
+                address=f"EvalRun/{name}",
+                created_at=int(file.created_at or 0),
+                info={"stack": stack},
+            )
+        )
+    return found
+
+
+class EvalRunReader:
+    kind = "EvalRun"
+
+    def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
+        return bool(stack.of_kind("EvalRun"))
+
+    def read(self, ctx: ReadContext) -> ReadResult:
+        files = ctx.submit(list_files, ctx.clients, HOME_PROJECT).result()
+        pages = max(1, math.ceil(len(files) / FILES_PAGE_SIZE))
+        return ReadResult(tuple(result_objects(ctx.stack.name, files)), pages)
+
+
+class EvalRunProvider(KindProvider):
+    kind = "EvalRun"
+
+    def __init__(self, clients: Clients, root: Path) -> None:
+        self._clients = clients
+        self._root = root
+
+    def create(self, op: Operation) -> str:
+        payload = op.payload
+        found = self._find_result(payload)
+        if found is not None:  # an earlier attempt uploaded it (its answer was lost)
+            return found
+        items = self._items(payload)
+        progress = Progress(self._progress_path(payload))
+        self._sample(op, items, progress)
+        return self._finish(payload, items, progress)
+
+    def update(self, op: Operation) -> str:
+        return str(op.change.live_id)  # immutable: never planned
+
+    def delete(self, op: Operation) -> None:
+        return None  # the results of a run are kept (a replace leaves the old summary)
+
+    # -- sampling ------------------------------------------------------------------------
+
+    def _sample(self, op: Operation, items: list[Item], progress: Progress) -> None:
+        todo = [item for item in items if item.line not in progress.records]
+        op.progress(len(items) - len(todo), len(items))
+        if not todo:
+            return
+        call = self._caller(op.payload)
+        stop = threading.Event()
+        failures: list[TemporaryApiError] = []
+        permanent: list[PermanentApiError] = []
+
+        def sample(item: Item) -> None:
+            if stop.is_set():
+                return
+            try:
+                progress.add(item.line, call(item))
+            except TemporaryApiError as error:  # the apply engine retries; progress is kept
+                stop.set()
+                failures.append(error)
+            except PermanentApiError as error:
+                if error.status != 400:  # the key, the model or the project: stop the run
+                    stop.set()
+                    permanent.append(error)
+                else:  # this item cannot be sampled (too long, refused): counted as failed
+                    progress.add(item.line, {"error": str(error)})
+            op.progress(len(progress.records), len(items))
+
+        with ThreadPoolExecutor(SAMPLING_CONCURRENCY, thread_name_prefix="reconciler-eval") as pool:
+            list(pool.map(sample, todo))
+        if permanent or failures:
+            raise (permanent or failures)[0]
+
+    def _caller(self, payload: dict[str, Any]) -> Callable[[Item], dict[str, Any]]:
+        client = self._clients.writer(HOME_PROJECT)
+        model, params = str(payload["model"]), dict(payload["sampling_params"])
+        template = payload["template"]
+        address = f"EvalRun/{payload['name']}"
+
+        def call(item: Item) -> dict[str, Any]:
+            messages = render_messages(template, item.data)
+            started = time.monotonic()
+            with api_errors(f"sample item {item.line} of {address} with {model}"):
+                if payload["api"] == "responses":
+                    answer: Any = client.responses.create(
+                        model=model,
+                        input=messages,  # type: ignore[arg-type]
+                        **_responses_params(params),
+                    )
+                    text, usage = answer.output_text, answer.usage
+                else:
+                    answer = client.chat.completions.create(
+                        model=model,
+                        messages=messages,  # type: ignore[arg-type]
+                        **params,
+                    )
+                    text, usage = answer.choices[0].message.content or "", answer.usage
+            latency = round((time.monotonic() - started) * 1000)
+            used = usage.model_dump() if usage is not None else {}
+            return {"output_text": text, "usage": used, "latency_ms": latency}
+
+        return call
+
+    # -- grading and the result file ---------------------------------------------------
+
+    def _finish(self, payload: dict[str, Any], items: list[Item], progress: Progress) -> str:
+        criteria = payload["criteria"]
+        graded: list[list[Any] | None] = []
+        details = []
+        for item in items:
+            record = progress.records[item.line]
+            if "error" in record:
+                graded.append(None)
+                details.append({"line": item.line, "error": record["error"]})
+                continue
+            sample = {"output_text": record["output_text"], "output_json": _json(record)}
+            grades = [grade(c, item.data, sample) for c in criteria]
+            graded.append(grades)
+            details.append(
+                {
+                    "line": item.line,
+                    "output_text": record["output_text"],
+                    "grades": {c["name"]: vars(g) for c, g in zip(criteria, grades, strict=True)},
+                    "usage": record.get("usage", {}),
+                    "latency_ms": record.get("latency_ms"),
+                }
+            )
+        summary = summaries.summarize(str(payload["digest"]), graded, len(criteria))
+        results = self._progress_path(payload).with_suffix(".results.jsonl")
+        results.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in details))
+        name = summaries.filename(str(payload["stack"]), str(payload["name"]), summary)
+        body = {
+            "eval_run": payload["name"],
+            "model": payload["model"],
+            "criteria": [c["name"] for c in criteria],
+            "summary": [vars(c) for c in summary.criteria],
+        }
+        with api_errors(f"upload the results of EvalRun/{payload['name']}"):
+            file = self._clients.writer().files.create(
+                file=(name, json.dumps(body).encode(), "application/json"),
+                purpose=RESULT_PURPOSE,
+            )
+        return str(file.id)
+
+    def _find_result(self, payload: dict[str, Any]) -> str | None:
+        wanted = summaries.prefix(
+            str(payload["stack"]), str(payload["name"]), str(payload["digest"])
+        )
+        for file in list_files(self._clients, HOME_PROJECT):
+            if str(file.filename).startswith(wanted):
+                return str(file.id)
+        return None
+
+    def _items(self, payload: dict[str, Any]) -> list[Item]:
+        if "source" in payload:
+            return list(read_items(self._root / str(payload["source"])))
+        return [Item(index, row) for index, row in enumerate(payload["content"], start=1)]
+
+    def _progress_path(self, payload: dict[str, Any]) -> Path:
+        folder = self._root / str(payload["cache_dir"]) / "evals"
+        return folder / f"{payload['stack']}--{payload['name']}--{payload['digest']}.jsonl"
+
+
+class Progress:
+    """The answers received so far, one JSON line per item, appended as they arrive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.records: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        if path.exists():
+            for raw in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    record = json.loads(raw)
+                except json.JSONDecodeError:
+                    continue  # a line cut by a kill: that item is sampled again
+                self.records[int(record["line"])] = record
+
+    def add(self, line: int, record: dict[str, Any]) -> None:
+        with self._lock:
+            self.records[line] = {"line": line, **record}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(self.records[line], ensure_ascii=False) + "\n")
+                handle.flush()
+
+
+def _responses_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Chat-style sampling params as the Responses API names them (it has no seed)."""
+    mapped = {k: v for k, v in params.items() if k in ("temperature", "top_p")}
+    if "max_completion_tokens" in params:
+        mapped["max_output_tokens"] = params["max_completion_tokens"]
+    return mapped
+
+
+def _json(record: dict[str, Any]) -> Any:
+    try:
+        return json.loads(record["output_text"])
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,120 @@
+"""End to end (issue 11): an Eval and an EvalRun through the CLI against the sandbox.
+
+plan (requests, tokens, cost) → apply (samples through the Responses API, grades locally,
+uploads the result file whose name carries the summary) → plan is a no-op showing the pass
+rate per criterion → a changed template is a replace (a new run) and the old summary stays.
+The sandbox's base model answers with a sentence that echoes the question's key words, so an
+`ilike` check for the item's keyword passes and an `eq` check against a label fails.
+"""
+
+from __future__ import annotations
+
+import json
+
+import openai
+
+from .e2e import Workspace
+
+ITEMS = [
+    {"question": "How do I reset my password?", "keyword": "password"},
+    {"question": "Where is my invoice for March?", "keyword": "invoice"},
+    {"question": "Can I upgrade my subscription plan?", "keyword": "subscription"},
+]
+
+
+def _write_stack(ws: Workspace, *, system: str = "Answer briefly.") -> None:
+    (ws.specs / "data" / "questions.jsonl").write_text(
+        "".join(json.dumps({"item": item}) + "\n" for item in ITEMS)
+    )
+    (ws.specs / "evals.yaml").write_text(
+        f"""apiVersion: reconciler/v1
+kind: Dataset
+metadata: {{name: questions}}
+spec:
+  file: data/questions.jsonl
+  purpose: evals
+  format: eval
+---
+apiVersion: reconciler/v1
+kind: Eval
+metadata: {{name: support-answers}}
+spec:
+  data_source_config:
+    type: custom
+    item_schema:
+      type: object
+      properties: {{question: {{type: string}}, keyword: {{type: string}}}}
+      required: [question, keyword]
+    include_sample_schema: true
+  testing_criteria:
+    - {{type: string_check, name: mentions, input: "{{{{sample.output_text}}}}",
+       reference: "{{{{item.keyword}}}}", operation: ilike}}
+    - {{type: string_check, name: exact, input: "{{{{sample.output_text}}}}",
+       reference: "{{{{item.keyword}}}}", operation: eq}}
+    - {{type: text_similarity, name: close, input: "{{{{sample.output_text}}}}",
+       reference: "{{{{item.question}}}}", evaluation_metric: fuzzy_match, pass_threshold: 0.2}}
+---
+apiVersion: reconciler/v1
+kind: EvalRun
+metadata: {{name: base}}
+spec:
+  eval: Eval/support-answers
+  data_source:
+    type: responses
+    source: {{type: file_id, id: Dataset/questions}}
+    input_messages:
+      type: template
+      template:
+        - {{role: developer, content: "{system}"}}
+        - {{role: user, content: "{{{{item.question}}}}"}}
+    model: gpt-4.1-mini
+    sampling_params: {{temperature: 0, max_completion_tokens: 40}}
+  via: responses
+"""
+    )
+
+
+def _results(client: openai.OpenAI) -> list[str]:
+    return sorted(
+        f.filename
+        for f in client.files.list()
+        if f.filename.startswith("reconciler--demo--EvalRun--")
+    )
+
+
+def test_eval_run_plan_apply_noop_then_replace_on_a_new_template(
+    ws: Workspace, client: openai.OpenAI
+) -> None:
+    _write_stack(ws)
+    assert ws.run("validate", "specs").exit_code == 0
+
+    planned = ws.run("plan", "specs")
+    assert planned.exit_code == 0, planned.output
+    assert "EvalRun/base" in planned.output
+    assert "3 requests (Responses API, gpt-4.1-mini)" in planned.output
+    assert "input tokens" in planned.output and "at full prices" in planned.output
+
+    applied = ws.run("apply", "specs", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    first = _results(client)
+    assert len(first) == 1 and "--n3e0--3p1000_0p0_" in first[0], first
+
+    again = ws.run("plan", "specs", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "run complete (3 items)" in again.output
+    assert "mentions: 100% pass (3/3)" in again.output
+    assert "exact: 0% pass (0/3)" in again.output
+    details = list((ws.specs / ".reconciler").rglob("*.results.jsonl"))
+    assert len(details) == 1 and len(details[0].read_text().splitlines()) == 3
+
+    _write_stack(ws, system="Answer briefly and politely.")
+    changed = ws.run("plan", "specs", "--detailed-exitcode")
+    assert changed.exit_code == 2, changed.output
+    assert "a new run; the old results stay" in changed.output
+
+    replaced = ws.run("apply", "specs", "--auto-approve")
+    assert replaced.exit_code == 0, replaced.output
+    second = _results(client)
+    assert len(second) == 2 and first[0] in second  # the old summary stays readable
+    final = ws.run("plan", "specs", "--detailed-exitcode")
+    assert final.exit_code == 0, final.output
