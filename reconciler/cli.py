@@ -209,7 +209,8 @@ def plan(
             raise ConfigError(_cannot_write(out, error.strerror or str(error))) from None
     _echo_plan(made, fmt)
     if out is not None:
-        click.echo(f"Saved the plan to {out}; run `reconciler apply {out}` to apply it.", err=True)
+        again = f"reconciler apply {out}" + (" --sandbox" if use_sandbox else "")
+        click.echo(f"Saved the plan to {out}; run `{again}` to apply it.", err=True)
     _exit_for(made, changes_exit=2 if detailed_exitcode else 0)
 
 
@@ -227,14 +228,45 @@ def drift(path: Path, fmt: str, use_sandbox: bool, stack_name: str | None) -> No
 
 
 @cli.command()
-@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", metavar="PLANFILE | Kind/name")
+@path_argument
 @format_option
-def show(plan_file: Path, fmt: str) -> None:
-    """Print a plan saved with `plan --out` (with a warning when its manifests changed since)."""
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With FineTune/name: draw loss and accuracy by step to this PNG (extra 'plot').",
+)
+@sandbox_option
+@stack_option
+def show(
+    target: str,
+    path: Path,
+    fmt: str,
+    plot: Path | None,
+    use_sandbox: bool,
+    stack_name: str | None,
+) -> None:
+    """Print a plan saved with `plan --out`, or a live object: `show FineTune/name [PATH]`
+    (status, model, hyperparameters, last events, metrics; --plot FILE.png)."""
     from reconciler.planner import changed_manifests
 
+    if not Path(target).is_file() and re.fullmatch(r"[A-Z][A-Za-z]*/[^/]+", target):
+        from reconciler.commands.show import show_live
+
+        show_live(target, path, stack_name, use_sandbox, plot)
+        return
+    plan_file = Path(target)
+    if not plan_file.is_file():
+        raise ConfigError(f"show {target}: no such plan file (or give an address: FineTune/name)")
     saved = _read_saved_plan(plan_file)
     _echo_plan(saved, fmt)
+    if not Path(saved.manifests_path).is_dir():
+        click.echo(
+            f"note: the manifests this plan was made from ('{saved.manifests_path}') are not "
+            f"here ({Path.cwd()}): the staleness check is skipped.",
+            err=True,
+        )
+        return
     changed = changed_manifests(saved)
     if changed:
         click.echo(

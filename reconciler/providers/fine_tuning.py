@@ -12,6 +12,11 @@ per succeeded job (the API has no listing across checkpoints), with the admin ke
 
 from __future__ import annotations
 
+import base64
+import binascii
+import csv
+import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import PermanentApiError
@@ -105,6 +110,44 @@ def job_object(stack: str, project: str, job: Any, pinned: dict[str, str]) -> Li
         created_at=job.created_at,
         info=info,
     )
+
+
+@dataclass(frozen=True)
+class JobDetails:
+    """What `reconciler show FineTune/<name>` prints: the job, its latest events (newest
+    first) and the rows of its result file (`step_metrics.csv`: step, train_loss, ...)."""
+
+    job: Any
+    events: list[Any]
+    metrics: list[dict[str, float]]
+
+
+def job_details(clients: Clients, project: str, job_id: str, events: int = 10) -> JobDetails:
+    """The job, its last `events` events and its metrics: three or four requests."""
+    client = clients.reader(project)
+    with api_errors(f"read fine-tuning job {job_id}"):
+        job = client.fine_tuning.jobs.retrieve(job_id)
+        found = list(client.fine_tuning.jobs.list_events(job_id, limit=events).data)
+    metrics: list[dict[str, float]] = []
+    for file_id in job.result_files or ():
+        with api_errors(f"download the result file {file_id} of {job_id}"):
+            metrics = parse_metrics(client.files.content(file_id).read())
+    return JobDetails(job, found, metrics)
+
+
+def parse_metrics(content: bytes) -> list[dict[str, float]]:
+    """`step_metrics.csv` rows as numbers (empty cells left out); the API serves the file
+    base64-encoded, a plain CSV is read as it is."""
+    text = content.decode("utf-8", errors="replace")
+    if not text.lstrip().startswith("step"):
+        try:
+            text = base64.b64decode(content, validate=False).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return []
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        rows.append({k.strip(): float(v) for k, v in row.items() if k and v not in (None, "")})
+    return rows
 
 
 def latest_step(events: list[Any]) -> tuple[int, int]:
@@ -283,4 +326,13 @@ class FineTuneProvider(KindProvider):
         return str(op.change.live_attributes.get("project", HOME_PROJECT))
 
 
-__all__ = ["IN_PROGRESS", "FineTuneProvider", "FineTuneReader", "job_object", "list_jobs"]
+__all__ = [
+    "IN_PROGRESS",
+    "FineTuneProvider",
+    "FineTuneReader",
+    "JobDetails",
+    "job_details",
+    "job_object",
+    "list_jobs",
+    "parse_metrics",
+]

@@ -6,6 +6,7 @@ sandbox's clock moved instead of sleeping."""
 from __future__ import annotations
 
 import json
+import sys
 
 import openai
 import pytest
@@ -237,3 +238,62 @@ def test_apply_wait_submits_then_follows_the_job(
     again = ws.run("apply", "specs", "--auto-approve", "--wait")
     assert again.exit_code == 0, again.output
     assert "nothing to wait for" in again.stdout
+
+
+# -- reconciler show FineTune/<name> ------------------------------------------------------------
+
+
+def test_show_a_fine_tune_live_with_its_metrics_and_plot(
+    ws: Workspace, sandbox: SandboxHandle
+) -> None:
+    _finished_job(ws, sandbox)
+    shown = ws.run("show", "FineTune/support-ft", "specs", "--plot", str(ws.root / "loss.png"))
+    assert shown.exit_code == 0, shown.output
+    out = shown.stdout
+    assert "status:          succeeded" in out
+    assert "model:           ft:gpt-4.1-mini-2025-04-14:sandbox:techcorp-support:" in out
+    assert "trained tokens:" in out
+    assert "hyperparameters: supervised: " in out and "n_epochs=3" in out
+    assert "last events (newest first):" in out and "The job has successfully completed" in out
+    assert "metrics (174 steps, 12 shown):" in out
+    assert "train_loss" in out and "valid_loss" in out
+    png = (ws.root / "loss.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+
+
+def test_show_plot_without_matplotlib_names_the_extra(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _finished_job(ws, sandbox)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    shown = ws.run("show", "FineTune/support-ft", "specs", "--plot", str(ws.root / "x.png"))
+    assert shown.exit_code == 1
+    assert "pip install 'reconciler[plot]'" in shown.stderr
+    assert "Traceback" not in shown.output
+
+
+def test_show_of_a_running_job_has_no_metrics_yet(ws: Workspace) -> None:
+    _start_job(ws)
+    shown = ws.run("show", "FineTune/support-ft", "specs")
+    assert shown.exit_code == 0, shown.output
+    assert "metrics: no result file yet" in shown.stdout
+
+
+def test_show_planfile_from_another_folder_skips_the_staleness_check(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = ws.run("plan", "specs", "--out", "saved.plan")
+    assert planned.exit_code == 0, planned.output
+    elsewhere = ws.root / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    shown = ws.run("show", "../saved.plan")
+    assert shown.exit_code == 0, shown.output
+    assert "is gone" not in shown.output
+    assert "the staleness check is skipped" in shown.stderr
+
+
+def test_the_saved_plan_hint_keeps_sandbox(ws: Workspace) -> None:
+    planned = ws.run("plan", "specs", "--sandbox", "--out", "saved.plan")
+    assert planned.exit_code == 0, planned.output
+    assert "run `reconciler apply saved.plan --sandbox` to apply it" in planned.stderr
