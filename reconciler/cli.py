@@ -367,7 +367,7 @@ def apply(
         _confirm(chosen, auto_approve)
         providers = make_providers(clients, stack.name, stack.root)
         click.echo("\nApplying:")
-        console = ApplyConsole(color=_use_color())
+        console = ApplyConsole(color=_use_color(), plan=chosen)
         result = apply_plan(
             chosen,
             providers.by_kind,

@@ -10,12 +10,21 @@ import sys
 from typing import Any
 
 from reconciler.apply import ApplyEvent, ApplyResult
+from reconciler.plan import Action, Plan
 
 
 class ApplyConsole:
     """Prints apply events as they happen; on a terminal, a progress bar per upload."""
 
-    _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
+    _PAST = {
+        "create": "created",
+        "update": "updated",
+        "replace": "replaced",
+        "delete": "deleted",
+        "archive": "archived",
+        "cancel": "cancelled",
+        "forget": "forgotten",
+    }
     _STYLES = {
         "succeeded": "green",
         "failed": "bold red",
@@ -23,9 +32,15 @@ class ApplyConsole:
         "retrying": "yellow",
     }
 
-    def __init__(self, *, color: bool) -> None:
+    def __init__(self, *, color: bool, plan: Plan | None = None) -> None:
         from rich.console import Console
 
+        # what a delete does to each kind ("archive" for a project), as the plan shows it
+        self.verbs = {
+            change.address: change.delete_verb
+            for change in (plan.changes if plan is not None else ())
+            if change.action is Action.DELETE
+        }
         # `color` is the CLI's choice (--no-color, NO_COLOR, FORCE_COLOR, a terminal); off a
         # terminal rich would otherwise make its own from FORCE_COLOR
         terminal = sys.stdout.isatty()
@@ -58,7 +73,7 @@ class ApplyConsole:
         self.console.print(Text(self._describe(event), style=self._STYLES.get(event.type, "")))
 
     def _describe(self, event: ApplyEvent) -> str:
-        verb = event.action.value
+        verb = self.verbs.get(event.address, event.action.value)
         if event.type == "started":
             return f"{event.action.symbol:>3} {event.address}: {verb}…"
         if event.type == "succeeded":

@@ -163,11 +163,15 @@ class _Planning:
         )
 
     def plan_orphans(self) -> None:
-        """A delete for each live object the stack created that no manifest declares."""
+        """A delete for each live object the stack created that no manifest declares; a no-op
+        saying so for each one it adopted (it is left as it is)."""
         for obj in sorted(self.live.objects, key=lambda o: (o.address or "", o.live_id)):
-            if not (obj.owned and obj.is_active and obj.address is not None):
+            if not (obj.is_active and obj.address is not None):
                 continue
             if obj.address in self.stack.resources or obj.kind not in PLANNERS:
+                continue
+            if not obj.owned:
+                self._release_adopted(obj)
                 continue
             self._consult(obj)
             address = obj.address
@@ -189,6 +193,27 @@ class _Planning:
                     delete_verb=info.delete_verb,
                 )
             )
+
+    def _release_adopted(self, obj: LiveObject) -> None:
+        """An adopted object whose manifest is gone: never deleted, so the plan says so."""
+        assert obj.address is not None
+        entry = self.live.ownership.entry(obj.address)
+        if entry is None or entry.created or entry.live_id != obj.live_id:
+            return  # not adopted through the registry (e.g. a finished batch): nothing to say
+        if obj.address in self.changes:
+            return
+        self._add(
+            ResourceChange(
+                address=obj.address,
+                kind=obj.kind,
+                name=obj.address.partition("/")[2],
+                action=Action.NOOP,
+                reason=f"no manifest declares it any more: {obj.kind} '{obj.key}' "
+                f"({obj.live_id}) was adopted, not created by stack '{self.stack.name}', so "
+                "it is left as it is and no longer managed",
+                live_id=obj.live_id,
+            )
+        )
 
     def state_digests(self) -> dict[str, str]:
         digests = {key: obj.digest() for key, obj in self.consulted.items()}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
+import openai
 import pytest
 
-from .e2e import Workspace
+from .e2e import Workspace, active_projects
 
 KINDS = "Batch, Dataset, FineTune, ModerationPolicy, Project, ProjectMember, ServiceAccount"
 
@@ -97,3 +98,42 @@ def test_the_local_folder_it_writes_is_ignored_by_git(ws: Workspace) -> None:
     ).stdout
     assert "specs/datasets.yaml" in status
     assert ".reconciler" not in status
+
+
+OPS = "apiVersion: reconciler/v1\nkind: Project\nmetadata: {name: ops}\nspec: {name: Ops}\n"
+
+
+def test_archiving_a_project_is_printed_as_archived(ws: Workspace) -> None:
+    (ws.specs / "ops.yaml").write_text(OPS, encoding="utf-8")
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    (ws.specs / "ops.yaml").unlink()
+
+    result = ws.run("apply", "specs", "--auto-approve", "--allow-delete", "--allow-archive")
+
+    assert result.exit_code == 0, result.output
+    applying = result.stdout.partition("Applying:")[2]
+    assert "  - Project/ops: archive…" in applying
+    assert "  ✓ Project/ops: archived\n" in applying
+    assert "deleted" not in applying
+
+
+def test_an_adopted_project_whose_manifest_goes_is_left_as_it_is_and_said_so(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    existing = admin_client.admin.organization.projects.create(name="Ops")
+    (ws.specs / "ops.yaml").write_text(OPS, encoding="utf-8")
+    adopted = ws.run("apply", "specs", "--auto-approve")
+    assert adopted.exit_code == 0, adopted.output
+    assert "adopt live project 'Ops'" in adopted.stdout
+    (ws.specs / "ops.yaml").unlink()
+
+    planned = ws.run("plan", "specs", "--detailed-exitcode")
+
+    assert planned.exit_code == 0, planned.output
+    assert (
+        f"Project/ops: no manifest declares it any more: Project 'Ops' ({existing.id}) was "
+        "adopted, not created by stack 'demo', so it is left as it is and no longer managed"
+    ) in planned.stdout
+    applied = ws.run("apply", "specs", "--auto-approve", "--allow-delete", "--allow-archive")
+    assert applied.exit_code == 0, applied.output
+    assert [p.id for p in active_projects(admin_client, "Ops")] == [existing.id]
