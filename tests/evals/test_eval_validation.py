@@ -47,7 +47,7 @@ kind: Dataset
 metadata: {name: items}
 spec: {file: items.jsonl, purpose: evals, format: eval}
 """
-GOOD_ITEMS = [{"email": "my invoice is wrong", "label": "billing"}] * 3
+GOOD_ITEMS: list[dict[str, object]] = [{"email": "my invoice is wrong", "label": "billing"}] * 3
 
 
 def _stack(
@@ -130,7 +130,7 @@ def test_unknown_item_variable_in_the_run_template(tmp_path: Path) -> None:
 
 
 def test_items_that_break_the_item_schema_are_located_at_their_line(tmp_path: Path) -> None:
-    items = [GOOD_ITEMS[0], {"email": "hi"}, {"email": 3, "label": "x"}]
+    items: list[dict[str, object]] = [GOOD_ITEMS[0], {"email": "hi"}, {"email": 3, "label": "x"}]
     errors = _errors(_stack(tmp_path, items=items))
     assert any(e.startswith("items.jsonl:2:1: ") and "'label' is a required" in e for e in errors)
     assert any(e.startswith("items.jsonl:3:1: ") and "at email" in e for e in errors), errors
