@@ -41,15 +41,7 @@ class ProjectPlanner:
         spec = resource.spec
         assert isinstance(spec, ProjectSpec)
         view = {"name": spec.name, **_declared_settings(spec)}
-        thresholds = [alert.threshold_amount for alert in spec.spend_alerts or ()]
-        twice = sorted({t for t in thresholds if thresholds.count(t) > 1})
-        blocked = (
-            f"spend_alerts: more than one alert at {', '.join(map(str, twice))} cents (an alert "
-            "is known by its threshold_amount: give each a different one)"
-            if twice
-            else None
-        )
-        return Desired(view=view, payload=dict(view), blocked=blocked)
+        return Desired(view=view, payload=dict(view), blocked=_alerts_problem(spec))
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         found = self._match(resource, desired, ctx)
@@ -130,6 +122,18 @@ def _declared_settings(spec: ProjectSpec) -> dict[str, Any]:
         if value is not None:
             settings[name] = value.model_dump(exclude_none=True)
     return settings
+
+
+def _alerts_problem(spec: ProjectSpec) -> str | None:
+    """Spend alerts are known by their threshold: two at the same one cannot both be managed."""
+    thresholds = [alert.threshold_amount for alert in spec.spend_alerts or ()]
+    twice = sorted({t for t in thresholds if thresholds.count(t) > 1})
+    if not twice:
+        return None
+    return (
+        f"spend_alerts: more than one alert at {', '.join(map(str, twice))} cents (an alert is "
+        "known by its threshold_amount: give each a different one)"
+    )
 
 
 def _seen_through(found: Match, desired: Desired) -> Match:
