@@ -78,7 +78,7 @@ class DatasetPlanner:
         )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
-        copies = [obj for obj in ctx.live.of_kind(self.kind) if obj.address == resource.address]
+        copies = ctx.live.at_address(self.kind, resource.address)
         if not copies:
             return Match()
         current = max(copies, key=lambda obj: _preference(obj, desired))

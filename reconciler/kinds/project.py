@@ -192,7 +192,7 @@ def _rate_limit_problem(
 
 
 def _unbound_twins(name: str, current: LiveObject, ctx: PlanContext) -> list[LiveObject]:
-    bound_ids = {e.live_id for e in ctx.live.ownership.entries.values() if e.live_id}
+    bound_ids = ctx.live.ownership.bound_ids()
     return [
         p
         for p in ctx.live.of_kind("Project")
@@ -218,7 +218,7 @@ def _match_pinned(live_id: str, projects: list[LiveObject]) -> Match:
 
 def _match_pending(digest: str, projects: list[LiveObject], ctx: PlanContext) -> LiveObject | None:
     """The project an interrupted create made: named as the pending binding says, unbound."""
-    bound_ids = {e.live_id for e in ctx.live.ownership.entries.values() if e.live_id}
+    bound_ids = ctx.live.ownership.bound_ids()
     named = [
         p
         for p in projects
@@ -230,7 +230,7 @@ def _match_pending(digest: str, projects: list[LiveObject], ctx: PlanContext) ->
 def _match_by_name(
     name: str, projects: list[LiveObject], ctx: PlanContext, *, note: str | None = None
 ) -> Match:
-    bound_ids = {e.live_id for e in ctx.live.ownership.entries.values() if e.live_id}
+    bound_ids = ctx.live.ownership.bound_ids()
     named = [p for p in projects if p.key == name and p.is_active and p.live_id not in bound_ids]
     if len(named) > 1:
         ids = ", ".join(p.live_id for p in named)
