@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_datasets.py
 	$(BIN)/python bench/bench_plan.py
+	$(BIN)/python bench/bench_local.py
 
 clean:
 	rm -rf $(VENV) .reconciler *.egg-info
