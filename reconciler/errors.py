@@ -28,6 +28,8 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 EXCERPT_LINE_BYTES = 4096
 """A source line longer than this is cut before it is decoded (excerpts show 200 characters)."""
+EXCERPT_WIDTH = 200
+"""The characters an excerpt shows of a longer line: a window around the column, with `…`."""
 
 
 @dataclass(frozen=True, order=True)
@@ -161,12 +163,26 @@ def _source_excerpt(
     width = len(str(max(shown, default=location.line)))
     for number, text in sorted(shown.items()):
         marker = ">" if number == location.line else " "
-        clipped = printable(text if len(text) <= 200 else text[:200] + "…")
-        out.append(f"  {marker} {number:>{width}} | {clipped}")
-        if number == location.line and location.column > 0 and len(text) <= 200:
-            offset = len(printable(text[: location.column - 1]))
+        column = location.column if number == location.line else 0
+        start, end = excerpt_window(len(text), column)
+        cut_before, cut_after = ("…" if start else ""), ("…" if end < len(text) else "")
+        out.append(
+            f"  {marker} {number:>{width}} | {cut_before}{printable(text[start:end])}{cut_after}"
+        )
+        if column > 0 and (len(text) <= EXCERPT_WIDTH or column <= end):
+            offset = len(cut_before) + len(printable(text[start : column - 1]))
             out.append(f"    {' ' * width} | {' ' * offset}^")
     return out
+
+
+def excerpt_window(length: int, column: int) -> tuple[int, int]:
+    """The part `[start, end)` of a line of `length` characters an excerpt shows: all of it when
+    it fits, else EXCERPT_WIDTH characters around `column` (1-based; 0 = none, or beyond what
+    was read: the start), so that the caret under the column is always visible."""
+    if length <= EXCERPT_WIDTH or not 0 < column <= length:
+        return 0, min(length, EXCERPT_WIDTH)
+    start = max(0, min(column - 1 - EXCERPT_WIDTH // 2, length - EXCERPT_WIDTH))
+    return start, start + EXCERPT_WIDTH
 
 
 @dataclass

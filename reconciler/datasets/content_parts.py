@@ -30,7 +30,12 @@ def check_parts(
     summary: MessagesSummary,
 ) -> int:
     if not parts:
-        ctx.add("missing_content", f"{where} ({role}) has an empty content list", key="content")
+        ctx.add(
+            "missing_content",
+            f"{where} ({role}) has an empty content list",
+            key="content",
+            at=where,
+        )
         return 0
     tokens = 0
     counter = ctx.counter

@@ -118,7 +118,11 @@ def _check_full_message(
         hint = rules.role_hints.get(str(raw_role)) or did_you_mean(str(raw_role), rules.roles)
         allowed = ", ".join(sorted(rules.roles))
         ctx.add(
-            "unrecognized_role", f"{where} has role {shown}; allowed: {allowed}", hint, key="role"
+            "unrecognized_role",
+            f"{where} has role {shown}; allowed: {allowed}",
+            hint,
+            key="role",
+            at=where,
         )
         return 0
     _check_keys(message, role, KEYS_BY_ROLE[role], where, rules, ctx)
@@ -145,9 +149,15 @@ def _check_full_message(
                 f"{where} ({role}) has a weight; only assistant messages can",
                 "remove 'weight' from this message",
                 key="weight",
+                at=where,
             )
         elif type(weight) is not int or weight not in (0, 1):
-            ctx.add("invalid_weight", f"{where} has weight {weight!r}; use 0 or 1", key="weight")
+            ctx.add(
+                "invalid_weight",
+                f"{where} has weight {weight!r}; use 0 or 1",
+                key="weight",
+                at=where,
+            )
     return tokens if counter is not None else 0
 
 
@@ -168,6 +178,7 @@ def _check_keys(
                     "supervised fine-tuning examples take",
                     "remove 'weight'",
                     key=key,
+                    at=where,
                 )
             continue  # misuse in supervised examples is reported as invalid_weight
         if key in allowed:
@@ -178,6 +189,7 @@ def _check_keys(
             f"{where} ({role}) has unrecognized key {key!r}",
             hint,
             key=key,
+            at=where,
         )
 
 
@@ -208,14 +220,18 @@ def _check_content(
         return 0
     if type(content) is str:
         if not content and not (role == "assistant" and has_call):
-            ctx.add("missing_content", f"{where} ({role}) has empty content", key="content")
+            ctx.add(
+                "missing_content", f"{where} ({role}) has empty content", key="content", at=where
+            )
         counter = ctx.counter
         if counter is None or not content:
             return 0
         return counter.repeated(content) if role in SYSTEM_ROLES else counter.text(content)
     if content is None:
         if not (role == "assistant" and has_call):
-            ctx.add("missing_content", f"{where} ({role}) has null content", key="content")
+            ctx.add(
+                "missing_content", f"{where} ({role}) has null content", key="content", at=where
+            )
         return 0
     if type(content) is list:
         return check_parts(content, role, where, rules, ctx, summary)
@@ -224,5 +240,6 @@ def _check_content(
         f"{where} ({role}) content is {json_type(content)}; use a string "
         "or a list of content parts",
         key="content",
+        at=where,
     )
     return 0

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.datasets.locate import key_offset, parse_path
 from reconciler.datasets.problems import ProblemLog
 from reconciler.datasets.tokens import TokenCounter
 
@@ -88,15 +89,29 @@ class LineContext:
     line: int = 0
     raw: bytes = b""
 
-    def column_of(self, key: str) -> int:
-        """1-based column of `"key"` in the raw line (0 when not found)."""
+    def column_of(self, key: str, at: str | None = None) -> int:
+        """1-based column of `"key"` in the raw line: the key of the object at the path `at`
+        (`messages[2]`) when given, else its first occurrence (0 when not found)."""
+        if at is not None:
+            text = self.raw.decode("utf-8", "replace")
+            offset = key_offset(text, (*parse_path(at), key))
+            if offset is not None:
+                return offset + 1
         position = self.raw.find(b'"' + key.encode("utf-8", "replace") + b'"')
         if position < 0:
             return 0
         return len(self.raw[:position].decode("utf-8", "replace")) + 1
 
-    def add(self, code: str, message: str, hint: str | None = None, key: str | None = None) -> None:
-        column = self.column_of(key) if key else 0
+    def add(
+        self,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        key: str | None = None,
+        at: str | None = None,
+    ) -> None:
+        """A problem of this line; `key` (of the object at the path `at`) gives its column."""
+        column = self.column_of(key, at) if key else 0
         self.log.add(code, self.line, message, hint, column)
 
 

@@ -30,6 +30,7 @@ def check_assistant_calls(
                 "invalid_tool_call",
                 f"{where}.tool_calls must be a non-empty list",
                 key="tool_calls",
+                at=where,
             )
         else:
             for index, call in enumerate(calls):
@@ -93,4 +94,5 @@ def check_tool_reply(
             f"{where} answers tool call {call_id!r}, which no "
             f"earlier assistant message made (known: {known})",
             key="tool_call_id",
+            at=where,
         )

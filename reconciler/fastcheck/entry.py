@@ -117,10 +117,17 @@ def _source_excerpt(file: str, line: int, column: int) -> list[str]:
     width = len(str(max(lines, default=line)))
     for number, text in sorted(lines.items()):
         marker = ">" if number == line else " "
-        shown = text if len(text) <= 200 else text[:200] + "…"
-        out.append(f"  {marker} {number:>{width}} | {shown}")
-        if number == line and column > 0 and len(text) <= 200:
-            out.append(f"    {' ' * width} | {' ' * (column - 1)}^")
+        at = column if number == line else 0
+        # as `reconciler.errors.excerpt_window`: 200 characters around the column
+        start = 0
+        if len(text) > 200 and 0 < at <= len(text):
+            start = max(0, min(at - 101, len(text) - 200))
+        cut_before, cut_after = ("…" if start else ""), ("…" if start + 200 < len(text) else "")
+        out.append(
+            f"  {marker} {number:>{width}} | {cut_before}{text[start : start + 200]}{cut_after}"
+        )
+        if at > 0 and (len(text) <= 200 or at <= start + 200):
+            out.append(f"    {' ' * width} | {' ' * (len(cut_before) + at - 1 - start)}^")
     return out
 
 

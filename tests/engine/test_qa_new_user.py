@@ -137,3 +137,47 @@ def test_an_adopted_project_whose_manifest_goes_is_left_as_it_is_and_said_so(
     applied = ws.run("apply", "specs", "--auto-approve", "--allow-delete", "--allow-archive")
     assert applied.exit_code == 0, applied.output
     assert [p.id for p in active_projects(admin_client, "Ops")] == [existing.id]
+
+
+def _break_line(ws: Workspace, number: int, old: str, new: str) -> str:
+    """Replace the first `old` after the system message of line `number` of support-train."""
+    path = ws.specs / "data" / "support-train.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head, _, tail = lines[number - 1].partition('{"role": "user"')
+    lines[number - 1] = head + '{"role": "user"' + tail.replace(old, new, 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    return lines[number - 1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "key"),
+    [
+        ('{"role": "assistant"', '{"role": "bot"', "unrecognized_role", '"role": "bot"'),
+        ('"content": "', '"content": "", "x": "', "missing_content", '"content": ""'),
+    ],
+)
+def test_a_dataset_problem_points_at_the_wrong_message_with_a_caret(
+    ws: Workspace, old: str, new: str, code: str, key: str
+) -> None:
+    line = _break_line(ws, 3, old, new)
+    column = line.index(key) + 1
+    assert column > 200  # the system message comes first: a long line
+
+    result = ws.run("validate", "specs")
+
+    assert result.exit_code == 1, result.output
+    header = f"support-train.jsonl:3:{column}: error [{code}]"
+    assert header in result.output
+    shown, caret = _excerpt_of(result.output.partition(header)[2], "> 3 | ")
+    assert shown.startswith("…") and len(shown) <= 202
+    assert shown[caret:].startswith(key)
+
+
+def _excerpt_of(output: str, marker: str) -> tuple[str, int]:
+    """The shown text of the excerpt line starting with `marker`, and the caret's offset in it."""
+    lines = output.splitlines()
+    at = next(i for i, text in enumerate(lines) if text.lstrip().startswith(marker))
+    prefix = lines[at].index(marker) + len(marker)
+    caret_line = lines[at + 1]
+    assert caret_line.rstrip().endswith("^"), caret_line
+    return lines[at][prefix:], caret_line.rstrip().index("^") - prefix
