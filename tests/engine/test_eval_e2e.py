@@ -13,7 +13,9 @@ import json
 
 import openai
 
-from .e2e import Workspace
+from reconciler.sandbox import SandboxHandle
+
+from .e2e import Workspace, set_faults
 
 ITEMS = [
     {"question": "How do I reset my password?", "keyword": "password"},
@@ -118,3 +120,20 @@ def test_eval_run_plan_apply_noop_then_replace_on_a_new_template(
     assert len(second) == 2 and first[0] in second  # the old summary stays readable
     final = ws.run("plan", "specs", "--detailed-exitcode")
     assert final.exit_code == 0, final.output
+
+
+def test_a_retried_run_resumes_without_sampling_an_item_twice(
+    ws: Workspace, client: openai.OpenAI, sandbox: SandboxHandle
+) -> None:
+    _write_stack(ws)
+    # one sample fails (500): the others are recorded, the apply engine retries the create,
+    # and the retry samples only the missing item
+    set_faults(sandbox, [{"kind": "500", "route": "/v1/responses", "method": "POST", "count": 1}])
+    applied = ws.run("apply", "specs", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "EvalRun/base" in applied.output and "retrying" in applied.output
+    assert len(_results(client)) == 1
+    progress = list((ws.specs / ".reconciler").rglob("demo--base--*[0-9a-f].jsonl"))
+    assert len(progress) == 1
+    lines = [json.loads(line)["line"] for line in progress[0].read_text().splitlines()]
+    assert sorted(lines) == [1, 2, 3]  # each item sampled once
