@@ -106,8 +106,9 @@ def check_local_files(
 
 def check_models_and_methods(resources: Iterable[Resource]) -> list[Diagnostic]:
     """FineTunes: a declared training file format that the method cannot read, a `model:
-    FineTune/x` naming no FineTune, a model that shuts down within 90 days (Dataset models
-    are for token counting only: not warned about, which keeps the fast path's answers)."""
+    FineTune/x` naming no FineTune, a model that shuts down within 90 days. Datasets: a model
+    the model table does not know (tokens, limits and cost would be guessed; the fast path
+    leaves such stacks to this check)."""
     from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec
     from reconciler.models.shutdowns import shutdown_warning
 
@@ -116,6 +117,8 @@ def check_models_and_methods(resources: Iterable[Resource]) -> list[Diagnostic]:
     diagnostics = Diagnostics()
     for resource in listed:
         spec = resource.spec
+        if isinstance(spec, DatasetSpec) and spec.model is not None:
+            _warn_unknown_model(resource, spec.model, diagnostics)
         if not isinstance(spec, FineTuneSpec):
             continue
         warning = shutdown_warning(spec.model)
@@ -141,6 +144,16 @@ def check_models_and_methods(resources: Iterable[Resource]) -> list[Diagnostic]:
                 code="unknown-reference",
             )
     return diagnostics.items
+
+
+def _warn_unknown_model(resource: Resource, model: str, diagnostics: Diagnostics) -> None:
+    from reconciler.datasets.tables import unknown_model_warning
+
+    unknown = unknown_model_warning(model)
+    if unknown is not None:
+        message, hint = unknown
+        location = resource.location_of("spec", "model")
+        diagnostics.warning(f"spec.model: {message}", location, hint=hint, code="unknown-model")
 
 
 def check_evals(resources: Iterable[Resource]) -> list[Diagnostic]:

@@ -29,7 +29,7 @@ from reconciler.datasets.rulebase import CheckOptions
 from reconciler.datasets.tables import base_model, model_info
 from reconciler.datasets.tokens import encoding_for_model
 
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 PRESCAN_LINES = 20
 PRESCAN_BYTES = 4 << 20
 __all__ = ["check_dataset", "compare_datasets", "default_epochs", "file_sha256", "sha256_of"]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # Must equal reconciler.datasets.check.RULES_VERSION (tests/fastcheck compares the keys).
-DATASET_RULES_VERSION = "3"
+DATASET_RULES_VERSION = "4"
 PRICE_FIELDS = ("training", "input", "output")
 SHIPPED_PRICES = Path(reconciler.__file__).parent / "datasets" / "prices.json"
 

@@ -99,6 +99,27 @@ def _check(path: Path, stack_name: str | None, rules: dict[str, Any]) -> list[Da
     ]
 
 
+# As reconciler.datasets.tables.lookup_model_key: a table key, or one followed by a version.
+_MODEL_VERSION = re.compile(r"(?:-(?:\d{4}-\d{2}-\d{2}|\d{4}|latest|preview))+$")
+MODELS_FILE = Path(__file__).parent.parent / "datasets" / "models.json"
+
+
+@cache
+def _model_keys() -> frozenset[str]:
+    return frozenset(json.loads(MODELS_FILE.read_text(encoding="utf-8"))["models"])
+
+
+def _is_known_model(model: Any) -> bool:
+    if not isinstance(model, str):
+        return False
+    name = model.strip()
+    if name.startswith("ft:"):
+        parts = name.split(":")
+        name = parts[1] if len(parts) > 1 and parts[1] else name
+    name = name.lower()
+    return name in _model_keys() or _MODEL_VERSION.sub("", name) in _model_keys()
+
+
 def _require(condition: bool, why: str) -> None:
     if not condition:
         raise NotClearlyValid(why)
@@ -285,6 +306,8 @@ def _check_files(
 
 
 def _dataset_warnings(path: Path, spec: dict[str, Any], cache_dir: Path) -> list[DatasetWarning]:
+    model = spec.get("model")
+    _require(model is None or _is_known_model(model), "unknown model: validation.py warns")
     problems = cached_problems(path, spec, cache_dir)
     if problems is None:
         raise NotClearlyValid("dataset not in the cache")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import openai
 import pytest
 
+from reconciler.models import KINDS as KIND_REGISTRY
+
 from .e2e import Workspace, active_projects
 
-KINDS = "Batch, Dataset, FineTune, ModerationPolicy, Project, ProjectMember, ServiceAccount"
+KINDS = ", ".join(sorted(KIND_REGISTRY))
 
 
 def test_an_unknown_kind_suggests_the_closest_kind_and_lists_them_all(ws: Workspace) -> None:
@@ -181,3 +184,30 @@ def _excerpt_of(output: str, marker: str) -> tuple[str, int]:
     caret_line = lines[at + 1]
     assert caret_line.rstrip().endswith("^"), caret_line
     return lines[at][prefix:], caret_line.rstrip().index("^") - prefix
+
+
+TYPO = "gpt-4.1-mni-2025-04-14"
+
+
+def test_a_mistyped_model_is_warned_about_at_its_line_and_not_priced(ws: Workspace) -> None:
+    ws.edit("datasets.yaml", lambda text: text.replace("gpt-4.1-mini-2025-04-14", TYPO, 1))
+    line = next(
+        number
+        for number, text in enumerate((ws.specs / "datasets.yaml").read_text().splitlines(), 1)
+        if TYPO in text
+    )
+
+    validated = ws.run("validate", "specs")
+
+    assert validated.exit_code == 0, validated.output
+    assert (
+        f"datasets.yaml:{line}:10: warning [unknown-model]: spec.model: unknown model '{TYPO}'"
+    ) in validated.output
+    assert "hint: did you mean 'gpt-4.1-mini-2025-04-14'?" in validated.output
+    assert "0 error(s), 2 warning(s)" in validated.output  # and few_examples of the other
+    planned = ws.run("plan", "specs", "--format", "json")
+    assert planned.exit_code == 0, planned.output
+    train = next(c for c in json.loads(planned.stdout)["changes"] if c["name"] == "support-train")
+    details = json.dumps(train["details"])
+    assert f"price for {TYPO}: no estimate" in details  # not the price of gpt-4.1
+    assert "$" not in details

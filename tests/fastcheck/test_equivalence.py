@@ -208,8 +208,10 @@ def test_no_mutation_is_accepted_by_the_fast_path_alone(
             verdicts["only slow accepts"] += 1
         else:
             verdicts["both reject"] += 1
-    # The sample must exercise both sides, or it proves nothing.
-    assert verdicts["both accept"] >= 25, verdicts
+    # The sample must exercise both sides, or it proves nothing. (A Dataset model the model
+    # table does not know is warned about by the slow path only: those edits of `model:` are
+    # left to it, hence 20 and not more.)
+    assert verdicts["both accept"] >= 20, verdicts
     assert verdicts["both reject"] >= 300, verdicts
 
 
