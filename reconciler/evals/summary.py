@@ -84,11 +84,6 @@ def filename(stack: str, name: str, summary: Summary) -> str:
     return f"reconciler--{stack}--{KIND_PART}--{name}--{summary.digest}--{counts}--{criteria}.json"
 
 
-def prefix(stack: str, name: str, digest: str) -> str:
-    """What every result file of this run's digest starts with."""
-    return f"reconciler--{stack}--{KIND_PART}--{name}--{digest}--"
-
-
 def parse_filename(stack: str, text: str) -> tuple[str, Summary] | None:
     """(EvalRun name, summary) when `text` is a result file of `stack`, else None."""
     match = re.match(

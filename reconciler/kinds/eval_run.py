@@ -28,6 +28,7 @@ from reconciler.plan import FieldChange
 from reconciler.state import LiveObject
 
 FINE_TUNE_RUNNING = ("validating_files", "queued", "running", "paused")
+BATCH_RUNNING = ("validating", "in_progress", "finalizing", "cancelling")
 
 
 class EvalRunPlanner:
@@ -70,10 +71,12 @@ class EvalRunPlanner:
             ],
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
             **where,
+            "via": spec.via,
             "waiting": waiting,
+            "batch": _finished_batch(resource, ctx, digest),
         }
         details = () if waiting else tuple(_estimate_lines(spec, model, template, items))
-        return Desired(view={"digest": digest}, payload=payload, details=details)
+        return Desired(view={"digest": digest, "graded": True}, payload=payload, details=details)
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         digest = desired.payload["digest"]
@@ -87,12 +90,25 @@ class EvalRunPlanner:
                 attributes=dict(desired.view),
             )
             return Match(current=pending, wait=waiting)
-        same = [r for r in runs if r.attributes.get("digest") == digest]
+        results = [r for r in runs if not r.info.get("batch")]
+        batches = [r for r in runs if r.info.get("batch")]
+        same = [r for r in results if r.attributes.get("digest") == digest]
         if same:
-            return Match(current=min(same, key=lambda r: (r.created_at, r.live_id)))
-        if runs:
-            return Match(current=max(runs, key=lambda r: (r.created_at, r.live_id)))
-        return Match()
+            return Match(current=min(same, key=_age))
+        deposed = tuple(
+            b for b in batches if b.attributes.get("digest") != digest and b.status in BATCH_RUNNING
+        )
+        ours = [b for b in batches if b.attributes.get("digest") == digest]
+        running = [b for b in ours if b.status in BATCH_RUNNING]
+        if running:
+            batch = max(running, key=_age)
+            return Match(current=batch, wait=_batch_progress(batch), deposed=deposed)
+        if desired.payload.get("batch"):
+            done = next(b for b in ours if b.live_id == desired.payload["batch"]["id"])
+            return Match(current=done, deposed=deposed)
+        if results:
+            return Match(current=max(results, key=_age), deposed=deposed)
+        return Match(deposed=deposed)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         digest = str(desired.view["digest"])[:8]
@@ -108,6 +124,8 @@ class EvalRunPlanner:
 
     def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
         digest = next((c for c in changes if c.path.endswith("digest")), None)
+        if not replace:
+            return "its batch finished: grade the output locally and write the result file"
         if digest is None:
             return "a new run"
         return (
@@ -123,6 +141,36 @@ class EvalRunPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return ()
+
+
+def _age(obj: LiveObject) -> tuple[int, str]:
+    return obj.created_at or 0, obj.live_id
+
+
+def _batch_progress(batch: LiveObject) -> str:
+    counts = batch.info.get("request_counts") or {}
+    done, of = counts.get("completed", 0), counts.get("total", 0) or "?"
+    return f"batch {batch.live_id} is {batch.status}, {done}/{of} requests done"
+
+
+def _finished_batch(resource: Resource, ctx: PlanContext, digest: str) -> dict[str, Any] | None:
+    """The completed batch of this digest to grade, when no result file exists yet."""
+    runs = [o for o in ctx.live.of_kind("EvalRun") if o.address == resource.address]
+    if any(not r.info.get("batch") and r.attributes.get("digest") == digest for r in runs):
+        return None
+    done = [
+        r
+        for r in runs
+        if r.info.get("batch") and r.attributes.get("digest") == digest and r.status == "completed"
+    ]
+    if not done:
+        return None
+    batch = max(done, key=_age)
+    return {
+        "id": batch.live_id,
+        "output_file_id": batch.info.get("output_file_id"),
+        "error_file_id": batch.info.get("error_file_id"),
+    }
 
 
 def summary_of(obj: LiveObject) -> Summary | None:
@@ -191,8 +239,13 @@ def _estimate_lines(
     cost = tokens * found[1].input / 1_000_000
     if limit and found[1].output is not None:
         cost += limit * len(items) * found[1].output / 1_000_000
+    prices = "full prices"
+    if spec.via == "batch":
+        table = PriceTable.load()
+        cost *= 1 - table.batch_discount
+        prices = "batch prices"
     bound = "at most " if limit else "input only: "
-    lines.append(f"est. {bound}${cost:,.4f} at full prices ({found[0]}); graded locally")
+    lines.append(f"est. {bound}${cost:,.4f} at {prices} ({found[0]}); graded locally")
     return lines
 
 

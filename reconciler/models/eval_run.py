@@ -72,18 +72,13 @@ class EvalRunSpec(Spec):
 
     eval: str = Field(description="An `Eval/name` reference.")
     data_source: RunDataSource
-    via: Literal["responses", "batch"] = Field(
-        default="responses",
-        description="responses: one API call per item (measures latency). batch: not yet.",
+    via: Literal["batch", "responses"] = Field(
+        default="batch",
+        description="batch: the Batch API (half price, results within 24 h); responses: one "
+        "call per item now (full price, measures latency).",
     )
 
     def problems(self) -> Iterator[SpecProblem]:
-        if self.via == "batch":
-            yield SpecProblem(
-                ("via",),
-                "via: batch is not supported by EvalRun yet",
-                "use via: responses (one call per item, full price)",
-            )
         source = self.data_source.source
         if isinstance(source, FileIdSource) and not source.id.startswith("Dataset/"):
             yield SpecProblem(

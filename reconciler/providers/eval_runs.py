@@ -22,12 +22,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
+from reconciler.batches.results import Outcome, parse_jsonl
 from reconciler.errors import PermanentApiError, TemporaryApiError
 from reconciler.evals import summary as summaries
 from reconciler.evals.graders import grade
 from reconciler.evals.items import Item, read_items, render_messages
 from reconciler.manifests import Stack
 from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.batches import PAGE_SIZE as BATCHES_PAGE_SIZE
+from reconciler.providers.batches import RUNNING as BATCH_RUNNING
+from reconciler.providers.batches import list_batches, tag
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.files import FILES_PAGE_SIZE, list_files
@@ -73,11 +77,41 @@ def result_objects(stack: str, files: list[Any]) -> list[LiveObject]:
                 kind="EvalRun",
                 key=str(file.filename),
                 live_id=str(file.id),
-                attributes={"digest": summary.digest},
+                attributes={"digest": summary.digest, "graded": True},
                 owned=False,  # results are kept when their manifest goes
                 address=f"EvalRun/{name}",
                 created_at=int(file.created_at or 0),
                 info={"stack": stack},
+            )
+        )
+    return found
+
+
+def batch_objects(stack: str, batches: list[Any]) -> list[LiveObject]:
+    """The batches of this stack's `via: batch` runs (tagged `reconciler_evalrun`)."""
+    found = []
+    for batch in batches:
+        metadata = dict(batch.metadata or {})
+        name = metadata.get(tag("evalrun"))
+        if metadata.get(tag("stack")) != stack or not name:
+            continue
+        counts = batch.request_counts
+        found.append(
+            LiveObject(
+                kind="EvalRun",
+                key=str(batch.id),
+                live_id=str(batch.id),
+                attributes={"digest": metadata.get(tag("digest"), ""), "graded": False},
+                owned=batch.status in BATCH_RUNNING,  # only a running batch can be cancelled
+                address=f"EvalRun/{name}",
+                status=batch.status,
+                created_at=int(batch.created_at or 0),
+                info={
+                    "batch": True,
+                    "request_counts": counts.model_dump() if counts is not None else {},
+                    "output_file_id": batch.output_file_id,
+                    "error_file_id": batch.error_file_id,
+                },
             )
         )
     return found
@@ -90,9 +124,19 @@ class EvalRunReader:
         return bool(stack.of_kind("EvalRun"))
 
     def read(self, ctx: ReadContext) -> ReadResult:
-        files = ctx.submit(list_files, ctx.clients, HOME_PROJECT).result()
-        pages = max(1, math.ceil(len(files) / FILES_PAGE_SIZE))
-        return ReadResult(tuple(result_objects(ctx.stack.name, files)), pages)
+        files = ctx.submit(list_files, ctx.clients, HOME_PROJECT)
+        by_batch = any(
+            getattr(r.spec, "via", None) == "batch" for r in ctx.stack.of_kind("EvalRun")
+        )
+        batches = ctx.submit(list_batches, ctx.clients, HOME_PROJECT) if by_batch else None
+        listed = files.result()
+        objects = result_objects(ctx.stack.name, listed)
+        pages = max(1, math.ceil(len(listed) / FILES_PAGE_SIZE))
+        if batches is not None:
+            found = batches.result()
+            objects += batch_objects(ctx.stack.name, found)
+            pages += max(1, math.ceil(len(found) / BATCHES_PAGE_SIZE))
+        return ReadResult(tuple(objects), pages)
 
 
 class EvalRunProvider(KindProvider):
@@ -108,15 +152,129 @@ class EvalRunProvider(KindProvider):
         if found is not None:  # an earlier attempt uploaded it (its answer was lost)
             return found
         items = self._items(payload)
+        if payload.get("via") == "batch":
+            return self._submit_batch(op, items)
         progress = Progress(self._progress_path(payload))
         self._sample(op, items, progress)
         return self._finish(payload, items, progress)
 
     def update(self, op: Operation) -> str:
-        return str(op.change.live_id)  # immutable: never planned
+        """Grade a finished batch (the only update the plan makes): its output, joined by
+        `custom_id`, becomes the progress records; then the result file as for `responses`."""
+        payload = op.payload
+        found = self._find_result(payload)
+        if found is not None:
+            return found
+        items = self._items(payload)
+        progress = Progress(self._progress_path(payload))
+        outcome = Outcome()
+        for key, add in (
+            ("output_file_id", outcome.add_output_line),
+            ("error_file_id", outcome.add_error_line),
+        ):
+            file_id = (payload.get("batch") or {}).get(key)
+            if file_id:
+                for line in parse_jsonl(self._download(str(file_id))):
+                    add(line)
+        for item in items:
+            if item.line in progress.records:
+                continue
+            body = outcome.succeeded.get(f"item-{item.line}")
+            if body is None:
+                why = outcome.failed.get(f"item-{item.line}", {}).get("reason", "not run")
+                progress.add(item.line, {"error": str(why)})
+            else:
+                progress.add(
+                    item.line, {"output_text": _body_text(body), "usage": body.get("usage") or {}}
+                )
+        result = self._finish(payload, items, progress)
+        self._forget_input(payload)
+        return result
 
     def delete(self, op: Operation) -> None:
-        return None  # the results of a run are kept (a replace leaves the old summary)
+        """Cancel a running batch; results (result files, finished batches) are kept."""
+        attributes = op.change.live_attributes
+        batch_id = op.change.live_id
+        if (
+            not batch_id
+            or not str(batch_id).startswith("batch_")
+            or attributes.get("status") not in BATCH_RUNNING
+        ):
+            return None
+        try:
+            with api_errors(f"cancel batch {batch_id}", missing_ok=True):
+                self._clients.writer().batches.cancel(str(batch_id))
+        except PermanentApiError as error:
+            if error.status != 409:  # 409: it finished meanwhile, nothing to cancel
+                raise
+
+    # -- via: batch ----------------------------------------------------------------------
+
+    def _submit_batch(self, op: Operation, items: list[Item]) -> str:
+        payload = op.payload
+        found = self._find_batch(payload)
+        if found is not None:  # an earlier attempt created it
+            return found
+        file_id = self._batch_input(payload, items)
+        metadata = {
+            tag("stack"): str(payload["stack"]),
+            tag("evalrun"): str(payload["name"]),
+            tag("digest"): str(payload["digest"]),
+        }
+        with api_errors(f"create the batch of EvalRun/{payload['name']}"):
+            batch = self._clients.writer().batches.create(
+                input_file_id=file_id,
+                endpoint=_endpoint(payload),
+                completion_window="24h",
+                metadata=metadata,
+            )
+        return str(batch.id)
+
+    def _find_batch(self, payload: dict[str, Any]) -> str | None:
+        for batch in batch_objects(
+            str(payload["stack"]), list_batches(self._clients, HOME_PROJECT)
+        ):
+            ended_badly = batch.status in ("failed", "expired", "cancelled", "cancelling")
+            if (
+                batch.attributes["digest"] == payload["digest"]
+                and batch.address == f"EvalRun/{payload['name']}"
+                and not ended_badly
+            ):
+                return batch.live_id
+        return None
+
+    def _batch_input(self, payload: dict[str, Any], items: list[Item]) -> str:
+        name = input_filename(payload)
+        for file in list_files(self._clients, HOME_PROJECT):
+            if file.filename == name and file.status != "error":
+                return str(file.id)
+        lines = []
+        for item in items:
+            body = _request_body(payload, render_messages(payload["template"], item.data))
+            request = {
+                "custom_id": f"item-{item.line}",
+                "method": "POST",
+                "url": _endpoint(payload),
+                "body": body,
+            }
+            lines.append(json.dumps(request, ensure_ascii=False) + "\n")
+        with api_errors(f"upload {name}"):
+            file = self._clients.writer().files.create(
+                file=(name, "".join(lines).encode()), purpose="batch"
+            )
+        return str(file.id)
+
+    def _forget_input(self, payload: dict[str, Any]) -> None:
+        """The batch's input file once graded (its requests are in the progress file)."""
+        name = input_filename(payload)
+        for file in list_files(self._clients, HOME_PROJECT):
+            if file.filename == name:
+                with api_errors(f"delete {name}", missing_ok=True):
+                    self._clients.writer().files.delete(str(file.id))
+
+    def _download(self, file_id: str) -> bytes:
+        with api_errors(f"download {file_id}"):
+            return self._clients.reader().files.content(file_id).read()
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -153,7 +311,7 @@ class EvalRunProvider(KindProvider):
 
     def _caller(self, payload: dict[str, Any]) -> Callable[[Item], dict[str, Any]]:
         client = self._clients.writer(HOME_PROJECT)
-        model, params = str(payload["model"]), dict(payload["sampling_params"])
+        model = str(payload["model"])
         template = payload["template"]
         address = f"EvalRun/{payload['name']}"
 
@@ -161,19 +319,12 @@ class EvalRunProvider(KindProvider):
             messages = render_messages(template, item.data)
             started = time.monotonic()
             with api_errors(f"sample item {item.line} of {address} with {model}"):
+                body = _request_body(payload, messages)
                 if payload["api"] == "responses":
-                    answer: Any = client.responses.create(
-                        model=model,
-                        input=messages,  # type: ignore[arg-type]
-                        **_responses_params(params),
-                    )
+                    answer: Any = client.responses.create(**body)
                     text, usage = answer.output_text, answer.usage
                 else:
-                    answer = client.chat.completions.create(
-                        model=model,
-                        messages=messages,  # type: ignore[arg-type]
-                        **params,
-                    )
+                    answer = client.chat.completions.create(**body)
                     text, usage = answer.choices[0].message.content or "", answer.usage
             latency = round((time.monotonic() - started) * 1000)
             used = usage.model_dump() if usage is not None else {}
@@ -223,12 +374,13 @@ class EvalRunProvider(KindProvider):
         return str(file.id)
 
     def _find_result(self, payload: dict[str, Any]) -> str | None:
-        wanted = summaries.prefix(
-            str(payload["stack"]), str(payload["name"]), str(payload["digest"])
-        )
-        for file in list_files(self._clients, HOME_PROJECT):
-            if str(file.filename).startswith(wanted):
-                return str(file.id)
+        stack, name = str(payload["stack"]), str(payload["name"])
+        for found in result_objects(stack, list_files(self._clients, HOME_PROJECT)):
+            if (
+                found.address == f"EvalRun/{name}"
+                and found.attributes["digest"] == payload["digest"]
+            ):
+                return found.live_id
         return None
 
     def _items(self, payload: dict[str, Any]) -> list[Item]:
@@ -263,6 +415,38 @@ class Progress:
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(self.records[line], ensure_ascii=False) + "\n")
                 handle.flush()
+
+
+def input_filename(payload: dict[str, Any]) -> str:
+    """The batch input of a `via: batch` run (deleted once graded)."""
+    stack, name, digest = payload["stack"], payload["name"], payload["digest"]
+    return f"reconciler--{stack}--EvalRun--{name}--{digest}--input.jsonl"
+
+
+def _endpoint(payload: dict[str, Any]) -> Literal["/v1/responses", "/v1/chat/completions"]:
+    return "/v1/responses" if payload["api"] == "responses" else "/v1/chat/completions"
+
+
+def _request_body(payload: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The request of one item: the same for a direct call and a batch line."""
+    params = dict(payload["sampling_params"])
+    if payload["api"] == "responses":
+        return {"model": payload["model"], "input": messages, **_responses_params(params)}
+    return {"model": payload["model"], "messages": messages, **params}
+
+
+def _body_text(body: dict[str, Any]) -> str:
+    """The text of a Responses or Chat Completions body (from a batch's output line)."""
+    if "choices" in body:
+        return str((body["choices"][0].get("message") or {}).get("content") or "")
+    texts = [
+        part.get("text", "")
+        for output in body.get("output") or []
+        if output.get("type") == "message"
+        for part in output.get("content") or []
+        if part.get("type") == "output_text"
+    ]
+    return "".join(texts)
 
 
 def _responses_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import openai
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace, set_faults
+from .e2e import Workspace, advance_clock, set_faults
 
 ITEMS = [
     {"question": "How do I reset my password?", "keyword": "password"},
@@ -24,7 +24,7 @@ ITEMS = [
 ]
 
 
-def _write_stack(ws: Workspace, *, system: str = "Answer briefly.") -> None:
+def _write_stack(ws: Workspace, *, system: str = "Answer briefly.", via: str = "responses") -> None:
     (ws.specs / "data" / "questions.jsonl").write_text(
         "".join(json.dumps({"item": item}) + "\n" for item in ITEMS)
     )
@@ -71,7 +71,7 @@ spec:
         - {{role: user, content: "{{{{item.question}}}}"}}
     model: gpt-4.1-mini
     sampling_params: {{temperature: 0, max_completion_tokens: 40}}
-  via: responses
+  via: {via}
 """
     )
 
@@ -80,7 +80,7 @@ def _results(client: openai.OpenAI) -> list[str]:
     return sorted(
         f.filename
         for f in client.files.list()
-        if f.filename.startswith("reconciler--demo--EvalRun--")
+        if f.filename.startswith("reconciler--demo--EvalRun--") and f.filename.endswith(".json")
     )
 
 
@@ -137,3 +137,35 @@ def test_a_retried_run_resumes_without_sampling_an_item_twice(
     assert len(progress) == 1
     lines = [json.loads(line)["line"] for line in progress[0].read_text().splitlines()]
     assert sorted(lines) == [1, 2, 3]  # each item sampled once
+
+
+def test_a_run_via_batch_waits_then_is_graded_from_the_batch_output(
+    ws: Workspace, client: openai.OpenAI, sandbox: SandboxHandle
+) -> None:
+    _write_stack(ws, via="batch")
+    planned = ws.run("plan", "specs")
+    assert planned.exit_code == 0, planned.output
+    assert "at batch prices" in planned.output
+
+    submitted = ws.run("apply", "specs", "--auto-approve")
+    assert submitted.exit_code == 0, submitted.output
+    batches = [b for b in client.batches.list() if (b.metadata or {}).get("reconciler_evalrun")]
+    assert len(batches) == 1 and _results(client) == []
+
+    waiting = ws.run("plan", "specs")
+    assert f"wait: batch {batches[0].id} is" in waiting.output, waiting.output
+
+    advance_clock(sandbox, 120)
+    grading = ws.run("plan", "specs", "--detailed-exitcode")
+    assert grading.exit_code == 2, grading.output
+    assert "its batch finished: grade the output locally" in grading.output
+
+    graded = ws.run("apply", "specs", "--auto-approve")
+    assert graded.exit_code == 0, graded.output
+    results = _results(client)
+    assert len(results) == 1 and "--n3e0--3p1000_0p0_" in results[0], (results, graded.output)
+    assert not [f for f in client.files.list() if f.filename.endswith("--input.jsonl")]
+
+    final = ws.run("plan", "specs", "--detailed-exitcode")
+    assert final.exit_code == 0, final.output
+    assert "mentions: 100% pass (3/3)" in final.output
