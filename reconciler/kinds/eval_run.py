@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +38,11 @@ class EvalRunPlanner:
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, EvalRunSpec)
-        evaluation = ctx.stack.resources.get(spec.eval)
-        if evaluation is None or not isinstance(evaluation.spec, EvalSpec):
-            return Desired(view={}, payload={}, blocked=f"{spec.eval} is not declared")
-        source = _items_source(spec, ctx)
-        if isinstance(source, str):
-            return Desired(view={}, payload={}, blocked=source)
-        items_hash, items, where = source
-        model, waiting = resolve_model(spec.data_source.model, ctx)
-        data_source = spec.data_source.model_dump(mode="json", exclude={"source", "model"})
-        identity = {
-            "eval": eval_digest(evaluation.spec),
-            "items": items_hash,
-            "model": model,
-            "data_source": data_source,
-        }
-        digest = _sha(json.dumps(identity, sort_keys=True, separators=(",", ":")))[:16]
+        found = run_identity(resource, ctx)
+        if isinstance(found, str):
+            return Desired(view={}, payload={}, blocked=found)
+        evaluation, items, where = found.evaluation, found.items, found.where
+        digest, model, waiting = found.digest, found.model, found.waiting
         template = [
             m.model_dump(mode="json", exclude_none=True)
             for m in spec.data_source.input_messages.template
@@ -67,7 +57,7 @@ class EvalRunPlanner:
             "sampling_params": spec.data_source.sampling_params.model_dump(exclude_none=True),
             "criteria": [
                 g.model_dump(mode="json", exclude_none=True)
-                for g in evaluation.spec.testing_criteria
+                for g in evaluation.testing_criteria
             ],
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
             **where,
@@ -141,6 +131,55 @@ class EvalRunPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return ()
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """What decides a run's result, and its digest."""
+
+    digest: str
+    model: str
+    waiting: str | None
+    evaluation: EvalSpec
+    items: list[Item]
+    where: dict[str, Any]
+
+
+def run_identity(resource: Resource, ctx: PlanContext) -> RunIdentity | str:
+    """The digest of the eval spec, items, resolved model, template and sampling params; or
+    why the run is blocked."""
+    spec = resource.spec
+    assert isinstance(spec, EvalRunSpec)
+    evaluation = ctx.stack.resources.get(spec.eval)
+    if evaluation is None or not isinstance(evaluation.spec, EvalSpec):
+        return f"{spec.eval} is not declared"
+    source = _items_source(spec, ctx)
+    if isinstance(source, str):
+        return source
+    items_hash, items, where = source
+    model, waiting = resolve_model(spec.data_source.model, ctx)
+    data_source = spec.data_source.model_dump(mode="json", exclude={"source", "model"})
+    identity = {
+        "eval": eval_digest(evaluation.spec),
+        "items": items_hash,
+        "model": model,
+        "data_source": data_source,
+    }
+    digest = _sha(json.dumps(identity, sort_keys=True, separators=(",", ":")))[:16]
+    return RunIdentity(digest, model, waiting, evaluation.spec, items, where)
+
+
+def run_summary(resource: Resource, ctx: PlanContext) -> tuple[RunIdentity | str, Summary | None]:
+    """The run's identity and the summary of its result file of that digest, if any."""
+    found = run_identity(resource, ctx)
+    if isinstance(found, str) or found.waiting:
+        return found, None
+    for obj in ctx.live.of_kind("EvalRun"):
+        if obj.address == resource.address and not obj.info.get("batch"):
+            summary = summary_of(obj)
+            if summary is not None and summary.digest == found.digest:
+                return found, summary
+    return found, None
 
 
 def _age(obj: LiveObject) -> tuple[int, str]:
