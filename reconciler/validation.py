@@ -157,11 +157,11 @@ def _warn_unknown_model(resource: Resource, model: str, diagnostics: Diagnostics
 
 
 def check_evals(resources: Iterable[Resource]) -> list[Diagnostic]:
-    """Evals and EvalRuns: graders the local engine cannot run, references inside
-    `data_source`, template variables, and every item against the Eval's `item_schema`
-    (`reconciler.evals.checks`, imported only when the stack has one)."""
+    """Evals, EvalRuns and Promotions: graders the local engine cannot run, references inside
+    `data_source`, template variables, every item against the Eval's `item_schema`, gates
+    naming a criterion (`reconciler.evals.checks`, imported only when the stack has one)."""
     listed = list(resources)
-    if not any(resource.kind in ("Eval", "EvalRun") for resource in listed):
+    if not any(resource.kind in ("Eval", "EvalRun", "Promotion") for resource in listed):
         return []
     from reconciler.evals.checks import check_evals as check
 

@@ -20,6 +20,7 @@ from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
 from reconciler.models.eval import EvalSpec
 from reconciler.models.eval_run import EvalRunSpec, FileContentSource
+from reconciler.models.promotion import PromotionSpec
 
 MAX_ITEM_ERRORS = 10
 """Items breaking item_schema reported per EvalRun (the rest are counted)."""
@@ -37,7 +38,36 @@ def check_evals(
             _check_graders(resource, resource.spec, diagnostics)
         elif isinstance(resource.spec, EvalRunSpec):
             _check_run(resource, resource.spec, by_address, diagnostics, display)
+        elif isinstance(resource.spec, PromotionSpec):
+            _check_gates(resource, resource.spec, by_address, diagnostics)
     return diagnostics.items
+
+
+def _check_gates(
+    resource: Resource,
+    spec: PromotionSpec,
+    by_address: Mapping[str, Resource],
+    diagnostics: Diagnostics,
+) -> None:
+    """Every gate's criterion is a criterion of each candidate's (and the baseline's) Eval."""
+    runs = [*spec.candidates, *([spec.baseline] if spec.baseline else [])]
+    for index, gate in enumerate(spec.gate):
+        for address in runs:
+            run = by_address.get(address)
+            if run is None or not isinstance(run.spec, EvalRunSpec):
+                continue
+            evaluation = by_address.get(run.spec.eval)
+            if evaluation is None or not isinstance(evaluation.spec, EvalSpec):
+                continue
+            names = [g.name for g in evaluation.spec.testing_criteria]
+            if gate.criterion not in names:
+                diagnostics.error(
+                    f"spec.gate[{index}].criterion: '{gate.criterion}' is not a criterion of "
+                    f"{run.spec.eval} (the Eval of {address})",
+                    resource.location_of("spec", "gate", index, "criterion"),
+                    hint=f"its criteria are {', '.join(names)}",
+                    code="unknown-criterion",
+                )
 
 
 def _check_graders(resource: Resource, spec: EvalSpec, diagnostics: Diagnostics) -> None:

@@ -18,6 +18,7 @@ from reconciler.kinds.fine_tune import FineTunePlanner
 from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
+from reconciler.kinds.promotion import PromotionPlanner
 from reconciler.kinds.service_account import ServiceAccountPlanner
 
 PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
@@ -31,6 +32,7 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             FineTunePlanner(),
             EvalPlanner(),
             EvalRunPlanner(),
+            PromotionPlanner(),
             ProjectMemberPlanner(),
             ServiceAccountPlanner(),
         )

@@ -20,6 +20,7 @@ from reconciler.models import (
     moderation_policy,
     project,
     project_member,
+    promotion,
     service_account,
 )
 from reconciler.models.base import (
@@ -45,6 +46,7 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             fine_tune.KIND,
             eval.KIND,
             eval_run.KIND,
+            promotion.KIND,
         )
     }
 )

@@ -462,3 +462,17 @@ def _json(record: dict[str, Any]) -> Any:
         return json.loads(record["output_text"])
     except (TypeError, ValueError):
         return None
+
+
+class PromotionReader:
+    kind = "Promotion"
+
+    def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
+        return False  # local: decided in plan from the EvalRuns' result files
+
+    def read(self, ctx: ReadContext) -> ReadResult:
+        return ReadResult()
+
+
+class PromotionProvider(EvalProvider):
+    kind = "Promotion"

@@ -20,6 +20,8 @@ from reconciler.providers.eval_runs import (
     EvalReader,
     EvalRunProvider,
     EvalRunReader,
+    PromotionProvider,
+    PromotionReader,
 )
 from reconciler.providers.files import DatasetProvider
 from reconciler.providers.fine_tuning import FineTuneProvider, FineTuneReader
@@ -37,6 +39,7 @@ READERS: tuple[LiveReader, ...] = (
     ServiceAccountReader(),
     EvalReader(),
     EvalRunReader(),
+    PromotionReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
@@ -64,5 +67,6 @@ def make_providers(
         ServiceAccountProvider(clients, registry, root),
         EvalProvider(),
         EvalRunProvider(clients, root),
+        PromotionProvider(),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

@@ -1,0 +1,94 @@
+"""End to end (issue 11): a Promotion over two EvalRuns through the CLI against the sandbox.
+
+Before the runs have results the Promotion waits; once they have, plan picks the candidate
+that passes every gate and shows the decision as a table; a gate nobody passes blocks it and
+apply exits 1. The sandbox's base model echoes the question's key words, so the run whose
+template asks for the keyword passes `mentions`; `exact` (eq) passes for nobody.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .e2e import Workspace
+
+ITEMS = [
+    {"question": "How do I reset my password?", "keyword": "password"},
+    {"question": "Where is my invoice for March?", "keyword": "invoice"},
+]
+RUN = """---
+apiVersion: reconciler/v1
+kind: EvalRun
+metadata: {{name: {name}}}
+spec:
+  eval: Eval/answers
+  data_source:
+    type: responses
+    source: {{type: file_id, id: Dataset/questions}}
+    input_messages:
+      type: template
+      template: [{{role: user, content: "{content}"}}]
+    model: gpt-4.1-mini
+  via: responses
+"""
+
+
+def _write_stack(ws: Workspace, gate: str) -> None:
+    (ws.specs / "data" / "questions.jsonl").write_text(
+        "".join(json.dumps({"item": item}) + "\n" for item in ITEMS)
+    )
+    manifests = """apiVersion: reconciler/v1
+kind: Dataset
+metadata: {name: questions}
+spec: {file: data/questions.jsonl, purpose: evals, format: eval}
+---
+apiVersion: reconciler/v1
+kind: Eval
+metadata: {name: answers}
+spec:
+  data_source_config:
+    type: custom
+    item_schema: {type: object, properties: {question: {type: string}, keyword: {type: string}}}
+    include_sample_schema: true
+  testing_criteria:
+    - {type: string_check, name: mentions, input: "{{sample.output_text}}",
+       reference: "{{item.keyword}}", operation: ilike}
+    - {type: string_check, name: exact, input: "{{sample.output_text}}",
+       reference: "{{item.keyword}}", operation: eq}
+"""
+    manifests += RUN.format(name="keyword", content="{{item.question}} {{item.keyword}}")
+    manifests += RUN.format(name="greeting", content="Hello there!")
+    manifests += f"""---
+apiVersion: reconciler/v1
+kind: Promotion
+metadata: {{name: answer-model}}
+spec:
+  candidates: [EvalRun/greeting, EvalRun/keyword]
+  baseline: EvalRun/greeting
+  gate:
+    - {gate}
+"""
+    (ws.specs / "evals.yaml").write_text(manifests)
+
+
+def test_promotion_waits_then_picks_the_candidate_passing_its_gates(ws: Workspace) -> None:
+    _write_stack(ws, "{criterion: mentions, min_pass_rate: 0.9}")
+    planned = ws.run("plan", "specs")
+    assert planned.exit_code == 0, planned.output
+    assert "waits for EvalRun/greeting: no result of its current spec yet" in planned.output
+
+    applied = ws.run("apply", "specs", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+
+    decided = ws.run("plan", "specs", "--detailed-exitcode")
+    assert decided.exit_code == 0, decided.output
+    assert "Promotion/answer-model" in decided.output
+    assert "promotes EvalRun/keyword (model gpt-4.1-mini)" in decided.output
+    assert "EvalRun/greeting fails mentions 0% < 90%" in decided.output
+    table = ws.run("plan", "specs", "--format", "json")  # the table is in the details
+    assert "mentions" in table.output and "+100% vs baseline" in table.output, table.output
+
+    _write_stack(ws, "{criterion: exact, min_pass_rate: 0.5}")
+    blocked = ws.run("plan", "specs")
+    assert blocked.exit_code == 1, blocked.output
+    assert "no candidate passes every gate" in blocked.output
