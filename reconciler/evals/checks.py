@@ -91,11 +91,11 @@ def _check_run(
 ) -> None:
     source = spec.data_source.source
     model = spec.data_source.model
-    if model.startswith("FineTune/") and model not in by_address:
+    if model.startswith(("FineTune/", "Promotion/")) and model not in by_address:
         diagnostics.error(
             f"spec.data_source.model: {model} is not declared in this stack",
             resource.location_of("spec", "data_source", "model"),
-            hint="give a model id, or a FineTune of this stack",
+            hint="give a model id, or a FineTune or Promotion of this stack",
             code="unknown-reference",
         )
     dataset = None

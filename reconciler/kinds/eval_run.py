@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,7 @@ class EvalRunPlanner:
             "template": template,
             "sampling_params": spec.data_source.sampling_params.model_dump(exclude_none=True),
             "criteria": [
-                g.model_dump(mode="json", exclude_none=True)
-                for g in evaluation.testing_criteria
+                g.model_dump(mode="json", exclude_none=True) for g in evaluation.testing_criteria
             ],
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
             **where,
@@ -221,8 +221,10 @@ def summary_of(obj: LiveObject) -> Summary | None:
 
 
 def resolve_model(model: str, ctx: PlanContext) -> tuple[str, str | None]:
-    """The model id to sample; for `FineTune/x`, x's model once its job succeeded, else why
-    the run waits."""
+    """The model id to sample; for `FineTune/x`, x's model once its job succeeded; for
+    `Promotion/x`, its winner's model; else why the run waits."""
+    if model.startswith("Promotion/"):
+        return _promoted_model(model, ctx)
     if not model.startswith("FineTune/"):
         return model, None
     jobs = [job for job in ctx.live.of_kind("FineTune") if job.address == model]
@@ -234,6 +236,30 @@ def resolve_model(model: str, ctx: PlanContext) -> tuple[str, str | None]:
         job = max(running, key=lambda job: job.created_at)
         return model, f"waits for {model}: job {job.live_id} is {job.status}"
     return model, f"waits for {model}: its model exists once its job succeeds"
+
+
+_RESOLVING: ContextVar[frozenset[str]] = ContextVar("resolving", default=frozenset())
+
+
+def _promoted_model(address: str, ctx: PlanContext) -> tuple[str, str | None]:
+    from reconciler.kinds.promotion import decide
+    from reconciler.models.promotion import PromotionSpec
+
+    promotion = ctx.stack.resources.get(address)
+    if promotion is None or not isinstance(promotion.spec, PromotionSpec):
+        return address, f"waits for {address}: not declared"
+    resolving = _RESOLVING.get()
+    if address in resolving:
+        return address, f"waits for {address}: it depends on this run's own result"
+    token = _RESOLVING.set(resolving | {address})
+    try:
+        decision = decide(promotion.spec, ctx)
+    finally:
+        _RESOLVING.reset(token)
+    if decision.winner is not None:
+        return decision.winner.model, None
+    why = decision.waiting or decision.blocked or "no winner yet"
+    return address, f"waits for {address}: {why}"
 
 
 def _items_source(

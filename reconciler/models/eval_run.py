@@ -63,7 +63,11 @@ class RunDataSource(_Strict):
     )
     source: Annotated[FileIdSource | FileContentSource, Field(discriminator="type")]
     input_messages: InputMessagesTemplate
-    model: str = Field(min_length=1, description="A model id, or `FineTune/name`.")
+    model: str = Field(
+        min_length=1,
+        description="A model id, `FineTune/name` (its job's model) or `Promotion/name` (its "
+        "winner's model).",
+    )
     sampling_params: SamplingParams = Field(default_factory=SamplingParams)
 
 

@@ -28,7 +28,7 @@ spec:
     input_messages:
       type: template
       template: [{{role: user, content: "{content}"}}]
-    model: gpt-4.1-mini
+    model: {model}
   via: responses
 """
 
@@ -56,8 +56,10 @@ spec:
     - {type: string_check, name: exact, input: "{{sample.output_text}}",
        reference: "{{item.keyword}}", operation: eq}
 """
-    manifests += RUN.format(name="keyword", content="{{item.question}} {{item.keyword}}")
-    manifests += RUN.format(name="greeting", content="Hello there!")
+    keyword = "{{item.question}} {{item.keyword}}"
+    manifests += RUN.format(name="keyword", content=keyword, model="gpt-4.1-mini")
+    manifests += RUN.format(name="greeting", content="Hello there!", model="gpt-4.1-mini")
+    manifests += RUN.format(name="promoted", content=keyword, model="Promotion/answer-model")
     manifests += f"""---
 apiVersion: reconciler/v1
 kind: Promotion
@@ -76,12 +78,15 @@ def test_promotion_waits_then_picks_the_candidate_passing_its_gates(ws: Workspac
     planned = ws.run("plan", "specs")
     assert planned.exit_code == 0, planned.output
     assert "waits for EvalRun/greeting: no result of its current spec yet" in planned.output
+    assert "EvalRun/promoted  wait: waits for Promotion/answer-model" in planned.output
 
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 0, applied.output
 
     decided = ws.run("plan", "specs", "--detailed-exitcode")
-    assert decided.exit_code == 0, decided.output
+    assert decided.exit_code == 2, decided.output  # the promoted model's run can start now
+    assert "EvalRun/promoted  create" in decided.output
+    assert "2 requests (Responses API, gpt-4.1-mini)" in decided.output
     assert "Promotion/answer-model" in decided.output
     assert "promotes EvalRun/keyword (model gpt-4.1-mini)" in decided.output
     assert "EvalRun/greeting fails mentions 0% < 90%" in decided.output
