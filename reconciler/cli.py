@@ -430,7 +430,9 @@ def _stack_name(path: Path, stack_name: str | None) -> str:
 
 
 def _load_offline(path: Path, stack_name: str | None) -> tuple[Stack, dict[str, Any]]:
-    """Manifests, references and dataset files: every check that needs no API call."""
+    """Manifests, references and dataset files: every check that needs no API call. Manifest
+    errors stop the command (ManifestError); dataset errors and warnings are shown, and their
+    reports go to the planner, which blocks a dataset with errors."""
     from reconciler.kinds.facts import check_datasets, dataset_diagnostics
     from reconciler.manifests import load_stack
     from reconciler.validation import validate_stack
@@ -444,12 +446,30 @@ def _load_offline(path: Path, stack_name: str | None) -> tuple[Stack, dict[str, 
             f"`reconciler plan {folder}` (`reconciler validate` accepts a single file)."
         )
     stack = load_stack(path, stack_name=stack_name)
-    validate_stack(stack, check_datasets=False).raise_if_errors()
+    found = Diagnostics()
+    found.extend(stack.warnings)
+    found.extend(validate_stack(stack, check_datasets=False))
+    found.raise_if_errors()
     reports = check_datasets(stack)
-    problems = Diagnostics()
-    problems.extend(dataset_diagnostics(stack, reports))
-    problems.raise_if_errors()
+    found.extend(dataset_diagnostics(stack, reports))
+    if found.has_errors:  # a dataset's: the planner blocks it and its dependents
+        _echo_diagnostics(found)
+    elif len(found):  # after the plan, as Terraform does (an error stays the first thing)
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.meta[_PENDING_WARNINGS] = found
     return stack, dict(reports)
+
+
+_PENDING_WARNINGS = "reconciler.pending_warnings"
+
+
+def _echo_diagnostics(found: Diagnostics) -> None:
+    """What the offline checks found, on stderr, as `validate` shows it (the same counts)."""
+    from reconciler.render import render_diagnostics
+
+    color = _use_color()
+    click.echo(_masked(render_diagnostics(found, color=color)), err=True, color=color)
 
 
 def _make_plan(path: Path, stack_name: str | None, use_sandbox: bool, *, mode: Mode) -> Plan:
@@ -567,6 +587,10 @@ def _echo_plan(made: Plan, fmt: str) -> None:
 
     color = _use_color() and fmt == "human"
     click.echo(render_plan(made, fmt, color=color), color=color)  # type: ignore[arg-type]
+    context = click.get_current_context(silent=True)
+    pending = context.meta.pop(_PENDING_WARNINGS, None) if context is not None else None
+    if pending is not None:
+        _echo_diagnostics(pending)
 
 
 def _exit_for(made: Plan, *, changes_exit: int) -> None:

@@ -2,7 +2,8 @@
 
 `cli.py` (plan, apply, drift) calls `check_datasets(stack)` before planning and passes the
 result to `build_plan` as `reports`; `dataset_diagnostics` turns their problems into the same
-diagnostics `reconciler validate` shows, so a broken file stops the command before any request.
+diagnostics `reconciler validate` shows (a file with errors is blocked by the Dataset planner,
+with what depends on it; nothing of it is uploaded).
 The checks themselves are `reconciler.datasets.check_dataset`'s (streamed, cached by content).
 """
 

@@ -1,5 +1,6 @@
-"""End to end (issue 4): a dataset with a typo fails `plan` at its line, before any upload;
-the fixed file plans with its token count and cost."""
+"""End to end (issue 4): a dataset with a typo is blocked at its line, never uploaded, while the
+rest of the stack is planned and applied (exit 1); the fixed file plans with its token count
+and cost."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _write_thousand_lines(ws: Workspace, *, typo_line: int | None) -> None:
     (ws.specs / TRAIN).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_a_typo_on_line_734_fails_plan_before_any_upload(
+def test_a_typo_on_line_734_blocks_that_dataset_and_never_uploads_it(
     ws: Workspace, client: openai.OpenAI, admin_client: openai.OpenAI
 ) -> None:
     _write_thousand_lines(ws, typo_line=734)
@@ -39,11 +40,14 @@ def test_a_typo_on_line_734_fails_plan_before_any_upload(
     assert "message_unrecognized_key" in failed.output or "message_missing_key" in failed.output
     assert "did you mean 'content'?" in failed.output
     assert "Traceback" not in failed.output
+    assert "! Dataset/support-train" in failed.stdout
+    assert "+ Dataset/support-valid" in failed.stdout  # the rest is planned
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 1, applied.output
-    assert "Applying" not in applied.output
-    assert active_projects(admin_client, "TechCorp Support") == []
-    assert files_named(client, "", "support-train") == []
+    assert "Apply incomplete: 2 succeeded, 0 failed, 0 skipped, 1 blocked" in applied.stdout
+    (project,) = active_projects(admin_client, "TechCorp Support")
+    assert files_named(client, project.id, "support-train") == []
+    assert len(files_named(client, project.id, "support-valid")) == 1
 
     _write_thousand_lines(ws, typo_line=None)
     fixed = ws.run("plan", "specs")

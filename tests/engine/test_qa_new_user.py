@@ -207,7 +207,29 @@ def test_a_mistyped_model_is_warned_about_at_its_line_and_not_priced(ws: Workspa
     assert "0 error(s), 2 warning(s)" in validated.output  # and few_examples of the other
     planned = ws.run("plan", "specs", "--format", "json")
     assert planned.exit_code == 0, planned.output
+    assert "0 error(s), 2 warning(s)" in planned.stderr  # after the plan, as validate counts
+    assert "did you mean 'gpt-4.1-mini-2025-04-14'?" in planned.stderr
     train = next(c for c in json.loads(planned.stdout)["changes"] if c["name"] == "support-train")
     details = json.dumps(train["details"])
     assert f"price for {TYPO}: no estimate" in details  # not the price of gpt-4.1
     assert "$" not in details
+
+
+def test_an_invalid_dataset_blocks_itself_and_plan_counts_what_validate_counts(
+    ws: Workspace,
+) -> None:
+    _break_line(ws, 5, '{"role": "assistant"', '{"role": "bot"')
+    ws.edit("datasets.yaml", lambda text: text.replace("gpt-4.1-mini-2025-04-14", TYPO, 1))
+
+    validated = ws.run("validate", "specs")
+    planned = ws.run("plan", "specs")
+
+    assert validated.exit_code == 1, validated.output
+    counts = "2 error(s), 2 warning(s)"  # role, no assistant; unknown-model, few_examples
+    assert counts in validated.output
+    assert planned.exit_code == 1, planned.output
+    assert counts in planned.stderr
+    assert "support-train.jsonl:5:" in planned.stderr and "[unrecognized_role]" in planned.stderr
+    assert "! Dataset/support-train  blocked" in planned.stdout
+    assert "+ Dataset/support-valid" in planned.stdout and "+ Project/support" in planned.stdout
+    assert "error: 1 resource(s) blocked" in planned.stderr
