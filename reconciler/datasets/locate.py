@@ -24,7 +24,7 @@ def key_offset(text: str, path: tuple[str | int, ...]) -> int | None:
     `path[:-1]`, or None when the line does not hold it."""
     try:
         return _Scanner(text).value(path)
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, RecursionError):  # deep nesting json.loads accepted
         return None
 
 
