@@ -39,6 +39,7 @@ from reconciler.errors import Diagnostics, ManifestError, PermanentApiError
 from reconciler.manifests import Stack
 from reconciler.manifests.config_file import read_config
 from reconciler.models import KINDS
+from reconciler.models.base import Resource
 from reconciler.providers.base import ReadContext, ReadResult
 from reconciler.providers.client import READ_CONCURRENCY, Clients
 from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
@@ -179,22 +180,29 @@ def settings_to_read(
     wanted: dict[str, set[str]] = {}
     for resource in stack.of_kind("Project"):
         spec = resource.spec.model_dump()
-        names = {s for s in SETTINGS if spec.get(s) is not None}
-        if not names:
+        settings = {s for s in SETTINGS if spec.get(s) is not None}
+        if not settings:
             continue
-        entry = ownership.entry(resource.address)
-        if resource.metadata.id:
-            ids = {resource.metadata.id}
-        elif entry is not None and entry.live_id:
-            ids = {entry.live_id}
-        else:  # by name, or by the name a pending binding of an older version recorded
-            digest = entry.name_digest if entry is not None else None
-            names = {p.live_id for p in active if p.key == spec["name"]}
-            pending = {p.live_id for p in active if digest and name_digest(p.key) == digest}
-            ids = (names | pending) - bound
+        ids = _resolved_ids(resource, ownership, active, bound)
         for live_id in ids & {p.live_id for p in active}:
-            wanted.setdefault(live_id, set()).update(names)
+            wanted.setdefault(live_id, set()).update(settings)
     return wanted
+
+
+def _resolved_ids(
+    resource: Resource, ownership: Ownership, active: list[LiveObject], bound: set[str]
+) -> set[str]:
+    """The live project a declared Project is: its pin, its binding, else the unbound active
+    projects with its name (or the name a pending binding of an older version recorded)."""
+    entry = ownership.entry(resource.address)
+    if resource.metadata.id:
+        return {resource.metadata.id}
+    if entry is not None and entry.live_id:
+        return {entry.live_id}
+    name, digest = resource.spec.model_dump()["name"], entry.name_digest if entry else None
+    named = {p.live_id for p in active if p.key == name}
+    pending = {p.live_id for p in active if digest and name_digest(p.key) == digest}
+    return (named | pending) - bound
 
 
 def project_settings(

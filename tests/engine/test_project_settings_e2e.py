@@ -186,3 +186,20 @@ def test_other_settings_are_applied_then_a_noop_and_drift_names_them(
     assert projects.model_permissions.retrieve(found.id).mode == "allow_list"
     tools = projects.hosted_tool_permissions.retrieve(found.id)
     assert tools.file_search is not None and tools.file_search.enabled is False  # undeclared
+
+
+def test_a_project_adopted_by_name_gets_its_declared_rate_limits(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    made = admin_client.admin.organization.projects.create(name=NAME)
+    specs = write_stack(ws.root / "adopt", project(LIMITS))
+    change = the_change(plan_json(ws, specs, exits=(2,)))
+    assert change["action"] == "update" and change["live_id"] == made.id
+    paths = sorted(c["path"] for c in change["field_changes"])
+    assert [p.rsplit(".", 1)[1] for p in paths] == [
+        "max_requests_per_1_minute",
+        "max_tokens_per_1_minute",
+    ]
+    apply(ws, specs)
+    assert limits_of(admin_client)["gpt-4.1"].max_requests_per_1_minute == 500
+    assert the_change(plan_json(ws, specs, exits=(0,)))["action"] == "noop"
