@@ -103,7 +103,7 @@ def _read_parts(
     source_map: SourceMap,
     diagnostics: Diagnostics,
 ) -> _Parts:
-    _check_envelope_keys(data, source_map, diagnostics)
+    _check_envelope_keys(data, source_map, diagnostics, kinds)
     info = _read_kind(data, kinds, source_map, diagnostics)
     _check_api_version(data, info, kinds, source_map, diagnostics)
     metadata = _validate_part(data, "metadata", Metadata, source_map, diagnostics)
@@ -198,7 +198,10 @@ def _report_not_a_mapping(data: Any, source_map: SourceMap, diagnostics: Diagnos
 
 
 def _check_envelope_keys(
-    data: dict[Any, Any], source_map: SourceMap, diagnostics: Diagnostics
+    data: dict[Any, Any],
+    source_map: SourceMap,
+    diagnostics: Diagnostics,
+    kinds: Mapping[str, KindInfo],
 ) -> None:
     for key in data:
         if key in ENVELOPE_FIELDS:
@@ -211,9 +214,8 @@ def _check_envelope_keys(
         )
     for key in ("apiVersion", "kind", "metadata", "spec"):
         if key not in data:
-            diagnostics.error(
-                f"missing required field '{key}'", source_map.root, hint=_ENVELOPE_HINT
-            )
+            hint = _ENVELOPE_HINT + (f"; known kinds: {_known(kinds)}" if key == "kind" else "")
+            diagnostics.error(f"missing required field '{key}'", source_map.root, hint=hint)
 
 
 def _read_kind(
@@ -227,13 +229,15 @@ def _read_kind(
     kind = data["kind"]
     if not isinstance(kind, str):
         diagnostics.error(
-            f"kind: expected a string, got {describe_value(kind)}", source_map.value(("kind",))
+            f"kind: expected a string, got {describe_value(kind)}",
+            source_map.value(("kind",)),
+            hint=f"known kinds: {_known(kinds)}",
         )
         return None
     if kind in kinds:
         return kinds[kind]
     close = _closest_kind(kind, list(kinds))
-    known = ", ".join(sorted(kinds))
+    known = _known(kinds)
     diagnostics.error(
         f"unknown kind '{kind}'",
         source_map.anchor(("kind",)),
@@ -243,6 +247,10 @@ def _read_kind(
         code="unknown-kind",
     )
     return None
+
+
+def _known(kinds: Mapping[str, KindInfo]) -> str:
+    return ", ".join(sorted(kinds))
 
 
 def _closest_kind(kind: str, kinds: list[str]) -> str | None:

@@ -29,6 +29,28 @@ def test_an_unknown_kind_suggests_the_closest_kind_and_lists_them_all(ws: Worksp
     assert f"hint: did you mean 'ProjectMember'? (known kinds: {KINDS})" in result.output
 
 
+@pytest.mark.parametrize(
+    ("kind_line", "error"),
+    [
+        ("", "member.yaml:1:1: error: missing required field 'kind'"),
+        ("kind: 3\n", "member.yaml:2:7: error: kind: expected a string, got a number (3)"),
+    ],
+)
+def test_a_missing_or_odd_kind_lists_the_kinds_too(
+    ws: Workspace, kind_line: str, error: str
+) -> None:
+    (ws.specs / "member.yaml").write_text(
+        f"apiVersion: reconciler/v1\n{kind_line}metadata: {{name: ann}}\nspec: {{}}\n",
+        encoding="utf-8",
+    )
+
+    result = ws.run("validate", "specs")
+
+    assert result.exit_code == 1, result.output
+    assert error in result.output
+    assert f"known kinds: {KINDS}" in result.output
+
+
 def test_the_sandbox_of_a_stack_is_the_same_from_any_directory(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
