@@ -10,6 +10,7 @@ criteria, then the first listed. The plan shows the decision as a table.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ class Candidate:
     rates: dict[str, float]
     means: dict[str, float]
     failed: tuple[str, ...] = field(default=())
+    latency: str = "—"  # p50/p95 of the sampling calls (via: responses)
+    cost: str = "—"  # per 1,000 items, from the tokens the samples used
 
     @property
     def mean_rate(self) -> float:
@@ -49,12 +52,13 @@ class Decision:
 
     def table(self, gates: Sequence[Gate]) -> list[str]:
         names = list(dict.fromkeys(n for c in self.candidates for n in c.rates))
-        header = ["candidate", "model", *names, "gates"]
+        header = ["candidate", "model", *names, "p50/p95", "$/1k items", "gates"]
         rows = [header]
         for candidate in self.candidates:
             cells = [candidate.address, candidate.model]
             for name in names:
                 cells.append(self._cell(candidate, name))
+            cells += [candidate.latency, candidate.cost]
             verdict = "pass" if not candidate.failed else "fails " + "; ".join(candidate.failed)
             if candidate is self.winner:
                 verdict += " (winner)"
@@ -90,7 +94,8 @@ def decide(spec: PromotionSpec, ctx: PlanContext) -> Decision:
         if summary is None:
             return Decision(waiting=f"waits for {address}: no result of its current spec yet")
         names = [g.name for g in identity.evaluation.testing_criteria]
-        found[address] = _candidate(address, identity.model, names, summary)
+        batch = getattr(resource.spec, "via", "batch") == "batch"
+        found[address] = _candidate(address, identity.model, names, summary, batch=batch)
     baseline = found.get(spec.baseline) if spec.baseline else None
     judged = tuple(_judged(found[a], spec.gate, baseline) for a in spec.candidates)
     passing = [c for c in judged if not c.failed]
@@ -109,10 +114,34 @@ def decide(spec: PromotionSpec, ctx: PlanContext) -> Decision:
     return Decision(judged, baseline, winner)
 
 
-def _candidate(address: str, model: str, names: list[str], summary: Summary) -> Candidate:
+def _candidate(
+    address: str, model: str, names: list[str], summary: Summary, *, batch: bool
+) -> Candidate:
     rates = {name: summary.pass_rate(i) for i, name in enumerate(names)}
     means = {name: summary.criteria[i].mean for i, name in enumerate(names)}
-    return Candidate(address, model, rates, means)
+    latency = "—"
+    if summary.latency_ms is not None:
+        latency = f"{summary.latency_ms[0]}/{summary.latency_ms[1]} ms"
+    return Candidate(
+        address, model, rates, means, latency=latency, cost=_cost(model, summary, batch)
+    )
+
+
+def _cost(model: str, summary: Summary, batch: bool) -> str:
+    """USD per 1,000 items at the price table's prices (batch prices for `via: batch`)."""
+    from reconciler.datasets.prices import PriceTable
+
+    table = PriceTable.load()
+    found = table.lookup(model)
+    if summary.tokens is None or not summary.items or found is None:
+        return "—"
+    prices = found[1]
+    if prices.input is None or prices.output is None:
+        return "—"
+    total = (summary.tokens[0] * prices.input + summary.tokens[1] * prices.output) / 1_000_000
+    if batch:
+        total *= 1 - table.batch_discount
+    return f"${total / summary.items * 1000:,.2f}"
 
 
 def _judged(candidate: Candidate, gates: Sequence[Gate], baseline: Candidate | None) -> Candidate:
@@ -128,9 +157,7 @@ def _judged(candidate: Candidate, gates: Sequence[Gate], baseline: Candidate | N
             if rate - base < gate.beat_baseline_by:
                 wanted = f"+{gate.beat_baseline_by:.0%}"
                 failed.append(f"{gate.criterion} {rate - base:+.0%} vs baseline < {wanted}")
-    return Candidate(
-        candidate.address, candidate.model, candidate.rates, candidate.means, tuple(failed)
-    )
+    return dataclasses.replace(candidate, failed=tuple(failed))
 
 
 class PromotionPlanner:

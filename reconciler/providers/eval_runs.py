@@ -356,7 +356,16 @@ class EvalRunProvider(KindProvider):
                     "latency_ms": record.get("latency_ms"),
                 }
             )
-        summary = summaries.summarize(str(payload["digest"]), graded, len(criteria))
+        records = [progress.records[item.line] for item in items]
+        used = [r.get("usage") or {} for r in records if "error" not in r]
+        tokens = (
+            sum(int(u.get("input_tokens") or u.get("prompt_tokens") or 0) for u in used),
+            sum(int(u.get("output_tokens") or u.get("completion_tokens") or 0) for u in used),
+        )
+        latencies = [int(r["latency_ms"]) for r in records if r.get("latency_ms") is not None]
+        summary = summaries.summarize(
+            str(payload["digest"]), graded, len(criteria), tokens=tokens, latencies=latencies
+        )
         results = self._progress_path(payload).with_suffix(".results.jsonl")
         results.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in details))
         name = summaries.filename(str(payload["stack"]), str(payload["name"]), summary)

@@ -9,6 +9,7 @@ template asks for the keyword passes `mentions`; `exact` (eq) passes for nobody.
 from __future__ import annotations
 
 import json
+import re
 
 from .e2e import Workspace
 
@@ -92,6 +93,8 @@ def test_promotion_waits_then_picks_the_candidate_passing_its_gates(ws: Workspac
     assert "EvalRun/greeting fails mentions 0% < 90%" in decided.output
     table = ws.run("plan", "specs", "--format", "json")  # the table is in the details
     assert "mentions" in table.output and "+100% vs baseline" in table.output, table.output
+    assert "p50/p95" in table.output and re.search(r"\d+/\d+ ms", table.output)
+    assert re.search(r"\$\d+\.\d\d", table.output)  # cost per 1,000 items
 
     _write_stack(ws, "{criterion: exact, min_pass_rate: 0.5}")
     blocked = ws.run("plan", "specs")

@@ -143,3 +143,18 @@ def test_summary_round_trips_through_the_filename() -> None:
     assert parse_filename("demo", name) == ("ft", summary)
     assert parse_filename("other", name) is None
     assert summary.lines(["exact", "close"])[0] == "exact: 90% pass (9/10), mean 0.900"
+
+
+def test_tokens_and_latency_ride_in_the_filename_too() -> None:
+    summary = Summary("0123456789abcdef", 3, 0, (CriterionResult(3, 1000),), (120, 30), (41, 97))
+    name = filename("demo", "ft", summary)
+    assert name.endswith("--n3e0--3p1000--t120-30--l41-97.json")
+    assert parse_filename("demo", name) == ("ft", summary)
+
+
+def test_latency_percentiles_by_nearest_rank() -> None:
+    from reconciler.evals.summary import percentiles
+
+    assert percentiles(list(range(1, 101))) == (50, 95)
+    assert percentiles([7]) == (7, 7)
+    assert percentiles([]) is None
