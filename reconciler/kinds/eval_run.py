@@ -66,7 +66,10 @@ class EvalRunPlanner:
             "batch": _finished_batch(resource, ctx, digest),
         }
         details = () if waiting else tuple(_estimate_lines(spec, model, template, items))
-        return Desired(view={"digest": digest, "graded": True}, payload=payload, details=details)
+        view: dict[str, Any] = {"digest": digest}
+        if spec.via == "batch":  # a finished batch not graded yet differs here: an update
+            view["results"] = "graded"
+        return Desired(view=view, payload=payload, details=details)
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         digest = desired.payload["digest"]

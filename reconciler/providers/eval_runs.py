@@ -77,7 +77,7 @@ def result_objects(stack: str, files: list[Any]) -> list[LiveObject]:
                 kind="EvalRun",
                 key=str(file.filename),
                 live_id=str(file.id),
-                attributes={"digest": summary.digest, "graded": True},
+                attributes={"digest": summary.digest, "results": "graded"},
                 owned=False,  # results are kept when their manifest goes
                 address=f"EvalRun/{name}",
                 created_at=int(file.created_at or 0),
@@ -101,7 +101,7 @@ def batch_objects(stack: str, batches: list[Any]) -> list[LiveObject]:
                 kind="EvalRun",
                 key=str(batch.id),
                 live_id=str(batch.id),
-                attributes={"digest": metadata.get(tag("digest"), ""), "graded": False},
+                attributes={"digest": metadata.get(tag("digest"), ""), "results": "not graded"},
                 owned=batch.status in BATCH_RUNNING,  # only a running batch can be cancelled
                 address=f"EvalRun/{name}",
                 status=batch.status,

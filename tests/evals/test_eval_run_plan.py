@@ -78,7 +78,7 @@ def _result(digest: str) -> LiveObject:
         kind="EvalRun",
         key=name,
         live_id="file-result",
-        attributes={"digest": digest, "graded": True},
+        attributes={"digest": digest, "results": "graded"},
         address="EvalRun/ft-run",
         created_at=2,
         info={"stack": "test"},
