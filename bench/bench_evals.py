@@ -60,7 +60,7 @@ def write_items(path: Path, count: int) -> None:
             handle.write(json.dumps({"item": item}) + "\n")
 
 
-def best(repeat: int, run: Callable[[], None]) -> float:
+def best(repeat: int, run: Callable[[], object]) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
