@@ -115,12 +115,53 @@ def topic_of(text: str, words: list[str]) -> str:
     return span
 
 
+_CLASSIFY = re.compile(
+    r"\bclassify\b[^.\n]*?\bas\b\s+(?:one of\s+)?(?:either\s+)?(?P<labels>[^.:;\n]+)", re.I
+)
+_LABEL_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+")
+_LABEL_WORD = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+def classification_labels(instructions: str) -> dict[str, frozenset[str]] | None:
+    """The labels a "Classify ... as a, b or c" instruction lists, each with its vocabulary:
+    the label itself plus the words of a `label: description` line, if the prompt has one."""
+    match = _CLASSIFY.search(instructions)
+    if match is None:
+        return None
+    labels = [part.strip().lower() for part in _LABEL_SPLIT.split(match["labels"].strip())]
+    if len(labels) < 2 or not all(_LABEL_WORD.fullmatch(label) for label in labels):
+        return None
+    vocabulary = {label: {label} for label in labels}
+    for line in instructions.splitlines():
+        head, colon, description = line.strip().lstrip("-* ").partition(":")
+        if colon and head.strip().lower() in vocabulary:
+            vocabulary[head.strip().lower()] |= set(keywords(description, 50))
+    return {label: frozenset(words) for label, words in vocabulary.items()}
+
+
+def classify_reply(conversation: Conversation) -> str | None:
+    """A classification prompt's answer: the label whose words best match the user's text
+    (ties, and no match at all, go to the label listed first)."""
+    instructions = "\n".join(
+        m.text for m in conversation.messages if m.role in ("system", "developer")
+    )
+    labels = classification_labels(instructions) if instructions else None
+    if labels is None:
+        return None
+    words = set(keywords(conversation.last_user_text(), 200))
+    return max(labels, key=lambda label: len(labels[label] & words))
+
+
 def generic_reply(conversation: Conversation, seed: int) -> str:
-    """A base model's answer: a templated sentence that echoes the question's key words."""
+    """A base model's answer: the label of a classification prompt, else a templated sentence
+    that echoes the question's key words."""
     rng = random.Random(seed)
     last = conversation.messages[-1] if conversation.messages else None
     if last is not None and last.role == "tool":
         return f"Here is what I found: {last.text[:400]}"
+    label = classify_reply(conversation)
+    if label is not None:
+        return label
     question = conversation.last_user_text()
     words = keywords(question)
     if not words:
