@@ -245,7 +245,7 @@ _RESOLVING: ContextVar[frozenset[str]] = ContextVar("resolving", default=frozens
 
 
 def _promoted_model(address: str, ctx: PlanContext) -> tuple[str, str | None]:
-    from reconciler.kinds.promotion import decide
+    from reconciler.kinds.promotion import decide, previous_winner
     from reconciler.models.promotion import PromotionSpec
 
     promotion = ctx.stack.resources.get(address)
@@ -261,7 +261,10 @@ def _promoted_model(address: str, ctx: PlanContext) -> tuple[str, str | None]:
         _RESOLVING.reset(token)
     if decision.winner is not None:
         return decision.winner.model, None
-    why = decision.waiting or decision.blocked or "no winner yet"
+    record = previous_winner(address, ctx)
+    if record is not None:  # no winner now: the previous one stays the output
+        return str(record.attributes["model"]), None
+    why = decision.waiting or decision.blocked or "its winner is decided by this apply"
     return address, f"waits for {address}: {why}"
 
 

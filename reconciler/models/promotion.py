@@ -1,7 +1,9 @@
 """The `Promotion` kind: picks the best EvalRun candidate that passes every gate.
 
-Registered in `reconciler.models.KINDS`. Local: nothing is created in the platform; the
-decision is made in `plan` from the candidates' result files (`kinds/promotion.py`). A gate is
+Registered in `reconciler.models.KINDS`. The decision is made in `plan` from the candidates'
+result files (`kinds/promotion.py`); apply records the winner in one `user_data` file whose
+name says which run won and its model (`reconciler.evals.winners`), so the previous winner
+stays the output while no candidate passes. A gate is
 a criterion of the candidates' Eval with `min_pass_rate` (at least this pass rate) or
 `beat_baseline_by` (this much above the baseline's pass rate).
 """
@@ -57,8 +59,7 @@ KIND = KindInfo(
     spec_model=PromotionSpec,
     reference_fields={"candidates": ("EvalRun",), "baseline": ("EvalRun",)},
     local_fields=frozenset({"candidates", "baseline", "gate"}),
-    identity="local: decided in plan from its candidates' result files",
-    delete_verb="forget",
+    identity="its winner record: a user_data file named after the winning run and its model",
 )
 
 __all__ = ["KIND", "Gate", "PromotionSpec"]

@@ -25,9 +25,12 @@ from typing import Any, Literal
 from reconciler.batches.results import Outcome, parse_jsonl
 from reconciler.errors import PermanentApiError, TemporaryApiError
 from reconciler.evals import summary as summaries
+from reconciler.evals import winners
 from reconciler.evals.graders import grade
 from reconciler.evals.items import Item, read_items, render_messages
+from reconciler.evals.promotion import candidate_of, judge
 from reconciler.manifests import Stack
+from reconciler.models.promotion import Gate
 from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
 from reconciler.providers.batches import PAGE_SIZE as BATCHES_PAGE_SIZE
 from reconciler.providers.batches import RUNNING as BATCH_RUNNING
@@ -121,7 +124,7 @@ class EvalRunReader:
     kind = "EvalRun"
 
     def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
-        return bool(stack.of_kind("EvalRun"))
+        return bool(stack.of_kind("EvalRun") or stack.of_kind("Promotion"))
 
     def read(self, ctx: ReadContext) -> ReadResult:
         files = ctx.submit(list_files, ctx.clients, HOME_PROJECT)
@@ -130,7 +133,7 @@ class EvalRunReader:
         )
         batches = ctx.submit(list_batches, ctx.clients, HOME_PROJECT) if by_batch else None
         listed = files.result()
-        objects = result_objects(ctx.stack.name, listed)
+        objects = result_objects(ctx.stack.name, listed) + winner_objects(ctx.stack.name, listed)
         pages = max(1, math.ceil(len(listed) / FILES_PAGE_SIZE))
         if batches is not None:
             found = batches.result()
@@ -474,14 +477,127 @@ def _json(record: dict[str, Any]) -> Any:
 
 
 class PromotionReader:
+    """Reads nothing itself: winner records come from `EvalRunReader`'s listing of the same
+    files (a Promotion's candidates are EvalRuns, so that reader always runs)."""
+
     kind = "Promotion"
 
     def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
-        return False  # local: decided in plan from the EvalRuns' result files
+        return False
 
     def read(self, ctx: ReadContext) -> ReadResult:
         return ReadResult()
 
 
-class PromotionProvider(EvalProvider):
+class PromotionProvider(KindProvider):
+    """Writes the winner record: the other records of the Promotion are deleted first, so a
+    killed apply leaves at most one (the next plan writes it again when none is left)."""
+
     kind = "Promotion"
+
+    def __init__(self, clients: Clients) -> None:
+        self._clients = clients
+
+    def create(self, op: Operation) -> str:
+        payload = op.payload
+        if payload.get("deferred"):
+            payload = {**payload, **self._decide(payload)}
+        stack = str(payload["stack"])
+        wanted = winners.filename(
+            stack,
+            winners.Winner(
+                str(payload["name"]),
+                str(payload["run"]),
+                str(payload["digest"]),
+                str(payload["model"]),
+            ),
+        )
+        found = None
+        for file in list_files(self._clients, HOME_PROJECT):
+            record = winners.parse_filename(stack, str(file.filename))
+            if record is None or record.promotion != payload["name"]:
+                continue
+            if file.filename == wanted and found is None:
+                found = str(file.id)
+            else:
+                self._delete(str(file.id))
+        if found is not None:
+            return found
+        body = json.dumps(
+            {"promotion": payload["name"], "winner": payload["run"], "model": payload["model"]}
+        )
+        with api_errors(f"record the winner of Promotion/{payload['name']}"):
+            file = self._clients.writer().files.create(
+                file=(wanted, body.encode(), "application/json"), purpose=RESULT_PURPOSE
+            )
+        return str(file.id)
+
+    def update(self, op: Operation) -> str:
+        return self.create(op)
+
+    def delete(self, op: Operation) -> None:
+        if op.change.live_id and not str(op.change.live_id).startswith(("local:", "pending:")):
+            self._delete(str(op.change.live_id))
+
+    def _decide(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The decision the plan deferred: the runs' result files exist now."""
+        stack = str(payload["stack"])
+        summaries_by_run = {
+            (obj.address, obj.attributes["digest"]): summaries.parse_filename(stack, obj.key)
+            for obj in result_objects(stack, list_files(self._clients, HOME_PROJECT))
+        }
+        found = {}
+        for address, run in payload["deferred"].items():
+            parsed = summaries_by_run.get((address, run["digest"]))
+            if parsed is None:
+                raise PermanentApiError(
+                    f"{address} has no result file of digest {run['digest']}: run it first",
+                    operation=f"decide Promotion/{payload['name']}",
+                )
+            found[address] = candidate_of(
+                address,
+                run["model"],
+                run["names"],
+                parsed[1],
+                batch=run["batch"],
+                digest=run["digest"],
+            )
+        gates = [Gate.model_validate(g) for g in payload["gates"]]
+        decision = judge(found, payload["candidates"], payload["baseline"], gates)
+        if decision.winner is None:
+            raise PermanentApiError(
+                f"Promotion/{payload['name']}: {decision.blocked}",
+                operation=f"decide Promotion/{payload['name']}",
+            )
+        winner = decision.winner
+        return {
+            "run": winner.address.partition("/")[2],
+            "digest": winner.digest,
+            "model": winner.model,
+        }
+
+    def _delete(self, file_id: str) -> None:
+        with api_errors(f"delete winner record {file_id}", missing_ok=True):
+            self._clients.writer().files.delete(file_id)
+
+
+def winner_objects(stack: str, files: list[Any]) -> list[LiveObject]:
+    """The stack's Promotion winner records among `files`."""
+    found = []
+    for file in files:
+        record = winners.parse_filename(stack, str(file.filename))
+        if record is None:
+            continue
+        found.append(
+            LiveObject(
+                kind="Promotion",
+                key=str(file.filename),
+                live_id=str(file.id),
+                attributes={"winner": record.run_address, "model": record.model},
+                owned=True,
+                address=f"Promotion/{record.promotion}",
+                created_at=int(file.created_at or 0),
+                info={"digest": record.digest},
+            )
+        )
+    return found

@@ -67,6 +67,6 @@ def make_providers(
         ServiceAccountProvider(clients, registry, root),
         EvalProvider(),
         EvalRunProvider(clients, root),
-        PromotionProvider(),
+        PromotionProvider(clients),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 
+import openai
+
 from .e2e import Workspace
 
 ITEMS = [
@@ -74,29 +76,44 @@ spec:
     (ws.specs / "evals.yaml").write_text(manifests)
 
 
-def test_promotion_waits_then_picks_the_candidate_passing_its_gates(ws: Workspace) -> None:
+def test_promotion_waits_then_picks_the_candidate_passing_its_gates(
+    ws: Workspace, client: openai.OpenAI
+) -> None:
     _write_stack(ws, "{criterion: mentions, min_pass_rate: 0.9}")
     planned = ws.run("plan", "specs")
     assert planned.exit_code == 0, planned.output
-    assert "waits for EvalRun/greeting: no result of its current spec yet" in planned.output
+    assert (
+        "Promotion/answer-model  create: decided once EvalRun/greeting, EvalRun/keyword ran"
+        in planned.output
+    )
     assert "EvalRun/promoted  wait: waits for Promotion/answer-model" in planned.output
 
-    applied = ws.run("apply", "specs", "--auto-approve")
+    applied = ws.run("apply", "specs", "--auto-approve")  # runs both, then decides
     assert applied.exit_code == 0, applied.output
+    records = [f.filename for f in client.files.list() if "--Promotion--" in f.filename]
+    assert records == [
+        "reconciler--demo--Promotion--answer-model--winner.keyword--"
+        f"{records[0].split('--')[5]}--gpt~4.1~mini.json"
+    ]
 
     decided = ws.run("plan", "specs", "--detailed-exitcode")
     assert decided.exit_code == 2, decided.output  # the promoted model's run can start now
     assert "EvalRun/promoted  create" in decided.output
     assert "2 requests (Responses API, gpt-4.1-mini)" in decided.output
-    assert "Promotion/answer-model" in decided.output
     assert "promotes EvalRun/keyword (model gpt-4.1-mini)" in decided.output
     assert "EvalRun/greeting fails mentions 0% < 90%" in decided.output
     table = ws.run("plan", "specs", "--format", "json")  # the table is in the details
-    assert "mentions" in table.output and "+100% vs baseline" in table.output, table.output
+    assert "+100% vs baseline" in table.output, table.output
     assert "p50/p95" in table.output and re.search(r"\d+/\d+ ms", table.output)
     assert re.search(r"\$\d+\.\d\d", table.output)  # cost per 1,000 items
+
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    done = ws.run("plan", "specs", "--detailed-exitcode")
+    assert done.exit_code == 0, done.output
 
     _write_stack(ws, "{criterion: exact, min_pass_rate: 0.5}")
     blocked = ws.run("plan", "specs")
     assert blocked.exit_code == 1, blocked.output
     assert "no candidate passes every gate" in blocked.output
+    assert "the previous winner EvalRun/keyword (model gpt-4.1-mini) stays" in blocked.output
+    assert "EvalRun/promoted  blocked" not in blocked.output  # it keeps the previous winner
