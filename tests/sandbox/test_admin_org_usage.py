@@ -11,7 +11,7 @@ from typing import Any
 import openai
 import pytest
 
-from reconciler.sandbox import SandboxHandle, inference
+from reconciler.sandbox import SandboxHandle
 from reconciler.sandbox.app import OWNER_USER_ID
 
 DAY = 86400
@@ -196,10 +196,6 @@ def test_costs_limit_reaches_180_days(usage: Any, today: int) -> None:
     assert rest.has_more is False
 
 
-@pytest.mark.skipif(
-    not any(getattr(route, "path", "") == "/responses" for route in inference.ROUTES),
-    reason="the inference routes have not landed yet",
-)
 def test_a_real_responses_call_shows_up_in_usage(
     sandbox: SandboxHandle, client: openai.OpenAI, usage: Any
 ) -> None:
