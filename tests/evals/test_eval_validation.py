@@ -158,3 +158,15 @@ def test_latency_percentiles_by_nearest_rank() -> None:
     assert percentiles(list(range(1, 101))) == (50, 95)
     assert percentiles([7]) == (7, 7)
     assert percentiles([]) is None
+
+
+def test_a_winner_record_round_trips_through_its_filename() -> None:
+    from reconciler.evals.winners import Winner
+    from reconciler.evals.winners import filename as winner_filename
+    from reconciler.evals.winners import parse_filename as parse_winner
+
+    winner = Winner("triage", "ft", "0123456789abcdef", "ft:gpt-4.1-mini-2025-04-14:acme::x1")
+    name = winner_filename("demo", winner)
+    assert "--" not in name.split("--winner.ft--")[1].replace("--", "", 1).removesuffix(".json")
+    assert parse_winner("demo", name) == winner
+    assert parse_filename("demo", name) is None  # not an EvalRun result file
