@@ -26,8 +26,8 @@ from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
 from reconciler.models.eval import EvalSpec
 from reconciler.models.eval_run import EvalRunSpec, FileIdSource
-from reconciler.plan import FieldChange
-from reconciler.state import LiveObject
+from reconciler.plan import UNKNOWN, FieldChange
+from reconciler.state import HOME_PROJECT, LiveObject
 
 FINE_TUNE_RUNNING = ("validating_files", "queued", "running", "paused")
 BATCH_RUNNING = ("validating", "in_progress", "finalizing", "cancelling")
@@ -48,9 +48,11 @@ class EvalRunPlanner:
             m.model_dump(mode="json", exclude_none=True)
             for m in spec.data_source.input_messages.template
         ]
+        project, references = _desired_project(resource, ctx)
         payload = {
             "stack": ctx.stack.name,
             "name": resource.name,
+            "project": project,
             "digest": digest,
             "api": spec.data_source.type,
             "model": model,
@@ -69,7 +71,7 @@ class EvalRunPlanner:
         view: dict[str, Any] = {"digest": digest}
         if spec.via == "batch":  # a finished batch not graded yet differs here: an update
             view["results"] = "graded"
-        return Desired(view=view, payload=payload, details=details)
+        return Desired(view=view, payload=payload, details=details, references=references)
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         digest = desired.payload["digest"]
@@ -183,6 +185,18 @@ def run_summary(resource: Resource, ctx: PlanContext) -> tuple[RunIdentity | str
             if summary is not None and summary.digest == found.digest:
                 return found, summary
     return found, None
+
+
+def _desired_project(resource: Resource, ctx: PlanContext) -> tuple[str, dict[str, str]]:
+    """Where the samples run: the declared project, else the stack's default project."""
+    reference = next((r for r in resource.references if r.field[:1] == ("project",)), None)
+    if reference is not None:
+        return (ctx.known_ids.get(reference.address) or UNKNOWN), {"project": reference.address}
+    spec = resource.spec
+    assert isinstance(spec, EvalRunSpec)
+    if spec.project is not None and not spec.project.startswith("Project/"):
+        return spec.project, {}
+    return ctx.stack.config.default_project_id or HOME_PROJECT, {}
 
 
 def _age(obj: LiveObject) -> tuple[int, str]:

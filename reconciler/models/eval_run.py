@@ -75,6 +75,11 @@ class EvalRunSpec(Spec):
     """One run of an Eval over its items and a candidate (model + template)."""
 
     eval: str = Field(description="An `Eval/name` reference.")
+    project: str | None = Field(
+        default=None,
+        description="Where the samples run: a `Project/name` reference or a project id; the "
+        "stack's default project if omitted (a fine-tuned model is used in its own project).",
+    )
     data_source: RunDataSource
     via: Literal["batch", "responses"] = Field(
         default="batch",
@@ -95,7 +100,8 @@ class EvalRunSpec(Spec):
 KIND = KindInfo(
     kind="EvalRun",
     spec_model=EvalRunSpec,
-    reference_fields={"eval": ("Eval",)},
+    reference_fields={"eval": ("Eval",), "project": ("Project",)},
+    depends_on_project=True,
     replace_fields=frozenset({"digest"}),
     immutable=True,
     identity="the digest of eval spec, items, model, template and sampling params, in the "

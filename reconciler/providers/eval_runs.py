@@ -90,7 +90,7 @@ def result_objects(stack: str, files: list[Any]) -> list[LiveObject]:
     return found
 
 
-def batch_objects(stack: str, batches: list[Any]) -> list[LiveObject]:
+def batch_objects(stack: str, project: str, batches: list[Any]) -> list[LiveObject]:
     """The batches of this stack's `via: batch` runs (tagged `reconciler_evalrun`)."""
     found = []
     for batch in batches:
@@ -104,7 +104,11 @@ def batch_objects(stack: str, batches: list[Any]) -> list[LiveObject]:
                 kind="EvalRun",
                 key=str(batch.id),
                 live_id=str(batch.id),
-                attributes={"digest": metadata.get(tag("digest"), ""), "results": "not graded"},
+                attributes={
+                    "digest": metadata.get(tag("digest"), ""),
+                    "results": "not graded",
+                    "project": project,
+                },
                 owned=batch.status in BATCH_RUNNING,  # only a running batch can be cancelled
                 address=f"EvalRun/{name}",
                 status=batch.status,
@@ -131,13 +135,16 @@ class EvalRunReader:
         by_batch = any(
             getattr(r.spec, "via", None) == "batch" for r in ctx.stack.of_kind("EvalRun")
         )
-        batches = ctx.submit(list_batches, ctx.clients, HOME_PROJECT) if by_batch else None
+        batches = {
+            project: ctx.submit(list_batches, ctx.clients, project)
+            for project in (sorted(ctx.projects) if by_batch else [])
+        }
         listed = files.result()
         objects = result_objects(ctx.stack.name, listed) + winner_objects(ctx.stack.name, listed)
         pages = max(1, math.ceil(len(listed) / FILES_PAGE_SIZE))
-        if batches is not None:
-            found = batches.result()
-            objects += batch_objects(ctx.stack.name, found)
+        for project, listing in batches.items():
+            found = listing.result()
+            objects += batch_objects(ctx.stack.name, project, found)
             pages += max(1, math.ceil(len(found) / BATCHES_PAGE_SIZE))
         return ReadResult(tuple(objects), pages)
 
@@ -177,7 +184,7 @@ class EvalRunProvider(KindProvider):
         ):
             file_id = (payload.get("batch") or {}).get(key)
             if file_id:
-                for line in parse_jsonl(self._download(str(file_id))):
+                for line in parse_jsonl(self._download(str(payload["project"]), str(file_id))):
                     add(line)
         for item in items:
             if item.line in progress.records:
@@ -206,7 +213,8 @@ class EvalRunProvider(KindProvider):
             return None
         try:
             with api_errors(f"cancel batch {batch_id}", missing_ok=True):
-                self._clients.writer().batches.cancel(str(batch_id))
+                project = str(attributes.get("project") or HOME_PROJECT)
+                self._clients.writer(project).batches.cancel(str(batch_id))
         except PermanentApiError as error:
             if error.status != 409:  # 409: it finished meanwhile, nothing to cancel
                 raise
@@ -225,7 +233,7 @@ class EvalRunProvider(KindProvider):
             tag("digest"): str(payload["digest"]),
         }
         with api_errors(f"create the batch of EvalRun/{payload['name']}"):
-            batch = self._clients.writer().batches.create(
+            batch = self._clients.writer(str(payload["project"])).batches.create(
                 input_file_id=file_id,
                 endpoint=_endpoint(payload),
                 completion_window="24h",
@@ -235,7 +243,9 @@ class EvalRunProvider(KindProvider):
 
     def _find_batch(self, payload: dict[str, Any]) -> str | None:
         for batch in batch_objects(
-            str(payload["stack"]), list_batches(self._clients, HOME_PROJECT)
+            str(payload["stack"]),
+            str(payload["project"]),
+            list_batches(self._clients, str(payload["project"])),
         ):
             ended_badly = batch.status in ("failed", "expired", "cancelled", "cancelling")
             if (
@@ -248,7 +258,8 @@ class EvalRunProvider(KindProvider):
 
     def _batch_input(self, payload: dict[str, Any], items: list[Item]) -> str:
         name = input_filename(payload)
-        for file in list_files(self._clients, HOME_PROJECT):
+        project = str(payload["project"])
+        for file in list_files(self._clients, project):
             if file.filename == name and file.status != "error":
                 return str(file.id)
         lines = []
@@ -262,7 +273,7 @@ class EvalRunProvider(KindProvider):
             }
             lines.append(json.dumps(request, ensure_ascii=False) + "\n")
         with api_errors(f"upload {name}"):
-            file = self._clients.writer().files.create(
+            file = self._clients.writer(project).files.create(
                 file=(name, "".join(lines).encode()), purpose="batch"
             )
         return str(file.id)
@@ -270,14 +281,15 @@ class EvalRunProvider(KindProvider):
     def _forget_input(self, payload: dict[str, Any]) -> None:
         """The batch's input file once graded (its requests are in the progress file)."""
         name = input_filename(payload)
-        for file in list_files(self._clients, HOME_PROJECT):
+        project = str(payload["project"])
+        for file in list_files(self._clients, project):
             if file.filename == name:
                 with api_errors(f"delete {name}", missing_ok=True):
-                    self._clients.writer().files.delete(str(file.id))
+                    self._clients.writer(project).files.delete(str(file.id))
 
-    def _download(self, file_id: str) -> bytes:
+    def _download(self, project: str, file_id: str) -> bytes:
         with api_errors(f"download {file_id}"):
-            return self._clients.reader().files.content(file_id).read()
+            return self._clients.reader(project).files.content(file_id).read()
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -313,7 +325,7 @@ class EvalRunProvider(KindProvider):
             raise (permanent or failures)[0]
 
     def _caller(self, payload: dict[str, Any]) -> Callable[[Item], dict[str, Any]]:
-        client = self._clients.writer(HOME_PROJECT)
+        client = self._clients.writer(str(payload["project"]))
         model = str(payload["model"])
         template = payload["template"]
         address = f"EvalRun/{payload['name']}"

@@ -139,8 +139,13 @@ def test_a_retried_run_resumes_without_sampling_an_item_twice(
     assert sorted(lines) == [1, 2, 3]  # each item sampled once
 
 
+def _in_every_project(admin_client: openai.OpenAI) -> list[openai.OpenAI]:
+    projects = admin_client.admin.organization.projects.list(limit=100)
+    return [admin_client.with_options(project=p.id) for p in projects]
+
+
 def test_a_run_via_batch_waits_then_is_graded_from_the_batch_output(
-    ws: Workspace, client: openai.OpenAI, sandbox: SandboxHandle
+    ws: Workspace, client: openai.OpenAI, admin_client: openai.OpenAI, sandbox: SandboxHandle
 ) -> None:
     _write_stack(ws, via="batch")
     planned = ws.run("plan", "specs")
@@ -149,7 +154,12 @@ def test_a_run_via_batch_waits_then_is_graded_from_the_batch_output(
 
     submitted = ws.run("apply", "specs", "--auto-approve")
     assert submitted.exit_code == 0, submitted.output
-    batches = [b for b in client.batches.list() if (b.metadata or {}).get("reconciler_evalrun")]
+    batches = [  # in the stack's default project, where the samples run
+        b
+        for scoped in _in_every_project(admin_client)
+        for b in scoped.batches.list()
+        if (b.metadata or {}).get("reconciler_evalrun")
+    ]
     assert len(batches) == 1 and _results(client) == []
 
     waiting = ws.run("plan", "specs")
@@ -164,7 +174,13 @@ def test_a_run_via_batch_waits_then_is_graded_from_the_batch_output(
     assert graded.exit_code == 0, graded.output
     results = _results(client)
     assert len(results) == 1 and "--n3e0--3p1000_0p0_" in results[0], (results, graded.output)
-    assert not [f for f in client.files.list() if f.filename.endswith("--input.jsonl")]
+    inputs = [
+        f
+        for scoped in _in_every_project(admin_client)
+        for f in scoped.files.list()
+        if f.filename.endswith("--input.jsonl")
+    ]
+    assert inputs == []  # deleted once graded
 
     final = ws.run("plan", "specs", "--detailed-exitcode")
     assert final.exit_code == 0, final.output
