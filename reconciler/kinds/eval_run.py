@@ -132,6 +132,8 @@ class EvalRunPlanner:
         raise AssertionError("eval runs are found by their result files, never adopted")
 
     def delete_reason(self, obj: LiveObject) -> str:
+        if obj.info.get("batch"):
+            return f"no manifest declares {obj.address} any more: cancel running {obj.live_id}"
         return f"no manifest declares {obj.address} any more: its results are kept"
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
