@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/bench_datasets.py
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_local.py
+	$(BIN)/python bench/bench_evals.py
 
 clean:
 	rm -rf $(VENV) .reconciler *.egg-info
