@@ -91,6 +91,12 @@ class OwnershipStore:
     def record(self, address: str, live_id: str, *, created: bool) -> None:
         self._write(address, OwnedEntry(live_id=live_id, created=created))
 
+    def refresh(self) -> None:
+        """Forget what was loaded: the next read lists the registry again (after a write whose
+        answer may have been lost)."""
+        with self._lock:
+            self._loaded = None
+
     def record_dataset_home(self, project: str) -> None:
         """Remember (once per project) that the stack keeps datasets in `project`."""
         address = dataset_home_address(project)

@@ -105,6 +105,11 @@ class ServiceAccountProvider(KindProvider):
         sink = op.payload["key_sink"]
         check_sink(sink, self._root)
         if op.address in self._sent:
+            made = self._made_by_earlier_attempt(op)
+            if made is not None:  # its key is in the sink; what failed came after
+                if role != "member":
+                    self._set(made, role=str(role))
+                return made
             self._remove_unbound(project, name)
         self._sent.add(op.address)
         with self._clients.admin_slots, api_errors(f"create service account '{name}' in {project}"):
@@ -123,6 +128,15 @@ class ServiceAccountProvider(KindProvider):
         if role != "member":
             self._set(live_id, role=str(role))
         return live_id
+
+    def _made_by_earlier_attempt(self, op: Operation) -> str | None:
+        """The account an earlier attempt of this create made and recorded (its key reached
+        the sink before the binding was written), read from a fresh registry."""
+        self._registry.refresh()
+        entry = self._registry.ownership().entry(op.address)
+        if entry is None or entry.live_id is None or entry.live_id == op.change.live_id:
+            return None
+        return entry.live_id
 
     def _remove_unbound(self, project: str, name: str) -> None:
         """Accounts named `name` that no binding holds: an earlier attempt whose answer (and
