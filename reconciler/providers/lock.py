@@ -28,6 +28,7 @@ import secrets
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,7 +50,8 @@ CONTENDER_RETRIES: Final = 8
 T = TypeVar("T")
 
 _HELD: set[str] = set()  # lock ids this process holds (its own lock is not a leftover)
-_BROKEN: dict[str, LockInfo] = {}  # stale locks this process broke: their applies were cut short
+# Stale locks broken through each Clients (one organization): their applies were cut short.
+_BROKEN: weakref.WeakKeyDictionary[Clients, dict[str, LockInfo]] = weakref.WeakKeyDictionary()
 _HELD_GUARD = threading.Lock()
 
 
@@ -81,12 +83,13 @@ def held_lock_ids() -> frozenset[str]:
         return frozenset(_HELD)
 
 
-def unfinished_applies(stack: str, files: Iterable[Any]) -> list[LockInfo]:
+def unfinished_applies(clients: Clients, stack: str, files: Iterable[Any]) -> list[LockInfo]:
     """Applies of `stack` that started and have not finished: the locks among `files` that
     this process does not hold, and the stale ones it broke. What they created may not be
     recorded in the ownership registry yet."""
     with _HELD_GUARD:
-        held, broken = set(_HELD), [b for b in _BROKEN.values() if b.stack == stack]
+        known = _BROKEN.get(clients, {})
+        held, broken = set(_HELD), [b for b in known.values() if b.stack == stack]
     leftover = [lock for lock in read_locks(stack, files) if lock.lock_id not in held]
     seen = {lock.lock_id for lock in leftover}
     return leftover + [lock for lock in broken if lock.lock_id not in seen]
@@ -218,7 +221,7 @@ class StackLock:
             )
             self._delete(stale.file_ids)
             with _HELD_GUARD:
-                _BROKEN[stale.lock_id] = stale
+                _BROKEN.setdefault(self._clients, {})[stale.lock_id] = stale
             others.remove(stale)
         in_the_way = [lock for lock in others if lock.since <= now]
         if in_the_way:

@@ -66,10 +66,10 @@ def ownership_from_files(stack: str, files: Iterable[Any]) -> Bindings:
 def read_ownership(clients: Clients, stack: str, home_files: Iterable[Any]) -> Ownership:
     """The stack's registry, from the home project's file list the plan made anyway: no
     request of its own."""
-    del clients  # everything is in the filenames: user_data files cannot be downloaded
+    # everything is in the filenames: user_data files cannot be downloaded
     files = list(home_files)
     ownership = ownership_from_files(stack, files)[0]
-    unfinished = unfinished_applies(stack, files)
+    unfinished = unfinished_applies(clients, stack, files)
     if not unfinished:
         return ownership
     return ownership.model_copy(update={"unfinished_since": min(u.since for u in unfinished)})

@@ -241,3 +241,22 @@ def test_the_heartbeat_keeps_the_first_file_and_one_fresh_file(
     assert len(seen.file_ids) == 2  # the first file and the latest beat, never more
     assert seen.heartbeat - seen.since >= 600
     assert lock_files(client) == []
+
+
+def test_a_lock_broken_in_one_organization_says_nothing_about_another(
+    clients: Clients, client: openai.OpenAI
+) -> None:
+    """The stale locks a process broke are remembered per Clients (per organization): a test
+    process, or a tool driving several organizations, must not see another one's leftovers."""
+    from reconciler.providers.lock import unfinished_applies
+
+    dead = StackLock(clients, "demo", holder="ci@runner-7-pid1", heartbeat_seconds=3600)
+    dead.acquire()
+    fresh = StackLock(clients, "demo", stale_seconds=-1)  # everything else is stale
+    fresh.acquire()
+    files = list(client.files.list())
+    assert [u.lock_id for u in unfinished_applies(clients, "demo", files)] == [dead.lock_id]
+    with Clients(Credentials(api_key="sk-other", base_url="http://127.0.0.1:9/v1")) as other:
+        assert unfinished_applies(other, "demo", []) == []
+    fresh.release()
+    dead.release()
