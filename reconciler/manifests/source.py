@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +198,8 @@ _loaders: list[Any] = []
 
 def _load_all(text: str) -> Iterator[Any]:
     """ruamel round-trip documents; one loader is reused until a file fails half-way."""
+    from ruamel.yaml.error import ReusedAnchorWarning
+
     if not _loaders:
         from ruamel.yaml import YAML
 
@@ -209,7 +212,10 @@ def _load_all(text: str) -> Iterator[Any]:
     loader = _loaders[0]
     loader.composer.start_file()
     try:
-        yield from loader.load_all(text)
+        with warnings.catch_warnings():
+            # a re-defined anchor is only a warning to ruamel (printed, unlocated): an error here
+            warnings.simplefilter("error", ReusedAnchorWarning)
+            yield from loader.load_all(text)
     except BaseException:
         _loaders.clear()  # its composer may hold anchors of the broken document
         raise
@@ -217,13 +223,16 @@ def _load_all(text: str) -> Iterator[Any]:
 
 def _report_yaml_error(error: Exception, shown: str, diagnostics: Diagnostics) -> None:
     from ruamel.yaml.constructor import DuplicateKeyError
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning
 
     from reconciler.manifests.bounded import RefusedYamlError
 
     if isinstance(error, RefusedYamlError):
         location = _mark_location(error.mark, shown)
         diagnostics.error(error.message, location, hint=error.hint, code=error.code)
+        return
+    if isinstance(error, ReusedAnchorWarning):
+        _report_reused_anchor(str(error), shown, diagnostics)
         return
     if not isinstance(error, MarkedYAMLError):
         diagnostics.error(f"cannot read YAML: {error}", SourceLocation(shown))
@@ -245,6 +254,21 @@ def _report_yaml_error(error: Exception, shown: str, diagnostics: Diagnostics) -
         location,
         hint=_syntax_hint(problem, error),
         code="yaml-syntax",
+    )
+
+
+def _report_reused_anchor(text: str, shown: str, diagnostics: Diagnostics) -> None:
+    """ruamel's warning names both places in words: the second is where the error is."""
+    anchor = re.search(r"duplicate anchor '([^']*)'", text)
+    places = re.findall(r"line (\d+), column (\d+)", text)
+    line, column = (int(places[1][0]), int(places[1][1])) if len(places) > 1 else (0, 0)
+    first = f" (first defined on line {places[0][0]})" if places else ""
+    name = anchor.group(1) if anchor else "?"
+    diagnostics.error(
+        f"the anchor &{name} is defined twice{first}",
+        SourceLocation(shown, line, column),
+        hint="give each anchor its own name",
+        code="yaml-duplicate-anchor",
     )
 
 

@@ -93,6 +93,19 @@ def test_aliases_that_stay_small_are_still_read(in_tmp: Path) -> None:
     assert run_validate(in_tmp, None).errors == []
 
 
+def test_an_anchor_defined_twice_is_a_located_error_not_a_ruamel_warning(in_tmp: Path) -> None:
+    """Found by the long fuzzer: ruamel only warns (its own words, no location) and reads on."""
+    twice = "apiVersion: reconciler/v1\nkind: Project\nmetadata: {name: &a x}\nspec: {name: &a y}\n"
+    write_tree(in_tmp, {"reconciler.yaml": "stack: t\n", "a.yaml": twice})
+    assert errors(in_tmp) == [
+        (
+            "a.yaml:4:14",
+            "the anchor &a is defined twice (first defined on line 3)",
+            "yaml-duplicate-anchor",
+        )
+    ]
+
+
 # -- 2. FIFOs, devices, symlinks to them, size -----------------------------------------------
 
 
