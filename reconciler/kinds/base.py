@@ -122,6 +122,17 @@ class KindPlanner(Protocol):
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]: ...
 
 
+def local_match(kind: str, resource: Resource, desired: Desired) -> Match:
+    """The match of a kind that lives only in the reconciler: itself, as it is declared."""
+    local = LiveObject(
+        kind=kind,
+        key=resource.name,
+        live_id=f"local:{resource.name}",
+        attributes=dict(desired.view),
+    )
+    return Match(current=local)
+
+
 def short(value: Any) -> str:
     """A value in a reason: strings quoted, digests shortened."""
     if isinstance(value, str) and value.startswith("sha256:"):

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from reconciler.kinds.base import Desired, Match, PlanContext
+from reconciler.kinds.base import Desired, Match, PlanContext, local_match
 from reconciler.models.base import Resource
 from reconciler.models.eval import EvalSpec
 from reconciler.plan import FieldChange
@@ -36,13 +36,7 @@ class EvalPlanner:
         return Desired(view=view, payload={}, details=(f"criteria: {', '.join(criteria)}",))
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
-        local = LiveObject(
-            kind=self.kind,
-            key=resource.name,
-            live_id=f"local:{resource.name}",
-            attributes=dict(desired.view),
-        )
-        return Match(current=local)
+        return local_match(self.kind, resource, desired)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         raise AssertionError("an eval is local: never created")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.kinds.base import Desired, Match, PlanContext
+from reconciler.kinds.base import Desired, Match, PlanContext, local_match
 from reconciler.models.base import Resource
 from reconciler.models.moderation_policy import ModerationPolicySpec
 from reconciler.moderation import PolicyFindings, governed_datasets
@@ -35,13 +35,7 @@ class ModerationPolicyPlanner:
         return Desired(view=view, payload={}, details=tuple(details))
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
-        local = LiveObject(
-            kind=self.kind,
-            key=resource.name,
-            live_id=f"local:{resource.name}",
-            attributes=dict(desired.view),
-        )
-        return Match(current=local)
+        return local_match(self.kind, resource, desired)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         raise AssertionError("a moderation policy is local: never created")

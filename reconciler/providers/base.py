@@ -67,6 +67,20 @@ class KindProvider(ABC):
         """Remove (or archive) `op.change.live_id`; an object already gone is not an error."""
 
 
+class LocalProvider(KindProvider):
+    """The provider of a kind that lives only in the reconciler (Eval, ModerationPolicy):
+    nothing is sent; its live id is `local:<name>`."""
+
+    def create(self, op: Operation) -> str:
+        return f"local:{op.change.name}"
+
+    def update(self, op: Operation) -> str:
+        return f"local:{op.change.name}"
+
+    def delete(self, op: Operation) -> None:
+        return None
+
+
 # -- reading a kind's live objects -------------------------------------------------------------
 
 

@@ -31,7 +31,13 @@ from reconciler.evals.items import Item, read_items, render_messages
 from reconciler.evals.promotion import candidate_of, judge
 from reconciler.manifests import Stack
 from reconciler.models.promotion import Gate
-from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.base import (
+    KindProvider,
+    LocalProvider,
+    Operation,
+    ReadContext,
+    ReadResult,
+)
 from reconciler.providers.batches import PAGE_SIZE as BATCHES_PAGE_SIZE
 from reconciler.providers.batches import RUNNING as BATCH_RUNNING
 from reconciler.providers.batches import list_batches, tag
@@ -54,17 +60,8 @@ class EvalReader:
         return ReadResult()
 
 
-class EvalProvider(KindProvider):
+class EvalProvider(LocalProvider):
     kind = "Eval"
-
-    def create(self, op: Operation) -> str:
-        return f"local:{op.change.name}"
-
-    def update(self, op: Operation) -> str:
-        return f"local:{op.change.name}"
-
-    def delete(self, op: Operation) -> None:
-        return None
 
 
 def result_objects(stack: str, files: list[Any]) -> list[LiveObject]:

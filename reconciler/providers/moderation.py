@@ -16,7 +16,11 @@ from collections.abc import Sequence
 from reconciler.errors import PermanentApiError
 from reconciler.manifests import Stack
 from reconciler.moderation import Classify, Scores, moderate_policies, policies_needing_moderation
-from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.base import (
+    LocalProvider,
+    ReadContext,
+    ReadResult,
+)
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.state import LiveObject, Ownership
@@ -64,14 +68,5 @@ def classify_with(clients: Clients) -> Classify:
     return classify
 
 
-class ModerationPolicyProvider(KindProvider):
+class ModerationPolicyProvider(LocalProvider):
     kind = "ModerationPolicy"
-
-    def create(self, op: Operation) -> str:
-        return f"local:{op.change.name}"
-
-    def update(self, op: Operation) -> str:
-        return f"local:{op.change.name}"
-
-    def delete(self, op: Operation) -> None:
-        return None
