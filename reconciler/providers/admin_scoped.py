@@ -15,9 +15,10 @@ from typing import Any
 
 from reconciler.errors import PermanentApiError
 from reconciler.manifests import Stack
-from reconciler.providers.base import ReadContext
+from reconciler.providers.base import KindProvider, Operation, ReadContext
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
+from reconciler.providers.ownership import OwnershipStore
 from reconciler.state import HOME_PROJECT, Ownership
 
 PAGE_SIZE = 100  # the largest page of every project sub-collection listing
@@ -77,3 +78,24 @@ def bound_addresses(kind: str, ownership: Ownership) -> dict[str, str]:
         for address, entry in ownership.entries.items()
         if address.startswith(prefix) and entry.live_id is not None
     }
+
+
+class BoundScopedProvider(KindProvider):
+    """A project-scoped kind bound to its manifest by the ownership registry (members, service
+    accounts): a replace makes the new object, then removes the old one; a delete removes the
+    object and forgets its binding (a deposed copy has none of its own)."""
+
+    _registry: OwnershipStore
+
+    def _remove(self, live_id: str) -> None:
+        raise NotImplementedError
+
+    def replace(self, op: Operation) -> str:
+        new_id = self.create(op)
+        self._remove(op.live_id)
+        return new_id
+
+    def delete(self, op: Operation) -> None:
+        self._remove(op.live_id)
+        if not op.change.deposed:
+            self._registry.forget(op.address)

@@ -42,6 +42,14 @@ class Operation:
     def address(self) -> str:
         return self.change.address
 
+    @property
+    def live_id(self) -> str:
+        """The live id the plan names (updates, replaces, deletes); a ValueError without one."""
+        if self.change.live_id is None:
+            action = self.change.action.value
+            raise ValueError(f"{self.address}: the plan has no live id to {action}")
+        return self.change.live_id
+
 
 class KindProvider(ABC):
     """The adapter of one kind over the SDK. Returns live ids; raises ApiError subclasses."""

@@ -19,6 +19,7 @@ from reconciler.manifests import Stack
 from reconciler.models.project_member import ProjectMemberSpec
 from reconciler.providers.admin_scoped import (
     PAGE_SIZE,
+    BoundScopedProvider,
     bound_addresses,
     kind_is_needed,
     list_admin,
@@ -27,7 +28,7 @@ from reconciler.providers.admin_scoped import (
     scoped_id,
     split_scoped_id,
 )
-from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.base import Operation, ReadContext, ReadResult
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.ownership import OwnershipStore
@@ -122,7 +123,7 @@ def member_object(
     )
 
 
-class ProjectMemberProvider(KindProvider):
+class ProjectMemberProvider(BoundScopedProvider):
     kind = KIND
 
     def __init__(self, clients: Clients, registry: OwnershipStore) -> None:
@@ -158,25 +159,13 @@ class ProjectMemberProvider(KindProvider):
             self._users().update(user_id, project_id=project, role=role)
 
     def update(self, op: Operation) -> str:
-        live_id = _live_id(op)
+        live_id = op.live_id
         project, user_id = split_scoped_id(live_id)
         if any(change.path == "spec.role" for change in op.change.changes):
             self._set_role(project, user_id, str(op.payload["role"]))
         if "record_ownership" in op.payload:
             self._registry.record(op.address, live_id, created=bool(op.payload["record_ownership"]))
         return live_id
-
-    def replace(self, op: Operation) -> str:
-        """Another project or email: the new membership, then the old one removed (its
-        binding was replaced by the new one's)."""
-        new_id = self.create(op)
-        self._remove(_live_id(op))
-        return new_id
-
-    def delete(self, op: Operation) -> None:
-        self._remove(_live_id(op))
-        if not op.change.deposed:
-            self._registry.forget(op.address)
 
     def _remove(self, live_id: str) -> None:
         project, user_id = split_scoped_id(live_id)
@@ -189,9 +178,3 @@ class ProjectMemberProvider(KindProvider):
 
 def _payload(op: Operation) -> tuple[str, str, str]:
     return str(op.payload["project"]), str(op.payload["email"]).lower(), str(op.payload["role"])
-
-
-def _live_id(op: Operation) -> str:
-    if op.change.live_id is None:
-        raise ValueError(f"{op.address}: the plan has no live id to {op.change.action.value}")
-    return op.change.live_id

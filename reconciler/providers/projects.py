@@ -107,7 +107,7 @@ class ProjectProvider(KindProvider):
             raise
 
     def update(self, op: Operation) -> str:
-        live_id = _live_id(op)
+        live_id = op.live_id
         name = str(op.payload["name"])
         if any(change.path == "spec.name" for change in op.change.changes):
             with api_errors(f"rename project {live_id} to '{name}'"):
@@ -132,7 +132,7 @@ class ProjectProvider(KindProvider):
             write_setting(self._clients, live_id, setting, payload[setting], live)
 
     def delete(self, op: Operation) -> None:
-        live_id = _live_id(op)
+        live_id = op.live_id
         with api_errors(f"archive project {live_id}", missing_ok=True):
             self._clients.writer().admin.organization.projects.archive(live_id)
         self._registry.forget(op.address)
@@ -146,12 +146,6 @@ class ProjectProvider(KindProvider):
             if project.name == name and active and bound_to in (None, address):
                 return str(project.id)
         return None
-
-
-def _live_id(op: Operation) -> str:
-    if op.change.live_id is None:
-        raise ValueError(f"{op.address}: the plan has no live id to {op.change.action.value}")
-    return op.change.live_id
 
 
 # -- settings ---------------------------------------------------------------------------------

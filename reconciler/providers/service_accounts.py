@@ -18,6 +18,7 @@ from typing import Any
 from reconciler.manifests import Stack
 from reconciler.providers.admin_scoped import (
     PAGE_SIZE,
+    BoundScopedProvider,
     bound_addresses,
     kind_is_needed,
     list_in_project,
@@ -25,7 +26,7 @@ from reconciler.providers.admin_scoped import (
     scoped_id,
     split_scoped_id,
 )
-from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
+from reconciler.providers.base import Operation, ReadContext, ReadResult
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.key_sinks import check_sink, deliver_key
@@ -84,7 +85,7 @@ def account_object(
     )
 
 
-class ServiceAccountProvider(KindProvider):
+class ServiceAccountProvider(BoundScopedProvider):
     kind = KIND
 
     def __init__(self, clients: Clients, registry: OwnershipStore, root: Path) -> None:
@@ -148,7 +149,7 @@ class ServiceAccountProvider(KindProvider):
                 self._remove(live_id)
 
     def update(self, op: Operation) -> str:
-        live_id = _live_id(op)
+        live_id = op.live_id
         changed = {c.path.removeprefix("spec.") for c in op.change.changes}
         fields = {f: str(op.payload[f]) for f in ("name", "role") if f in changed}
         if fields:
@@ -162,16 +163,6 @@ class ServiceAccountProvider(KindProvider):
         with self._clients.admin_slots, api_errors(f"update service account {account_id}"):
             self._accounts().update(account_id, project_id=project, **fields)
 
-    def replace(self, op: Operation) -> str:
-        new_id = self.create(op)
-        self._remove(_live_id(op))
-        return new_id
-
-    def delete(self, op: Operation) -> None:
-        self._remove(_live_id(op))
-        if not op.change.deposed:
-            self._registry.forget(op.address)
-
     def _remove(self, live_id: str) -> None:
         project, account_id = split_scoped_id(live_id)
         with (
@@ -179,9 +170,3 @@ class ServiceAccountProvider(KindProvider):
             api_errors(f"remove service account {account_id}", missing_ok=True),
         ):
             self._accounts().delete(account_id, project_id=project)
-
-
-def _live_id(op: Operation) -> str:
-    if op.change.live_id is None:
-        raise ValueError(f"{op.address}: the plan has no live id to {op.change.action.value}")
-    return op.change.live_id
