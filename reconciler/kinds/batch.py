@@ -22,12 +22,11 @@ from reconciler.batches import estimate, requests
 from reconciler.batches.results import ResultsRecord
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason, short
 from reconciler.models.base import Resource
-from reconciler.models.batch import BatchSpec
+from reconciler.models.batch import RUNNING_STATUSES, BatchSpec
 from reconciler.models.dataset import DatasetSpec
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject, content_digest
 
-RUNNING = ("validating", "in_progress", "finalizing", "cancelling")
 UP_TO_DATE = "complete"
 
 
@@ -106,7 +105,7 @@ class BatchPlanner:
         if not batches:
             return Match()
         current = max(batches, key=lambda b: (b.created_at, b.live_id))
-        deposed = tuple(b for b in batches if b is not current and b.status in RUNNING)
+        deposed = tuple(b for b in batches if b is not current and b.status in RUNNING_STATUSES)
         shown = current.model_copy(update={"attributes": {**current.attributes, "results": ""}})
         return Match(current=shown, deposed=deposed, created_by_stack=True)
 
@@ -159,7 +158,7 @@ def _state(
     state: dict[str, Any] = {"batches": batches, "replay": len(ordered), "next": "none"}
     if not ordered:
         return state | {"results": "", "reason": ""}
-    running = [b for b in ordered if b.status in RUNNING]
+    running = [b for b in ordered if b.status in RUNNING_STATUSES]
     if running:
         counts = running[-1].info.get("request_counts") or {}
         done, failed = counts.get("completed", 0), counts.get("failed", 0)

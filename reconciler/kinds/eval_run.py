@@ -22,15 +22,14 @@ from reconciler.evals.items import Item, read_items, render_messages
 from reconciler.evals.summary import Summary
 from reconciler.kinds.base import Desired, Match, PlanContext
 from reconciler.kinds.eval import eval_digest
+from reconciler.kinds.fine_tune import fine_tune_outcome
 from reconciler.models.base import Resource
+from reconciler.models.batch import RUNNING_STATUSES
 from reconciler.models.dataset import DatasetSpec
 from reconciler.models.eval import EvalSpec
 from reconciler.models.eval_run import EvalRunSpec, FileIdSource
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject
-
-FINE_TUNE_RUNNING = ("validating_files", "queued", "running", "paused")
-BATCH_RUNNING = ("validating", "in_progress", "finalizing", "cancelling")
 
 
 class EvalRunPlanner:
@@ -91,10 +90,12 @@ class EvalRunPlanner:
         if same:
             return Match(current=min(same, key=_age))
         deposed = tuple(
-            b for b in batches if b.attributes.get("digest") != digest and b.status in BATCH_RUNNING
+            b
+            for b in batches
+            if b.attributes.get("digest") != digest and b.status in RUNNING_STATUSES
         )
         ours = [b for b in batches if b.attributes.get("digest") == digest]
-        running = [b for b in ours if b.status in BATCH_RUNNING]
+        running = [b for b in ours if b.status in RUNNING_STATUSES]
         if running:
             batch = max(running, key=_age)
             return Match(current=batch, wait=_batch_progress(batch), deposed=deposed)
@@ -246,14 +247,11 @@ def resolve_model(model: str, ctx: PlanContext) -> tuple[str, str | None]:
         return _promoted_model(model, ctx)
     if not model.startswith("FineTune/"):
         return model, None
-    jobs = [job for job in ctx.live.of_kind("FineTune") if job.address == model]
-    done = [job for job in jobs if job.info.get("fine_tuned_model")]
-    if done:
-        return str(max(done, key=lambda job: job.created_at).info["fine_tuned_model"]), None
-    running = [job for job in jobs if job.status in FINE_TUNE_RUNNING]
-    if running:
-        job = max(running, key=lambda job: job.created_at)
-        return model, f"waits for {model}: job {job.live_id} is {job.status}"
+    trained, running = fine_tune_outcome(model, ctx)
+    if trained is not None:
+        return trained, None
+    if running is not None:
+        return model, f"waits for {model}: job {running.live_id} is {running.status}"
     return model, f"waits for {model}: its model exists once its job succeeds"
 
 

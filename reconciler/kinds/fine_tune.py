@@ -158,15 +158,23 @@ def _desired_model(model: str, ctx: PlanContext) -> tuple[str, str | None]:
     this one waits."""
     if not model.startswith("FineTune/"):
         return canonical_model(model), None
-    jobs = [job for job in ctx.live.of_kind("FineTune") if job.address == model]
+    trained, running = fine_tune_outcome(model, ctx)
+    if trained is not None:
+        return trained, None
+    if running is not None:
+        return model, f"waits for {model}: job {running.live_id} is {_progress(running.info)}"
+    return model, f"waits for {model}: its model exists once its job succeeds"
+
+
+def fine_tune_outcome(address: str, ctx: PlanContext) -> tuple[str | None, LiveObject | None]:
+    """What `FineTune/x` has made so far: the model of its newest succeeded job, else its
+    newest job still in progress (what a dependent waits for)."""
+    jobs = ctx.live.at_address("FineTune", address)
     done = [job for job in jobs if job.info.get("fine_tuned_model")]
     if done:
         return str(max(done, key=lambda job: job.created_at).info["fine_tuned_model"]), None
     running = [job for job in jobs if job.status in IN_PROGRESS]
-    if running:
-        job = max(running, key=lambda job: job.created_at)
-        return model, f"waits for {model}: job {job.live_id} is {_progress(job.info)}"
-    return model, f"waits for {model}: its model exists once its job succeeds"
+    return None, max(running, key=lambda job: job.created_at) if running else None
 
 
 def _desired_sharing(resource: Resource, ctx: PlanContext) -> tuple[list[str], dict[str, str]]:

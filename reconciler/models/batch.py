@@ -27,6 +27,8 @@ OWNERSHIP_TAGS = ("stack", "name", "digest", "input", "replay")
 """Tags the reconciler adds to every batch's `metadata` (`reconciler_<tag>`)."""
 USER_METADATA_MAX = METADATA_MAX_PAIRS - len(OWNERSHIP_TAGS)
 RETRY_MAX = 10
+RUNNING_STATUSES = ("validating", "in_progress", "finalizing", "cancelling")
+"""A batch in one of these can still change (and be cancelled)."""
 
 
 class BatchSpec(Spec):

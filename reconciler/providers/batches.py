@@ -30,7 +30,7 @@ import openai
 from reconciler.batches import requests as build
 from reconciler.batches.results import Outcome, ResultsRecord, parse_jsonl, write_results
 from reconciler.manifests import Stack
-from reconciler.models.batch import TAG_PREFIX
+from reconciler.models.batch import RUNNING_STATUSES, TAG_PREFIX
 from reconciler.providers.base import (
     JobProgress,
     KindProvider,
@@ -43,7 +43,6 @@ from reconciler.providers.errors import api_errors
 from reconciler.state import HOME_PROJECT, LiveObject, Ownership
 
 PAGE_SIZE = 100  # the largest page `GET /batches` serves
-RUNNING = ("validating", "in_progress", "finalizing", "cancelling")
 
 
 def tag(name: str) -> str:
@@ -82,7 +81,8 @@ def batch_objects(stack: str, project: str, batches: list[Any]) -> list[LiveObje
                     "project": project,
                     "status": batch.status,
                 },
-                owned=batch.status in RUNNING,  # only a running batch has anything to cancel
+                owned=batch.status
+                in RUNNING_STATUSES,  # only a running batch has anything to cancel
                 address=f"Batch/{metadata[tag('name')]}",
                 status=batch.status,
                 created_at=batch.created_at,
@@ -140,7 +140,7 @@ class BatchProvider(KindProvider):
     def delete(self, op: Operation) -> None:
         batch_id = op.change.live_id
         status = op.change.live_attributes.get("status")
-        if batch_id is None or status not in RUNNING:
+        if batch_id is None or status not in RUNNING_STATUSES:
             return  # finished: nothing to cancel, its results stay available
         project = str(op.change.live_attributes.get("project", HOME_PROJECT))
         try:
@@ -157,7 +157,7 @@ class BatchProvider(KindProvider):
             batch = self._clients.reader(project).batches.retrieve(live_id)
         counts = batch.request_counts
         done, total = (counts.completed + counts.failed, counts.total) if counts else (0, 0)
-        ended = None if batch.status in RUNNING else "succeeded"
+        ended = None if batch.status in RUNNING_STATUSES else "succeeded"
         if batch.status in ("failed", "cancelled", "expired"):
             ended = "failed"
         return JobProgress(batch.status, done, total, f"{done:,} of {total:,} requests", ended)

@@ -30,6 +30,7 @@ from reconciler.evals.graders import grade
 from reconciler.evals.items import Item, read_items, render_messages
 from reconciler.evals.promotion import candidate_of, judge
 from reconciler.manifests import Stack
+from reconciler.models.batch import RUNNING_STATUSES
 from reconciler.models.promotion import Gate
 from reconciler.providers.base import (
     KindProvider,
@@ -39,7 +40,6 @@ from reconciler.providers.base import (
     ReadResult,
 )
 from reconciler.providers.batches import PAGE_SIZE as BATCHES_PAGE_SIZE
-from reconciler.providers.batches import RUNNING as BATCH_RUNNING
 from reconciler.providers.batches import list_batches, tag
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
@@ -106,7 +106,7 @@ def batch_objects(stack: str, project: str, batches: list[Any]) -> list[LiveObje
                     "results": "not graded",
                     "project": project,
                 },
-                owned=batch.status in BATCH_RUNNING,  # only a running batch can be cancelled
+                owned=batch.status in RUNNING_STATUSES,  # only a running batch can be cancelled
                 address=f"EvalRun/{name}",
                 status=batch.status,
                 created_at=int(batch.created_at or 0),
@@ -205,7 +205,7 @@ class EvalRunProvider(KindProvider):
         if (
             not batch_id
             or not str(batch_id).startswith("batch_")
-            or attributes.get("status") not in BATCH_RUNNING
+            or attributes.get("status") not in RUNNING_STATUSES
         ):
             return None
         try:
