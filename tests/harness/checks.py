@@ -95,6 +95,17 @@ def assert_no_duplicates(sandbox: SandboxHandle, stack_root: Path, *, label: str
     return sum(found.seen.values())
 
 
+def note_duplicates(
+    sandbox: SandboxHandle, stack_root: Path, where: str, failures: list[str]
+) -> int:
+    """Count the duplicates of one case, noting them in `failures` under `where` (the tests
+    that try many cases report them all at the end)."""
+    found = find_duplicates(sandbox, stack_root)
+    if found.count:
+        failures.append(f"{where}: {found.describe()}")
+    return found.count
+
+
 @dataclass(frozen=True)
 class _File:
     id: str

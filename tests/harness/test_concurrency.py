@@ -17,7 +17,7 @@ import pytest
 from reconciler.models import KINDS
 from reconciler.sandbox import running_sandbox
 
-from .checks import find_duplicates
+from .checks import note_duplicates
 from .runner import LOCKED, Run, converge, finish, locked_by, spawn
 from .stack import build_stack
 
@@ -56,10 +56,7 @@ def race(tmp_path: Path, rounds: int, *flags: str) -> None:
                 converge(sandbox, stack.root, break_locks=False)
             except AssertionError as error:
                 failures.append(f"round {round_}, after both: {error}")
-            found = find_duplicates(sandbox, stack.root)
-            duplicates += found.count
-            if found.count:
-                failures.append(f"round {round_}: {found.describe()}")
+            duplicates += note_duplicates(sandbox, stack.root, f"round {round_}", failures)
     print(
         f"\nconcurrency {' '.join(flags) or '(refuse)'}: {rounds} round(s) of 2 applies, "
         f"{len(stack.addresses)} objects, exits {exits}, duplicates: {duplicates}, "

@@ -18,7 +18,7 @@ import pytest
 
 from reconciler.sandbox import running_sandbox
 
-from .checks import find_duplicates
+from .checks import note_duplicates
 from .runner import Convergence, CountingFaults, converge, every_route
 from .stack import build_stack
 
@@ -49,10 +49,7 @@ def run_seeds(tmp_path: Path, seeds: range) -> None:
             injected.update(faults.injected)
             injected["lost write response"] += done.lost
             faults.set_rules([])
-            found = find_duplicates(sandbox, stack.root)
-            duplicates += found.count
-            if found.count:
-                failures.append(f"seed {seed}: {found.describe()}")
+            duplicates += note_duplicates(sandbox, stack.root, f"seed {seed}", failures)
     print(
         f"\nfaults: {len(seeds)} cases (seeds {seeds.start}..{seeds.stop - 1}, "
         f"{COPIES} of each kind), {applies} applies, faults injected: {sum(injected.values())} "

@@ -20,7 +20,7 @@ import pytest
 
 from reconciler.sandbox import running_sandbox
 
-from .checks import find_duplicates
+from .checks import note_duplicates
 from .runner import Run, converge, finish, spawn
 from .stack import build_stack
 
@@ -68,10 +68,7 @@ def run_kills(tmp_path: Path, *, sample: int | None) -> None:
                 unlocks, reruns = unlocks + done.unlocks, reruns + len(done.applies)
             except AssertionError as error:
                 failures.append(f"{where}: {error}")
-            found = find_duplicates(sandbox, stack.root)
-            duplicates += found.count
-            if found.count:
-                failures.append(f"{where}: {found.describe()}")
+            duplicates += note_duplicates(sandbox, stack.root, where, failures)
     print(
         f"\nkill -9: {len(ks)} cases of k_max={k_max} (k={ks}), {COPIES} of each kind, "
         f"reruns: {reruns}, locks broken: {unlocks}, duplicates: {duplicates}, "
