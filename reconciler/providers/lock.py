@@ -242,11 +242,14 @@ class StackLock:
             return "its process on this machine is gone (an apply that was killed)"
         return f"no heartbeat for {(now - lock.heartbeat) // 60} minutes (its apply died)"
 
-    def still_held(self) -> bool:
-        """Whether our lock file is still there (one listing); sets `lost` when it is not."""
+    def still_held(self, home_files: Iterable[Any] | None = None) -> bool:
+        """Whether our lock file is still there, in `home_files` (a fresh listing of the API
+        key's project) or in a listing of its own; sets `lost` when it is not."""
         if self.lost is not None:
             return False
-        locks = read_locks(self.stack, list_files(self._clients, HOME_PROJECT))
+        if home_files is None:
+            home_files = list_files(self._clients, HOME_PROJECT)
+        locks = read_locks(self.stack, home_files)
         if any(lock.lock_id == self.lock_id for lock in locks):
             return True
         self.lost = "its lock file was removed (force-unlock, or broken as stale)"

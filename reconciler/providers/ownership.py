@@ -91,6 +91,13 @@ class OwnershipStore:
     def record(self, address: str, live_id: str, *, created: bool) -> None:
         self._write(address, OwnedEntry(live_id=live_id, created=created))
 
+    def load_from(self, home_files: Iterable[Any]) -> None:
+        """Take the registry from a fresh listing of the API key's project (no listing of its
+        own), unless this run already loaded it: then its own writes are in memory."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = ownership_from_files(self._stack, home_files)
+
     def refresh(self) -> None:
         """Forget what was loaded: the next read lists the registry again (after a write whose
         answer may have been lost)."""

@@ -29,8 +29,10 @@ from reconciler.state import HOME_PROJECT
 def settle_apply(
     clients: Clients, providers: Providers, plan: Plan, result: ApplyResult, lock: StackLock
 ) -> list[str]:
-    if lock.still_held():
+    home_files = list_files(clients, HOME_PROJECT)  # one listing serves both checks below
+    if lock.still_held(home_files):
         if result.ok:
+            providers.registry.load_from(home_files)
             removed = providers.registry.tidy()
             return [f"removed {removed} superseded ownership binding(s)"] if removed else []
         return []
