@@ -48,21 +48,18 @@ class Workspace:
 
 def set_faults(sandbox: SandboxHandle, rules: list[dict[str, Any]]) -> None:
     """Switch sandbox faults on through its control route (outside /v1)."""
-    request = urllib.request.Request(
-        sandbox.control_url + "/faults",
-        data=json.dumps({"rules": rules}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200
+    _control(sandbox, "/faults", {"rules": rules})
 
 
 def advance_clock(sandbox: SandboxHandle, seconds: float) -> None:
     """Move the sandbox's clock forward (what `created_at` of new objects reads)."""
+    _control(sandbox, "/clock/advance", {"seconds": seconds})
+
+
+def _control(sandbox: SandboxHandle, route: str, body: dict[str, Any]) -> None:
     request = urllib.request.Request(
-        sandbox.control_url + "/clock/advance",
-        data=json.dumps({"seconds": seconds}).encode(),
+        sandbox.control_url + route,
+        data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
