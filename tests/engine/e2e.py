@@ -56,6 +56,15 @@ def advance_clock(sandbox: SandboxHandle, seconds: float) -> None:
     _control(sandbox, "/clock/advance", {"seconds": seconds})
 
 
+def freeze_clock(sandbox: SandboxHandle) -> None:
+    """Stop the sandbox's clock: from now on only `advance_clock` moves it.
+
+    Lifecycle tests that assert an intermediate status (validating, in_progress) use it, so a slow
+    machine cannot carry an object past that status between two steps of the test.
+    """
+    _control(sandbox, "/clock/advance", {"seconds": 0, "speed": 0})
+
+
 def _control(sandbox: SandboxHandle, route: str, body: dict[str, Any]) -> None:
     request = urllib.request.Request(
         sandbox.control_url + route,

@@ -16,7 +16,7 @@ import openai
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace, advance_clock
+from .e2e import Workspace, advance_clock, freeze_clock
 
 MODEL = "gpt-4.1-mini"
 
@@ -71,6 +71,7 @@ def _stack_batches(client: openai.OpenAI) -> list[Any]:
 def test_batch_plan_apply_wait_results_failures_replay_noop(
     ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
 ) -> None:
+    freeze_clock(sandbox)
     _write_stack(ws, bad={4})
     planned = ws.run("plan", "specs")
     assert planned.exit_code == 0, planned.output
