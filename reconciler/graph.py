@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from reconciler.errors import Diagnostics, ManifestError, SourceLocation
 from reconciler.models.base import Reference, Resource
-
-if TYPE_CHECKING:
-    from reconciler.manifests import Stack
 
 
 @dataclass(frozen=True)
@@ -55,10 +51,6 @@ class DependencyGraph:
             for reference in resource.references:
                 targets.setdefault(reference.address, reference)
         return cls(edges)
-
-    @classmethod
-    def from_stack(cls, stack: Stack) -> DependencyGraph:
-        return cls.from_resources(stack.resources.values())
 
     @property
     def nodes(self) -> tuple[str, ...]:

@@ -42,7 +42,7 @@ def build_plan(
 ) -> Plan:
     """The changes that make `live` match `stack`; `reports` holds dataset checks by address."""
     planning = _Planning(stack, live, reports)
-    for address in DependencyGraph.from_stack(stack).order():
+    for address in DependencyGraph.from_resources(stack.resources.values()).order():
         planning.plan_resource(stack.resources[address])
     planning.plan_orphans()
     digests = dict(manifest_digests or {})

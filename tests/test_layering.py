@@ -42,3 +42,9 @@ def test_core_imports_neither_the_sdk_nor_the_sandbox(path: Path) -> None:
 
 def test_the_rule_sees_imports() -> None:
     assert "openai" in _imported_modules(PACKAGE / "providers" / "client.py")
+
+
+def test_the_graph_does_not_import_the_manifest_loader() -> None:
+    """manifests/stack.py builds the graph; the graph knows resources only (one-way imports)."""
+    imported = _imported_modules(PACKAGE / "graph.py")
+    assert not {m for m in imported if m.startswith("reconciler.manifests")}, imported

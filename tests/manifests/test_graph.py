@@ -37,7 +37,7 @@ def graph(*resources: Resource) -> DependencyGraph:
 
 
 def test_demo_stack_creates_the_project_first() -> None:
-    demo = DependencyGraph.from_stack(load_stack(SPECS))
+    demo = DependencyGraph.from_resources(load_stack(SPECS).resources.values())
 
     assert demo.order() == ["Project/support", "Dataset/support-train", "Dataset/support-valid"]
     assert demo.reverse_order()[-1] == "Project/support"
