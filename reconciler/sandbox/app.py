@@ -18,7 +18,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from . import (
-    admin,
     batches,
     control,
     files,
@@ -26,6 +25,7 @@ from . import (
     inference,
     models,
 )
+from .admin import routes as admin_routes
 from .clock import Clock
 from .faults import FaultMiddleware, Faults
 from .http import APIError
@@ -37,7 +37,7 @@ from .state import PROJECT_KEY as PROJECT_KEY
 from .state import Sandbox
 from .store import Store
 
-ROUTE_MODULES = (files, models, fine_tuning, batches, inference, admin)
+ROUTE_MODULES = (files, models, fine_tuning, batches, inference, admin_routes)
 
 
 def seed(sandbox: Sandbox) -> None:
