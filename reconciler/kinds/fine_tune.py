@@ -28,9 +28,21 @@ from reconciler.datasets import DatasetReport, PriceTable, compare_datasets
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
 from reconciler.models.base import Resource
 from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec, canonical_model
-from reconciler.models.shutdowns import job_creation_closed, shutdown_warning
+from reconciler.models.shutdowns import (
+    ShutdownTable,
+    api_dates,
+    job_creation_closed,
+    load_table,
+    shutdown_warning,
+)
 from reconciler.plan import UNKNOWN, Action, FieldChange, ResourceChange
-from reconciler.state import HOME_PROJECT, LiveObject, Ownership, objects_by_address
+from reconciler.state import (
+    HOME_PROJECT,
+    LiveObject,
+    Ownership,
+    cached_index,
+    objects_by_address,
+)
 
 IN_PROGRESS = ("validating_files", "queued", "running", "paused")
 ENDED_BADLY = ("failed", "cancelled")
@@ -45,7 +57,8 @@ REMEMBERED = "on_delete_remembered"
 """Payload key: whether the registry says delete_model when the plan was made."""
 MODEL_KIND = "Model"
 """Live objects of `GET /models` (key = live id = the model id; attributes: project,
-shutdown_date), read by `providers/fine_tuning.py` where a model may be deleted."""
+shutdown_date), read by `providers/fine_tuning.py` once per plan in the API key's project (the
+shutdown dates) and where a model may be deleted."""
 
 
 def on_delete_address(name: str) -> str:
@@ -113,7 +126,10 @@ class FineTunePlanner:
             payload=payload,
             references=references,
             details=(*data.details(model), *_model_fate(resource, digest, ctx)),
-            warnings=(*_shutdown_warnings(resource, spec.model, model), *data.warnings()),
+            warnings=(
+                *_shutdown_warnings(resource, spec.model, model, shutdown_table(ctx)),
+                *data.warnings(),
+            ),
             blocked=blocked,
         )
 
@@ -123,7 +139,7 @@ class FineTunePlanner:
         if pinned is not None and not jobs:
             return Match(blocked=f"metadata.id {pinned}: no such fine-tuning job in its project")
         if not jobs:
-            return _refused_if_closed(Match())
+            return _refused_if_closed(Match(), ctx)
         current = max(jobs, key=lambda job: _preference(job, desired))
         deposed = tuple(job for job in jobs if job is not current and job.status in IN_PROGRESS)
         if pinned is not None:  # adopted as it is: its spec is the one it was made with
@@ -136,7 +152,7 @@ class FineTunePlanner:
         ).startswith(ENDED_BADLY)
         match = Match(current=seen, deposed=deposed, created_by_stack=current.owned)
         if needs_new_job:
-            return _refused_if_closed(match)
+            return _refused_if_closed(match, ctx)
         if current.status in IN_PROGRESS:
             return replace(match, wait=f"job {current.live_id} is {_progress(current.info)}")
         return match
@@ -383,8 +399,23 @@ def _with_autos(live: Any, declared: Any) -> Any:
     return live
 
 
-def _refused_if_closed(match: Match) -> Match:
-    closed = job_creation_closed()
+def shutdown_table(ctx: PlanContext) -> ShutdownTable:
+    """The stack's shutdown table with the dates `GET /v1/models` listed: built once per
+    plan (kept beside the live state), not once per FineTune."""
+    override = ctx.stack.config.model_shutdowns
+    path = ctx.stack.resolve_path(override) if override is not None else None
+
+    def build() -> ShutdownTable:
+        listed = [
+            (m.live_id, m.attributes.get("shutdown_date")) for m in ctx.live.of_kind(MODEL_KIND)
+        ]
+        return load_table(path, api_dates(listed))
+
+    return cached_index(ctx.live, f"_shutdowns:{path}", ctx.live.objects, build)
+
+
+def _refused_if_closed(match: Match, ctx: PlanContext) -> Match:
+    closed = job_creation_closed(shutdown_table(ctx))
     if closed is None:
         return match
     return Match(current=match.current, blocked=closed)
@@ -401,8 +432,12 @@ def _progress(info: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _shutdown_warnings(resource: Resource, written: str, model: str) -> list[str]:
-    found = shutdown_warning(model) or (shutdown_warning(written) if written != model else None)
+def _shutdown_warnings(
+    resource: Resource, written: str, model: str, table: ShutdownTable
+) -> list[str]:
+    found = shutdown_warning(model, table) or (
+        shutdown_warning(written, table) if written != model else None
+    )
     return [f"{resource.location_of('spec', 'model')}: {found}"] if found else []
 
 

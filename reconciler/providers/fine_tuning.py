@@ -6,8 +6,9 @@ page, and keeps those whose `metadata` carries this stack's tags (plus jobs pinn
 the project's jobs with this manifest's tags and digest, so a retried or rerun apply finds the
 job an earlier attempt made instead of paying for a second one. Deleting cancels a job still in
 progress. `on_delete: delete_model` is kept in the ownership registry (`FineTuneOnDelete/<name>`,
-written on create, replace and update); where it holds, the reader lists the models of the
-projects with such jobs (one `GET /models` each) and a model delete line runs
+written on create, replace and update); the reader lists the models of the API key's project
+once (their shutdown dates) and of the projects with such jobs (one `GET /models` each), and
+a model delete line runs
 `DELETE /models/{id}` (`kinds.fine_tune.model_deletes` plans it). `share_with` is read and
 written as checkpoint permissions on a succeeded job's final checkpoint (its model): one list
 per succeeded job (the API has no listing across checkpoints), with the admin key.
@@ -241,9 +242,14 @@ def _deletes_models(ctx: ReadContext, job: LiveObject) -> bool:
 
 
 def _read_models(ctx: ReadContext, jobs: list[LiveObject]) -> list[LiveObject]:
-    """The models of each project holding a model `on_delete: delete_model` may delete (one
-    unpaginated `GET /models` per such project): a model already deleted is not listed."""
-    projects = sorted({str(j.attributes["project"]) for j in jobs if _deletes_models(ctx, j)})
+    """The models of the API key's project (their `shutdown_date`s, for the shutdown
+    warnings) when the stack declares FineTunes, and of each project holding a model
+    `on_delete: delete_model` may delete (a model already deleted is not listed): one
+    unpaginated `GET /models` per project."""
+    wanted = {str(j.attributes["project"]) for j in jobs if _deletes_models(ctx, j)}
+    if ctx.stack.of_kind("FineTune"):
+        wanted.add(HOME_PROJECT)
+    projects = sorted(wanted)
     listings = {project: ctx.submit(list_models, ctx.clients, project) for project in projects}
     found: dict[str, LiveObject] = {}
     for project, listing in listings.items():

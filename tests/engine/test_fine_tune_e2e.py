@@ -1,7 +1,7 @@
 """End to end (issue 9): the fine-tuning workflow from manifests, through the CLI, against the
-sandbox: plan (cost, shutdown warning) → apply → plan waits on the running job → clock
-advanced → a no-op naming the model → a changed n_epochs replaces it, keeping the old model →
-`training_not_available` is one clear message."""
+sandbox: plan (cost, shutdown warning with the API's date) → apply → plan waits on the running
+job → clock advanced → a no-op naming the model → a changed n_epochs replaces it, keeping the
+old model → `training_not_available` is one clear message."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ FINE_TUNE = """apiVersion: reconciler/v1
 kind: FineTune
 metadata: {name: support-ft}
 spec:
-  model: gpt-4.1-mini-2025-04-14
+  model: gpt-4o-2024-08-06
   training_file: Dataset/support-train
   validation_file: Dataset/support-valid
   method:
@@ -68,7 +68,9 @@ def test_the_fine_tuning_workflow_from_manifests(
     assert "training cost: est. $" in planned.stdout
     assert "× 3 epochs (declared)" in planned.stdout
     assert "no training cost is charged for it" in planned.stdout
-    assert "shuts down on 2027-01-14, in 43 days" in planned.stdout
+    # GET /v1/models lists this date (the sandbox's), which wins over the shipped table's
+    assert "'gpt-4o-2024-08-06' shuts down on 2027-02-10, in 70 days" in planned.stdout
+    assert "(source: GET /v1/models (shutdown_date))" in planned.stdout
 
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 0, applied.output
@@ -85,13 +87,14 @@ def test_the_fine_tuning_workflow_from_manifests(
     advance_clock(sandbox, 3600 * 2)
     done = ws.run("plan", "specs", "--detailed-exitcode")
     assert done.exit_code == 0, done.output
-    assert "succeeded: model ft:gpt-4.1-mini-2025-04-14:sandbox:techcorp-support:" in done.stdout
+    assert "succeeded: model ft:gpt-4o-2024-08-06:sandbox:techcorp-support:" in done.stdout
 
     ws.edit("fine-tune.yaml", lambda text: text.replace("n_epochs: 3", "n_epochs: 4"))
     replaced = ws.run("plan", "specs", "--detailed-exitcode")
     assert replaced.exit_code == 2, replaced.output
     assert "-/+ FineTune/support-ft" in replaced.stdout
     assert "n_epochs: 3 → 4" in replaced.stdout
+    assert "is kept (on_delete: keep_model)" in replaced.stdout
     assert "batch_size" not in replaced.stdout  # 'auto' resolved by the API is no change
 
     _switch(sandbox, training_not_available=True)
@@ -102,4 +105,4 @@ def test_the_fine_tuning_workflow_from_manifests(
     assert "Traceback" not in refused.output
     assert refused.output.count("training_not_available") == 1
     models = [m.id for m in _project_client(client, admin_client).models.list()]
-    assert any(m.startswith("ft:gpt-4.1-mini-2025-04-14:sandbox:techcorp-support:") for m in models)
+    assert any(m.startswith("ft:gpt-4o-2024-08-06:sandbox:techcorp-support:") for m in models)
