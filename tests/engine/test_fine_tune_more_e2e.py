@@ -11,7 +11,7 @@ import sys
 import openai
 import pytest
 
-from reconciler.commands import wait
+from reconciler.commands import show, wait
 from reconciler.providers.base import JobProgress
 from reconciler.providers.fine_tuning import FineTuneProvider
 from reconciler.sandbox import SandboxHandle
@@ -259,6 +259,23 @@ def test_show_a_fine_tune_live_with_its_metrics_and_plot(
     assert "train_loss" in out and "valid_loss" in out
     png = (ws.root / "loss.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    assert "loss by step" not in out  # not a terminal: the table only
+
+
+def test_show_in_a_terminal_draws_a_text_chart_of_the_loss(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _finished_job(ws, sandbox)
+    monkeypatch.setattr(show, "is_terminal", lambda: True)
+    shown = ws.run("show", "FineTune/support-ft", "specs")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    start = lines.index("  loss by step (* training, o validation):")
+    chart = lines[start + 1 : start + 13]
+    assert "┤*" in chart[0]  # the first steps have the highest loss
+    assert "┤" in chart[9] and "└" + "─" * 60 in chart[10]
+    assert chart[11].strip().startswith("1") and chart[11].strip().endswith("174")
+    assert any("o" in line or "@" in line for line in chart[:10])
 
 
 def test_show_plot_without_matplotlib_names_the_extra(
