@@ -66,6 +66,25 @@ def on_delete_address(name: str) -> str:
     return f"{ON_DELETE_KIND}/{name}"
 
 
+SHARED_KIND = "FineTuneShared"
+"""Registry entries `FineTuneShared/<name>` (live id `shared`): apply shared the FineTune's
+model, so a plan reads its checkpoint permissions even once `share_with` is gone (to revoke);
+a FineTune that never shared costs no permission read."""
+SHARED = "shared"
+SHARED_REMEMBERED = "share_with_remembered"
+"""Payload key: whether the registry says the model is shared when the plan was made."""
+
+
+def shared_address(name: str) -> str:
+    return f"{SHARED_KIND}/{name}"
+
+
+def remembers_sharing(ownership: Ownership, name: str) -> bool:
+    """Whether the registry says apply shared FineTune/<name>'s model (`share_with`)."""
+    entry = ownership.entry(shared_address(name))
+    return entry is not None and entry.live_id == SHARED
+
+
 def remembers_delete_model(ownership: Ownership, name: str) -> bool:
     """Whether the registry says FineTune/<name> deletes its models (`on_delete`)."""
     entry = ownership.entry(on_delete_address(name))
@@ -118,6 +137,7 @@ class FineTunePlanner:
             "metadata": {**spec.metadata, **tags},
             "on_delete": spec.on_delete,
             REMEMBERED: remembers_delete_model(ctx.live.ownership, resource.name),
+            SHARED_REMEMBERED: remembers_sharing(ctx.live.ownership, resource.name),
         }
         data = _DataFacts(spec, ctx)
         blocked = data.format_problem()

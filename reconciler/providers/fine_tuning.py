@@ -33,9 +33,13 @@ from reconciler.kinds.fine_tune import (
     ON_DELETE_KIND,
     REMEMBERED,
     SHARE_REFERENCE,
+    SHARED,
+    SHARED_REMEMBERED,
     STACK_TAG,
     on_delete_address,
     remembers_delete_model,
+    remembers_sharing,
+    shared_address,
 )
 from reconciler.models.fine_tune import OWNERSHIP_TAGS
 from reconciler.plan import UNKNOWN
@@ -259,20 +263,25 @@ def _read_models(ctx: ReadContext, jobs: list[LiveObject]) -> list[LiveObject]:
 
 
 def _read_sharing(ctx: ReadContext, jobs: list[LiveObject]) -> tuple[list[LiveObject], int]:
-    """Each succeeded job of a declared FineTune with `share_with` = the projects its final
-    checkpoint is shared with: one list per such job (the API's shape), in the read pool."""
-    declared = {r.address for r in ctx.stack.of_kind("FineTune")}
+    """Each succeeded job of a declared FineTune with `share_with` (or that the registry says
+    apply shared, so a removed `share_with` is revoked) = the projects its final checkpoint is
+    shared with: one list per such job (the API's shape), in the read pool. A FineTune that
+    never shared costs no request."""
+    declared = {
+        r.address
+        for r in ctx.stack.of_kind("FineTune")
+        if getattr(r.spec, "share_with", None) or remembers_sharing(ctx.ownership, r.name)
+    }
     wanted = [
         job
         for job in jobs
         if job.status == "succeeded" and job.address in declared and job.info["fine_tuned_model"]
     ]
+    sharing = any(getattr(r.spec, "share_with", None) for r in ctx.stack.of_kind("FineTune"))
+    if (wanted or sharing) and not ctx.clients.has_admin_key:
+        ctx.clients.require_admin_key("read and share the checkpoints of fine-tuned models")
     if not wanted:
         return jobs, 0
-    if not ctx.clients.has_admin_key:
-        if any(getattr(r.spec, "share_with", None) for r in ctx.stack.of_kind("FineTune")):
-            ctx.clients.require_admin_key("read and share the checkpoints of fine-tuned models")
-        return jobs, 0  # nothing declared shared: nothing to read without the admin key
     listings = {
         job.live_id: ctx.submit(list_permissions, ctx.clients, job.info["fine_tuned_model"])
         for job in wanted
@@ -315,6 +324,16 @@ class FineTuneProvider(KindProvider):
         elif op.payload.get("on_delete") != DELETE_MODEL and remembered:
             self._registry.forget(address)
 
+    def _remember_sharing(self, op: Operation, *, shared: bool) -> None:
+        """The registry says whether the model is shared (so a plan reads its permissions)."""
+        if self._registry is None:
+            return
+        remembered = bool(op.payload.get(SHARED_REMEMBERED))
+        if shared and not remembered:
+            self._registry.record(shared_address(op.change.name), SHARED, created=True)
+        elif not shared and remembered:
+            self._registry.forget(shared_address(op.change.name))
+
     def _create(self, op: Operation) -> str:
         payload = op.payload
         project = str(payload["project"])
@@ -343,7 +362,9 @@ class FineTuneProvider(KindProvider):
         model = op.change.live_attributes.get("fine_tuned_model")
         sharing = any(c.path.startswith("spec.share_with") for c in op.change.changes)
         if model and sharing:
-            self._share(str(model), _shared_ids(op.payload), op.address)
+            wanted = _shared_ids(op.payload)
+            self._share(str(model), wanted, op.address)
+            self._remember_sharing(op, shared=bool(wanted))
         if any(c.path == "spec.on_delete" for c in op.change.changes):
             self._remember_on_delete(op)
         return op.change.live_id

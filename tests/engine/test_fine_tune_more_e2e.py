@@ -87,6 +87,8 @@ def test_share_with_shares_the_final_checkpoint_and_revokes_what_is_removed(
     quiet = ws.run("plan", "specs", "--detailed-exitcode")
     assert quiet.exit_code == 0, quiet.output
     assert "succeeded: model ft:" in quiet.stdout
+    registry = [f.filename for f in client.files.list(purpose="user_data")]
+    assert any("--owner--FineTuneShared--support-ft--shared--" in f for f in registry)
 
     # removed outside Git: drift, and the plan shares it again
     admin = client.with_options(api_key=sandbox.admin_key).fine_tuning.checkpoints.permissions
@@ -104,6 +106,9 @@ def test_share_with_shares_the_final_checkpoint_and_revokes_what_is_removed(
     assert f"revokes {analytics}" in revoking.stdout
     assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
     assert _shared_with(sandbox, client, model) == []
+    # the registry no longer says it is shared: plans read no permissions for it any more
+    registry = [f.filename for f in client.files.list(purpose="user_data")]
+    assert not any("--owner--FineTuneShared--support-ft--" in f for f in registry)
 
 
 def test_the_permission_listing_counts_in_the_plan_s_minimum_requests(
