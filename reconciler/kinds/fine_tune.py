@@ -22,6 +22,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.datasets import DatasetReport, PriceTable, compare_datasets
@@ -447,8 +448,10 @@ def _progress(info: dict[str, Any]) -> str:
         parts.append(f"step {info['step']} of {info['total_steps']}")
     if info.get("trained_tokens"):
         parts.append(f"{info['trained_tokens']:,} trained tokens")
-    if info.get("estimated_finish"):
-        parts.append(f"estimated finish {info['estimated_finish']}")
+    finish = info.get("estimated_finish")
+    if isinstance(finish, int):
+        when = datetime.fromtimestamp(finish, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        parts.append(f"estimated finish {when}")
     return ", ".join(parts)
 
 

@@ -225,9 +225,42 @@ class FineTuneReader:
                 found = job_object(ctx.stack.name, project, job, pinned)
                 if found is not None:
                     objects.append(found)
+        objects = _read_steps(ctx, objects)
         shared, pages = _read_sharing(ctx, objects)
         models = _read_models(ctx, objects)
         return ReadResult((*shared, *models), minimum + pages + len(_projects(models)))
+
+
+def job_steps(clients: Clients, project: str, job_id: str) -> tuple[int, int]:
+    """(step, total steps) of a running job, from its latest metrics event (one request)."""
+    with api_errors(f"read the events of fine-tuning job {job_id}"):
+        events = clients.reader(project).fine_tuning.jobs.list_events(job_id, limit=EVENTS_PAGE)
+        return latest_step(list(events.data))
+
+
+def _read_steps(ctx: ReadContext, jobs: list[LiveObject]) -> list[LiveObject]:
+    """Each running job of a declared FineTune with its step of total steps in `info` (for
+    the plan's `wait` line): one events request per running job, which the list-page minimum
+    does not count (the listing has no step)."""
+    declared = {r.address for r in ctx.stack.of_kind("FineTune")}
+    running = {
+        job.live_id: ctx.submit(
+            job_steps, ctx.clients, str(job.attributes["project"]), job.live_id
+        )
+        for job in jobs
+        if job.status == "running" and job.address in declared
+    }
+    if not running:
+        return jobs
+    found = []
+    for job in jobs:
+        if job.live_id in running:
+            step, total = running[job.live_id].result()
+            if total:
+                info = {**job.info, "step": step, "total_steps": total}
+                job = job.model_copy(update={"info": info})
+        found.append(job)
+    return found
 
 
 def _projects(models: list[LiveObject]) -> set[str]:

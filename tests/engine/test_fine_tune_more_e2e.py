@@ -11,12 +11,13 @@ import sys
 import openai
 import pytest
 
-from reconciler.commands import show, wait
+from reconciler.commands import show
 from reconciler.providers.base import JobProgress
 from reconciler.providers.fine_tuning import FineTuneProvider
 from reconciler.sandbox import SandboxHandle
 
 from .e2e import Workspace, advance_clock
+from .fine_tune_clock import clock_moves_on_each_look
 
 FINE_TUNE = """apiVersion: reconciler/v1
 kind: FineTune
@@ -130,24 +131,6 @@ def test_the_permission_listing_counts_in_the_plan_s_minimum_requests(
 # -- reconciler wait / apply --wait ---------------------------------------------------------------
 
 
-def _clock_moves_on_each_look(
-    monkeypatch: pytest.MonkeyPatch, sandbox: SandboxHandle, seconds: float
-) -> list[JobProgress]:
-    """Each look at a job moves the sandbox's clock on first (time passing between polls);
-    the progress seen is recorded."""
-    seen: list[JobProgress] = []
-    look = FineTuneProvider.progress
-
-    def progress(self: FineTuneProvider, live_id: str, project: str) -> JobProgress:
-        advance_clock(sandbox, seconds)
-        seen.append(look(self, live_id, project))
-        return seen[-1]
-
-    monkeypatch.setattr(FineTuneProvider, "progress", progress)
-    monkeypatch.setattr(wait, "DEFAULT_INTERVAL", "0s")
-    return seen
-
-
 def _start_job(ws: Workspace) -> None:
     (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
     applied = ws.run("apply", "specs", "--auto-approve")
@@ -158,7 +141,7 @@ def test_wait_follows_a_running_job_step_by_step_until_it_succeeds(
     ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _start_job(ws)
-    seen = _clock_moves_on_each_look(monkeypatch, sandbox, 30)
+    seen = clock_moves_on_each_look(monkeypatch, sandbox, 30)
     waited = ws.run("wait", "specs", "--interval", "0s")
     assert waited.exit_code == 0, waited.output
     assert "Waiting for 1 job(s); Ctrl-C stops waiting, never the jobs." in waited.stdout
@@ -235,7 +218,7 @@ def test_apply_wait_submits_then_follows_the_job(
     ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
-    _clock_moves_on_each_look(monkeypatch, sandbox, 600)
+    clock_moves_on_each_look(monkeypatch, sandbox, 600)
     applied = ws.run("apply", "specs", "--auto-approve", "--wait")
     assert applied.exit_code == 0, applied.output
     assert applied.stdout.index("Applying:") < applied.stdout.index("Waiting for 1 job(s)")
