@@ -244,9 +244,7 @@ def _read_steps(ctx: ReadContext, jobs: list[LiveObject]) -> list[LiveObject]:
     does not count (the listing has no step)."""
     declared = {r.address for r in ctx.stack.of_kind("FineTune")}
     running = {
-        job.live_id: ctx.submit(
-            job_steps, ctx.clients, str(job.attributes["project"]), job.live_id
-        )
+        job.live_id: ctx.submit(job_steps, ctx.clients, str(job.attributes["project"]), job.live_id)
         for job in jobs
         if job.status == "running" and job.address in declared
     }
