@@ -37,6 +37,11 @@ class StackConfig(BaseModel):
     prices: Path | None = Field(
         default=None, description="A price table (per model, per 1M tokens) for cost estimates."
     )
+    model_shutdowns: Path | None = Field(
+        default=None,
+        description="A JSON file of model shutdown dates (and the fine-tuning job-creation "
+        "close date) that overrides the shipped table and the API's dates.",
+    )
     cache_dir: Path = Field(
         default=Path(".reconciler/cache"),
         description="Where the reconciler keeps its local cache, relative to the stack root.",

@@ -3,7 +3,8 @@
 `cli.py` loads the stack, has the providers read a `LiveState`, checks the datasets, then calls
 `build_plan`; tests call it with live state written as data. Nothing here calls the API. Each
 resource gets exactly one action (in dependency order), owned live objects no manifest declares
-get a delete, and the plan records digests of its inputs so `apply PLANFILE` can refuse it once
+get a delete (and the fine-tuned models `on_delete: delete_model` retires, each its own
+line), and the plan records digests of its inputs so `apply PLANFILE` can refuse it once
 they change (`check_plan_is_current`; `changed_manifests` is the offline part `show` warns
 with).
 """
@@ -21,6 +22,7 @@ from reconciler.diff import diff_attributes
 from reconciler.errors import StalePlanError
 from reconciler.graph import DependencyGraph
 from reconciler.kinds import PLANNERS, DatasetFacts, Desired, Match, PlanContext
+from reconciler.kinds.fine_tune import model_deletes
 from reconciler.manifests import Stack
 from reconciler.manifests.discovery import stack_root
 from reconciler.models import KINDS, KindInfo, Resource
@@ -45,6 +47,7 @@ def build_plan(
     for address in DependencyGraph.from_resources(stack.resources.values()).order():
         planning.plan_resource(stack.resources[address])
     planning.plan_orphans()
+    planning.plan_model_deletes()
     digests = dict(manifest_digests or {})
     state_digests = planning.state_digests()
     return Plan(
@@ -173,12 +176,14 @@ class _Planning:
             if not obj.owned:
                 self._release_adopted(obj)
                 continue
+            planner = PLANNERS[obj.kind]
+            if not getattr(planner, "orphan_needs_delete", _always)(obj):
+                continue  # nothing left to do to it (a fine-tuning job that ended)
             self._consult(obj)
             address = obj.address
             if address in self.changes:
                 address = f"{obj.address}#{obj.live_id}"
             info = KINDS[obj.kind]
-            planner = PLANNERS[obj.kind]
             self._add(
                 ResourceChange(
                     address=address,
@@ -193,6 +198,13 @@ class _Planning:
                     delete_verb=info.delete_verb,
                 )
             )
+
+    def plan_model_deletes(self) -> None:
+        """The fine-tuned models `on_delete: delete_model` retires, each its own line (an
+        irreversible delete), once the rest is planned: they depend on what the jobs did."""
+        for change, model in model_deletes(self.ctx, self.changes):
+            self._consult(model)
+            self._add(change)
 
     def _release_adopted(self, obj: LiveObject) -> None:
         """An adopted object whose manifest is gone: never deleted, so the plan says so."""
@@ -229,6 +241,10 @@ class _Planning:
     def _action_of(self, address: str) -> Action | None:
         change = self.changes.get(address)
         return None if change is None else change.action
+
+
+def _always(obj: LiveObject) -> bool:
+    return True
 
 
 def _unfinished_apply_warnings(stack: Stack, live: LiveState) -> list[str]:

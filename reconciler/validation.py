@@ -24,6 +24,7 @@ from reconciler.models.dataset import DatasetSpec
 
 if TYPE_CHECKING:
     from reconciler.datasets import PriceTable
+    from reconciler.models.shutdowns import ShutdownTable
 
 
 _FILE_PROBLEMS = {"not found": "not found", "a folder": "is a folder, not a file"}
@@ -40,7 +41,8 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     settings = dataset_check_settings(reading.stack, diagnostics)
     root = stack_root(Path(path).absolute())
     diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
-    diagnostics.extend(check_models_and_methods(reading.resources))
+    shutdowns = shutdown_table(reading.stack, diagnostics)
+    diagnostics.extend(check_models_and_methods(reading.resources, shutdowns))
     diagnostics.extend(check_evals(reading.resources))
     diagnostics.raise_if_errors()
     return diagnostics
@@ -55,7 +57,7 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
-    diagnostics.extend(check_models_and_methods(resources))
+    diagnostics.extend(check_models_and_methods(resources, shutdown_table(stack, diagnostics)))
     diagnostics.extend(check_evals(resources))
     return diagnostics
 
@@ -104,7 +106,23 @@ def check_local_files(
     return diagnostics.items
 
 
-def check_models_and_methods(resources: Iterable[Resource]) -> list[Diagnostic]:
+def shutdown_table(stack: Stack | None, diagnostics: Diagnostics) -> ShutdownTable | None:
+    """The stack's `model_shutdowns:` table (None: the shipped one); a broken file is an
+    error at reconciler.yaml."""
+    if stack is None or stack.config.model_shutdowns is None:
+        return None
+    from reconciler.models.shutdowns import load_table
+
+    try:
+        return load_table(stack.resolve_path(stack.config.model_shutdowns))
+    except ConfigError as error:
+        diagnostics.error(str(error), stack.config_location, code="invalid-model-shutdowns")
+        return None
+
+
+def check_models_and_methods(
+    resources: Iterable[Resource], shutdowns: ShutdownTable | None = None
+) -> list[Diagnostic]:
     """FineTunes: a declared training file format that the method cannot read, a `model:
     FineTune/x` naming no FineTune, a model that shuts down within 90 days. Datasets: a model
     the model table does not know (tokens, limits and cost would be guessed; the fast path
@@ -121,7 +139,7 @@ def check_models_and_methods(resources: Iterable[Resource]) -> list[Diagnostic]:
             _warn_unknown_model(resource, spec.model, diagnostics)
         if not isinstance(spec, FineTuneSpec):
             continue
-        warning = shutdown_warning(spec.model)
+        warning = shutdown_warning(spec.model, shutdowns)
         if warning is not None:
             location = resource.location_of("spec", "model")
             diagnostics.warning(f"spec.model: {warning}", location, code="model-shutdown")

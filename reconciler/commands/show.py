@@ -2,12 +2,14 @@
 
 Called by `cli.show` when its argument is an address rather than a saved plan. Finds the
 object's live id the way plan does (the stack's plan), then reads the job, its last events and
-its result file (`providers.fine_tuning.job_details`) and prints them; `--plot FILE.png` draws
-the loss and accuracy curves (`commands.plot`, the optional `plot` extra).
+its result file (`providers.fine_tuning.job_details`) and prints them, with a compact text
+chart of the loss when stdout is a terminal (`commands.chart`); `--plot FILE.png` draws the
+loss and accuracy curves (`commands.plot`, the optional `plot` extra).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +52,21 @@ def show_live(
         details = job_details(clients, project, change.live_id)
     for line in describe_job(address, details.job, details.events, details.metrics):
         click.echo(line)
+    if is_terminal():
+        from reconciler.commands.chart import loss_chart
+
+        for line in loss_chart(details.metrics):
+            click.echo(line)
     if plot is not None:
         from reconciler.commands.plot import plot_metrics
 
         plot_metrics(details.metrics, plot, title=f"{address} ({change.live_id})")
         click.echo(f"Wrote the loss and accuracy by step to {plot}.")
+
+
+def is_terminal() -> bool:
+    """Whether stdout is a terminal (the loss chart is for eyes, not logs)."""
+    return sys.stdout.isatty()
 
 
 def describe_job(

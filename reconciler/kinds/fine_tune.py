@@ -7,29 +7,89 @@ a job made outside Git. Jobs are never changed: a new digest, new training data,
 failed or was cancelled outside Git means a replace (a new job; a running old one is cancelled,
 its model kept unless `on_delete: delete_model`). A job still in progress is a no-op whose
 reason shows its progress; what continues from it (`model: FineTune/x`) waits, blocked.
+
+`on_delete: delete_model` is remembered in the stack's ownership registry (an entry
+`FineTuneOnDelete/<name>`, written by apply), since the manifest is gone once the FineTune is
+removed. `model_deletes` (called by the planner once every resource is planned) gives each
+model to delete its own irreversible plan line: the models of earlier jobs once the job that
+replaced them succeeded, and every model of a removed FineTune, as long as `GET /models` still
+lists them (the reader lists models only where such a model may be).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.datasets import DatasetReport, PriceTable, compare_datasets
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
 from reconciler.models.base import Resource
 from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec, canonical_model
-from reconciler.models.shutdowns import job_creation_closed, shutdown_warning
-from reconciler.plan import UNKNOWN, FieldChange
-from reconciler.state import HOME_PROJECT, LiveObject
+from reconciler.models.shutdowns import (
+    ShutdownTable,
+    api_dates,
+    job_creation_closed,
+    load_table,
+    shutdown_warning,
+)
+from reconciler.plan import UNKNOWN, Action, FieldChange, ResourceChange
+from reconciler.state import (
+    HOME_PROJECT,
+    LiveObject,
+    Ownership,
+    cached_index,
+    objects_by_address,
+)
 
 IN_PROGRESS = ("validating_files", "queued", "running", "paused")
 ENDED_BADLY = ("failed", "cancelled")
 DIGEST_LENGTH = 16
 SHARE_REFERENCE = "share_with#"  # payload keys apply fills with the ids of new projects
 STACK_TAG, NAME_TAG, DIGEST_TAG = "reconciler-stack", "reconciler-name", "reconciler-digest"
+DELETE_MODEL = "delete_model"
+ON_DELETE_KIND = "FineTuneOnDelete"
+"""Registry entries `FineTuneOnDelete/<name>` (live id `delete_model`): what a removed
+FineTune's manifest said about its models."""
+REMEMBERED = "on_delete_remembered"
+"""Payload key: whether the registry says delete_model when the plan was made."""
+MODEL_KIND = "Model"
+"""Live objects of `GET /models` (key = live id = the model id; attributes: project,
+shutdown_date), read by `providers/fine_tuning.py` once per plan in the API key's project (the
+shutdown dates) and where a model may be deleted."""
+
+
+def on_delete_address(name: str) -> str:
+    """The registry address remembering `on_delete: delete_model` of `FineTune/<name>`."""
+    return f"{ON_DELETE_KIND}/{name}"
+
+
+SHARED_KIND = "FineTuneShared"
+"""Registry entries `FineTuneShared/<name>` (live id `shared`): apply shared the FineTune's
+model, so a plan reads its checkpoint permissions even once `share_with` is gone (to revoke);
+a FineTune that never shared costs no permission read."""
+SHARED = "shared"
+SHARED_REMEMBERED = "share_with_remembered"
+"""Payload key: whether the registry says the model is shared when the plan was made."""
+
+
+def shared_address(name: str) -> str:
+    return f"{SHARED_KIND}/{name}"
+
+
+def remembers_sharing(ownership: Ownership, name: str) -> bool:
+    """Whether the registry says apply shared FineTune/<name>'s model (`share_with`)."""
+    entry = ownership.entry(shared_address(name))
+    return entry is not None and entry.live_id == SHARED
+
+
+def remembers_delete_model(ownership: Ownership, name: str) -> bool:
+    """Whether the registry says FineTune/<name> deletes its models (`on_delete`)."""
+    entry = ownership.entry(on_delete_address(name))
+    return entry is not None and entry.live_id == DELETE_MODEL
 
 
 def spec_digest(spec: FineTuneSpec) -> str:
@@ -69,12 +129,16 @@ class FineTunePlanner:
             "status": "succeeded",
             "share_with": shared,
         }
+        # keep_model (the default) is no registry entry: None, never a change on its own
+        view["on_delete"] = DELETE_MODEL if spec.on_delete == DELETE_MODEL else None
         references |= share_references
         tags = {STACK_TAG: ctx.stack.name, NAME_TAG: resource.name, DIGEST_TAG: digest}
         payload = {
             **{k: v for k, v in view.items() if k not in ("status", "metadata")},
             "metadata": {**spec.metadata, **tags},
             "on_delete": spec.on_delete,
+            REMEMBERED: remembers_delete_model(ctx.live.ownership, resource.name),
+            SHARED_REMEMBERED: remembers_sharing(ctx.live.ownership, resource.name),
         }
         data = _DataFacts(spec, ctx)
         blocked = data.format_problem()
@@ -82,8 +146,11 @@ class FineTunePlanner:
             view=view,
             payload=payload,
             references=references,
-            details=data.details(model),
-            warnings=(*_shutdown_warnings(resource, spec.model, model), *data.warnings()),
+            details=(*data.details(model), *_model_fate(resource, digest, ctx)),
+            warnings=(
+                *_shutdown_warnings(resource, spec.model, model, shutdown_table(ctx)),
+                *data.warnings(),
+            ),
             blocked=blocked,
         )
 
@@ -93,19 +160,20 @@ class FineTunePlanner:
         if pinned is not None and not jobs:
             return Match(blocked=f"metadata.id {pinned}: no such fine-tuning job in its project")
         if not jobs:
-            return _refused_if_closed(Match())
+            return _refused_if_closed(Match(), ctx)
         current = max(jobs, key=lambda job: _preference(job, desired))
         deposed = tuple(job for job in jobs if job is not current and job.status in IN_PROGRESS)
         if pinned is not None:  # adopted as it is: its spec is the one it was made with
             tagged = {**current.attributes, "digest": desired.view["digest"]}
             current = current.model_copy(update={"attributes": tagged})
-        seen = _as_seen(current, desired)
+        remembered = remembers_delete_model(ctx.live.ownership, resource.name)
+        seen = _as_seen(current, desired, remembered=remembered)
         needs_new_job = seen.attributes.get("digest") != desired.view["digest"] or str(
             seen.attributes.get("status")
         ).startswith(ENDED_BADLY)
         match = Match(current=seen, deposed=deposed, created_by_stack=current.owned)
         if needs_new_job:
-            return _refused_if_closed(match)
+            return _refused_if_closed(match, ctx)
         if current.status in IN_PROGRESS:
             return replace(match, wait=f"job {current.live_id} is {_progress(current.info)}")
         return match
@@ -124,8 +192,12 @@ class FineTunePlanner:
         status = next((c for c in changes if c.path == "spec.status"), None)
         if status is not None:
             return f"the job {status.old}; a new job replaces it"
-        if not replace and all(c.path.startswith("spec.share_with") for c in changes):
-            return _sharing_reason(changes)
+        if not replace:
+            sharing = [c for c in changes if c.path.startswith("spec.share_with")]
+            on_delete = [c for c in changes if c.path == "spec.on_delete"]
+            if len(sharing) + len(on_delete) == len(changes):
+                parts = [_sharing_reason(sharing)] if sharing else []
+                return "; ".join(parts + [_on_delete_reason(c) for c in on_delete])
         shown = [c for c in changes if c.path not in ("spec.digest", "spec.status")]
         if not shown:
             return "forces replacement: the spec changed (a new job)"
@@ -134,15 +206,99 @@ class FineTunePlanner:
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         return f"adopts job {match.current.live_id if match.current else '?'} (metadata.id)"
 
+    def orphan_needs_delete(self, obj: LiveObject) -> bool:
+        """Only a job still in progress has anything to undo (a job cannot be deleted; its
+        model is `model_deletes`' business): an ended one is no plan line, so plans converge."""
+        return obj.status in IN_PROGRESS
+
     def delete_reason(self, obj: LiveObject) -> str:
-        what = "cancels the running job" if obj.status in IN_PROGRESS else "the job has ended"
-        return f"no manifest declares {obj.address} any more ({obj.live_id}): {what}"
+        return f"no manifest declares {obj.address} any more ({obj.live_id}): cancels the job"
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         project = ctx.live.find("Project", str(obj.attributes.get("project")))
         if project is None or project.address is None:
             return ()
         return (project.address,)
+
+
+def model_deletes(
+    ctx: PlanContext, changes: Mapping[str, ResourceChange]
+) -> list[tuple[ResourceChange, LiveObject]]:
+    """A delete of each model `on_delete: delete_model` retires, with the listed model it is
+    based on (the plan's state digest covers it): the models of a declared FineTune's earlier
+    jobs once its current job succeeded (its change is a no-op or an update), and every model
+    of a FineTune no manifest declares whose registry entry says delete_model."""
+    listed = {model.live_id: model for model in ctx.live.of_kind(MODEL_KIND)}
+    if not listed:
+        return []
+    found = []
+    jobs = objects_by_address(job for job in ctx.live.of_kind("FineTune") if job.owned)
+    for address, owned in sorted(jobs.items()):
+        name = address.partition("/")[2]
+        resource = ctx.stack.resources.get(address)
+        if resource is None:
+            if not remembers_delete_model(ctx.live.ownership, name):
+                continue
+            kept, why = None, f"no manifest declares {address} any more"
+        else:
+            change = changes.get(address)
+            if getattr(resource.spec, "on_delete", None) != DELETE_MODEL or change is None:
+                continue
+            if change.action not in (Action.NOOP, Action.UPDATE) or change.live_id is None:
+                continue  # the job replacing it has not succeeded yet: the model still serves
+            kept, why = change.live_id, f"job {change.live_id} replaced it and succeeded"
+        for job in sorted(owned, key=lambda j: (j.created_at, j.live_id)):
+            model = job.info.get("fine_tuned_model")
+            if job.live_id == kept or not model or model not in listed:
+                continue
+            delete = ResourceChange(
+                address=f"{address}#{model}",
+                kind="FineTune",
+                name=name,
+                action=Action.DELETE,
+                reason=f"model {model} of job {job.live_id}: {why} (on_delete: delete_model)",
+                live_id=str(model),
+                live_attributes={
+                    "project": job.attributes.get("project", HOME_PROJECT),
+                    "fine_tuned_model": model,
+                },
+                desired={"delete_model": model},
+                irreversible=True,
+                delete_verb="delete model",
+                location=str(resource.location) if resource is not None else None,
+            )
+            found.append((delete, listed[str(model)]))
+    return found
+
+
+def _model_fate(resource: Resource, digest: str, ctx: PlanContext) -> tuple[str, ...]:
+    """What happens to the model of the job a new digest replaces (a detail line)."""
+    done = [
+        job
+        for job in ctx.live.at_address("FineTune", resource.address)
+        if job.owned and job.info.get("fine_tuned_model")
+    ]
+    if not done:
+        return ()
+    newest = max(done, key=lambda job: job.created_at)
+    if newest.attributes.get("digest") == digest:
+        return ()
+    model = newest.info["fine_tuned_model"]
+    if getattr(resource.spec, "on_delete", None) == DELETE_MODEL:
+        return (
+            f"the model {model} of job {newest.live_id} is deleted once the new job succeeds "
+            "(on_delete: delete_model: its own plan line then, irreversible)",
+        )
+    return (f"the model {model} of job {newest.live_id} is kept (on_delete: keep_model)",)
+
+
+def _on_delete_reason(change: FieldChange) -> str:
+    if change.new == DELETE_MODEL:
+        return (
+            "on_delete: delete_model (remembered in the ownership registry): a model this "
+            "FineTune no longer uses is deleted"
+        )
+    return "on_delete: keep_model: its models are kept"
 
 
 def _desired_project(resource: Resource, ctx: PlanContext, references: dict[str, str]) -> str:
@@ -229,12 +385,15 @@ def _preference(job: LiveObject, desired: Desired) -> tuple[bool, int, int, str]
     )
 
 
-def _as_seen(job: LiveObject, desired: Desired) -> LiveObject:
+def _as_seen(job: LiveObject, desired: Desired, *, remembered: bool) -> LiveObject:
     """The job through the declared fields. With the same digest its declared fields are the
     spec's (the API resolves 'auto' values, which are no change); a job in progress or
     succeeded is 'succeeded' as far as the plan goes (nothing to change: it waits), one that
-    failed or was cancelled says so with the API's error message (replaced)."""
+    failed or was cancelled says so with the API's error message (replaced). `on_delete` is
+    what the registry remembers (`remembered`: delete_model), not a property of the job."""
     attributes = dict(job.attributes)
+    if remembered:
+        attributes["on_delete"] = DELETE_MODEL
     if attributes.get("digest") == desired.view["digest"]:
         for name in ("method", "suffix", "seed", "metadata"):
             attributes[name] = desired.view[name]
@@ -261,8 +420,23 @@ def _with_autos(live: Any, declared: Any) -> Any:
     return live
 
 
-def _refused_if_closed(match: Match) -> Match:
-    closed = job_creation_closed()
+def shutdown_table(ctx: PlanContext) -> ShutdownTable:
+    """The stack's shutdown table with the dates `GET /v1/models` listed: built once per
+    plan (kept beside the live state), not once per FineTune."""
+    override = ctx.stack.config.model_shutdowns
+    path = ctx.stack.resolve_path(override) if override is not None else None
+
+    def build() -> ShutdownTable:
+        listed = [
+            (m.live_id, m.attributes.get("shutdown_date")) for m in ctx.live.of_kind(MODEL_KIND)
+        ]
+        return load_table(path, api_dates(listed))
+
+    return cached_index(ctx.live, f"_shutdowns:{path}", ctx.live.objects, build)
+
+
+def _refused_if_closed(match: Match, ctx: PlanContext) -> Match:
+    closed = job_creation_closed(shutdown_table(ctx))
     if closed is None:
         return match
     return Match(current=match.current, blocked=closed)
@@ -274,13 +448,19 @@ def _progress(info: dict[str, Any]) -> str:
         parts.append(f"step {info['step']} of {info['total_steps']}")
     if info.get("trained_tokens"):
         parts.append(f"{info['trained_tokens']:,} trained tokens")
-    if info.get("estimated_finish"):
-        parts.append(f"estimated finish {info['estimated_finish']}")
+    finish = info.get("estimated_finish")
+    if isinstance(finish, int):
+        when = datetime.fromtimestamp(finish, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        parts.append(f"estimated finish {when}")
     return ", ".join(parts)
 
 
-def _shutdown_warnings(resource: Resource, written: str, model: str) -> list[str]:
-    found = shutdown_warning(model) or (shutdown_warning(written) if written != model else None)
+def _shutdown_warnings(
+    resource: Resource, written: str, model: str, table: ShutdownTable
+) -> list[str]:
+    found = shutdown_warning(model, table) or (
+        shutdown_warning(written, table) if written != model else None
+    )
     return [f"{resource.location_of('spec', 'model')}: {found}"] if found else []
 
 

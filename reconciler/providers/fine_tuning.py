@@ -5,7 +5,11 @@ page, and keeps those whose `metadata` carries this stack's tags (plus jobs pinn
 `metadata.id`). `FineTuneProvider` creates a job with those tags: before every create it lists
 the project's jobs with this manifest's tags and digest, so a retried or rerun apply finds the
 job an earlier attempt made instead of paying for a second one. Deleting cancels a job still in
-progress; the model is deleted only with `on_delete: delete_model`. `share_with` is read and
+progress. `on_delete: delete_model` is kept in the ownership registry (`FineTuneOnDelete/<name>`,
+written on create, replace and update); the reader lists the models of the API key's project
+once (their shutdown dates) and of the projects with such jobs (one `GET /models` each), and
+a model delete line runs
+`DELETE /models/{id}` (`kinds.fine_tune.model_deletes` plans it). `share_with` is read and
 written as checkpoint permissions on a succeeded job's final checkpoint (its model): one list
 per succeeded job (the API has no listing across checkpoints), with the admin key.
 """
@@ -21,11 +25,21 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import PermanentApiError
 from reconciler.kinds.fine_tune import (
+    DELETE_MODEL,
     DIGEST_TAG,
     IN_PROGRESS,
+    MODEL_KIND,
     NAME_TAG,
+    ON_DELETE_KIND,
+    REMEMBERED,
     SHARE_REFERENCE,
+    SHARED,
+    SHARED_REMEMBERED,
     STACK_TAG,
+    on_delete_address,
+    remembers_delete_model,
+    remembers_sharing,
+    shared_address,
 )
 from reconciler.models.fine_tune import OWNERSHIP_TAGS
 from reconciler.plan import UNKNOWN
@@ -38,6 +52,7 @@ from reconciler.providers.base import (
 )
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
+from reconciler.providers.ownership import OwnershipStore
 from reconciler.state import HOME_PROJECT, LiveObject, Ownership
 
 if TYPE_CHECKING:
@@ -69,6 +84,25 @@ def list_jobs(clients: Clients, project: str, metadata: dict[str, str] | None = 
         if metadata:
             return list(jobs.list(limit=JOBS_PAGE_SIZE, metadata=metadata))
         return list(jobs.list(limit=JOBS_PAGE_SIZE))
+
+
+def list_models(clients: Clients, project: str) -> list[Any]:
+    """`GET /models` as `project` sees it: base models, its fine-tunes, those shared with it."""
+    where = "the API key's project" if project == HOME_PROJECT else f"project {project}"
+    with api_errors(f"list the models of {where}"):
+        return list(clients.reader(project).models.list())
+
+
+def model_objects(project: str, models: list[Any]) -> list[LiveObject]:
+    return [
+        LiveObject(
+            kind=MODEL_KIND,
+            key=model.id,
+            live_id=model.id,
+            attributes={"project": project, "shutdown_date": getattr(model, "shutdown_date", None)},
+        )
+        for model in models
+    ]
 
 
 def job_object(stack: str, project: str, job: Any, pinned: dict[str, str]) -> LiveObject | None:
@@ -176,7 +210,8 @@ class FineTuneReader:
     kind = "FineTune"
 
     def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
-        return bool(stack.of_kind(self.kind))
+        remembered = any(a.startswith(f"{ON_DELETE_KIND}/") for a in ownership.entries)
+        return bool(stack.of_kind(self.kind)) or remembered
 
     def read(self, ctx: ReadContext) -> ReadResult:
         pinned = {r.metadata.id: r.name for r in ctx.stack.of_kind(self.kind) if r.metadata.id}
@@ -190,25 +225,94 @@ class FineTuneReader:
                 found = job_object(ctx.stack.name, project, job, pinned)
                 if found is not None:
                     objects.append(found)
+        objects = _read_steps(ctx, objects)
         shared, pages = _read_sharing(ctx, objects)
-        return ReadResult(tuple(shared), minimum + pages)
+        models = _read_models(ctx, objects)
+        return ReadResult((*shared, *models), minimum + pages + len(_projects(models)))
+
+
+def job_steps(clients: Clients, project: str, job_id: str) -> tuple[int, int]:
+    """(step, total steps) of a running job, from its latest metrics event (one request)."""
+    with api_errors(f"read the events of fine-tuning job {job_id}"):
+        events = clients.reader(project).fine_tuning.jobs.list_events(job_id, limit=EVENTS_PAGE)
+        return latest_step(list(events.data))
+
+
+def _read_steps(ctx: ReadContext, jobs: list[LiveObject]) -> list[LiveObject]:
+    """Each running job of a declared FineTune with its step of total steps in `info` (for
+    the plan's `wait` line): one events request per running job, which the list-page minimum
+    does not count (the listing has no step)."""
+    declared = {r.address for r in ctx.stack.of_kind("FineTune")}
+    running = {
+        job.live_id: ctx.submit(job_steps, ctx.clients, str(job.attributes["project"]), job.live_id)
+        for job in jobs
+        if job.status == "running" and job.address in declared
+    }
+    if not running:
+        return jobs
+    found = []
+    for job in jobs:
+        if job.live_id in running:
+            step, total = running[job.live_id].result()
+            if total:
+                info = {**job.info, "step": step, "total_steps": total}
+                job = job.model_copy(update={"info": info})
+        found.append(job)
+    return found
+
+
+def _projects(models: list[LiveObject]) -> set[str]:
+    return {str(model.attributes["project"]) for model in models}
+
+
+def _deletes_models(ctx: ReadContext, job: LiveObject) -> bool:
+    """Whether `job`'s model may be deleted by a plan: an owned job of a FineTune whose
+    manifest (or, once removed, the registry) says `on_delete: delete_model`."""
+    if not job.owned or job.address is None or not job.info.get("fine_tuned_model"):
+        return False
+    resource = ctx.stack.resources.get(job.address)
+    if resource is not None:
+        return getattr(resource.spec, "on_delete", None) == DELETE_MODEL
+    return remembers_delete_model(ctx.ownership, job.address.partition("/")[2])
+
+
+def _read_models(ctx: ReadContext, jobs: list[LiveObject]) -> list[LiveObject]:
+    """The models of the API key's project (their `shutdown_date`s, for the shutdown
+    warnings) when the stack declares FineTunes, and of each project holding a model
+    `on_delete: delete_model` may delete (a model already deleted is not listed): one
+    unpaginated `GET /models` per project."""
+    wanted = {str(j.attributes["project"]) for j in jobs if _deletes_models(ctx, j)}
+    if ctx.stack.of_kind("FineTune"):
+        wanted.add(HOME_PROJECT)
+    projects = sorted(wanted)
+    listings = {project: ctx.submit(list_models, ctx.clients, project) for project in projects}
+    found: dict[str, LiveObject] = {}
+    for project, listing in listings.items():
+        for model in model_objects(project, listing.result()):
+            found.setdefault(model.live_id, model)
+    return list(found.values())
 
 
 def _read_sharing(ctx: ReadContext, jobs: list[LiveObject]) -> tuple[list[LiveObject], int]:
-    """Each succeeded job of a declared FineTune with `share_with` = the projects its final
-    checkpoint is shared with: one list per such job (the API's shape), in the read pool."""
-    declared = {r.address for r in ctx.stack.of_kind("FineTune")}
+    """Each succeeded job of a declared FineTune with `share_with` (or that the registry says
+    apply shared, so a removed `share_with` is revoked) = the projects its final checkpoint is
+    shared with: one list per such job (the API's shape), in the read pool. A FineTune that
+    never shared costs no request."""
+    declared = {
+        r.address
+        for r in ctx.stack.of_kind("FineTune")
+        if getattr(r.spec, "share_with", None) or remembers_sharing(ctx.ownership, r.name)
+    }
     wanted = [
         job
         for job in jobs
         if job.status == "succeeded" and job.address in declared and job.info["fine_tuned_model"]
     ]
+    sharing = any(getattr(r.spec, "share_with", None) for r in ctx.stack.of_kind("FineTune"))
+    if (wanted or sharing) and not ctx.clients.has_admin_key:
+        ctx.clients.require_admin_key("read and share the checkpoints of fine-tuned models")
     if not wanted:
         return jobs, 0
-    if not ctx.clients.has_admin_key:
-        if any(getattr(r.spec, "share_with", None) for r in ctx.stack.of_kind("FineTune")):
-            ctx.clients.require_admin_key("read and share the checkpoints of fine-tuned models")
-        return jobs, 0  # nothing declared shared: nothing to read without the admin key
     listings = {
         job.live_id: ctx.submit(list_permissions, ctx.clients, job.info["fine_tuned_model"])
         for job in wanted
@@ -230,10 +334,38 @@ def _read_sharing(ctx: ReadContext, jobs: list[LiveObject]) -> tuple[list[LiveOb
 class FineTuneProvider(KindProvider):
     kind = "FineTune"
 
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: Clients, registry: OwnershipStore | None = None) -> None:
         self._clients = clients
+        self._registry = registry
 
     def create(self, op: Operation) -> str:
+        job_id = self._create(op)
+        self._remember_on_delete(op)
+        return job_id
+
+    def _remember_on_delete(self, op: Operation) -> None:
+        """Make the registry say what the manifest says about the models (`on_delete`): an
+        entry for delete_model, none for keep_model (no write when it already does)."""
+        if self._registry is None:
+            return
+        address = on_delete_address(op.change.name)
+        remembered = bool(op.payload.get(REMEMBERED))
+        if op.payload.get("on_delete") == DELETE_MODEL and not remembered:
+            self._registry.record(address, DELETE_MODEL, created=True)
+        elif op.payload.get("on_delete") != DELETE_MODEL and remembered:
+            self._registry.forget(address)
+
+    def _remember_sharing(self, op: Operation, *, shared: bool) -> None:
+        """The registry says whether the model is shared (so a plan reads its permissions)."""
+        if self._registry is None:
+            return
+        remembered = bool(op.payload.get(SHARED_REMEMBERED))
+        if shared and not remembered:
+            self._registry.record(shared_address(op.change.name), SHARED, created=True)
+        elif not shared and remembered:
+            self._registry.forget(shared_address(op.change.name))
+
+    def _create(self, op: Operation) -> str:
         payload = op.payload
         project = str(payload["project"])
         tags = {k: v for k, v in dict(payload["metadata"]).items() if k in OWNERSHIP_TAGS}
@@ -259,8 +391,13 @@ class FineTuneProvider(KindProvider):
         if op.change.live_id is None:
             raise AssertionError("fine-tuning jobs are never updated in place")
         model = op.change.live_attributes.get("fine_tuned_model")
-        if model:
-            self._share(str(model), _shared_ids(op.payload), op.address)
+        sharing = any(c.path.startswith("spec.share_with") for c in op.change.changes)
+        if model and sharing:
+            wanted = _shared_ids(op.payload)
+            self._share(str(model), wanted, op.address)
+            self._remember_sharing(op, shared=bool(wanted))
+        if any(c.path == "spec.on_delete" for c in op.change.changes):
+            self._remember_on_delete(op)
         return op.change.live_id
 
     def progress(self, live_id: str, project: str) -> JobProgress:
@@ -300,16 +437,18 @@ class FineTuneProvider(KindProvider):
 
     def replace(self, op: Operation) -> str:
         new_id = self.create(op)
-        self._cancel(op)  # the old job, if it still runs; its model is kept
-        return new_id
+        self._cancel(op)  # the old job, if it still runs; its model stays until the new
+        return new_id  # job succeeded (then, with delete_model, a plan line deletes it)
 
     def delete(self, op: Operation) -> None:
+        """Cancel a job still in progress; or, for a model delete line (`delete_model` in
+        the payload, planned by `kinds.fine_tune.model_deletes`), delete that model."""
+        model = op.payload.get("delete_model")
+        if model:
+            with api_errors(f"delete model {model}", missing_ok=True):
+                self._clients.writer(self._project(op)).models.delete(str(model))
+            return
         self._cancel(op)
-        if op.payload.get("on_delete") == "delete_model":
-            model = op.change.live_attributes.get("fine_tuned_model")
-            if model:
-                with api_errors(f"delete model {model}", missing_ok=True):
-                    self._clients.writer(self._project(op)).models.delete(str(model))
 
     def _cancel(self, op: Operation) -> None:
         job_id = op.change.live_id

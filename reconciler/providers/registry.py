@@ -60,7 +60,7 @@ def make_providers(
     providers: list[KindProvider] = [
         ProjectProvider(clients, registry),
         DatasetProvider(clients, root, registry, **dataset_options),
-        FineTuneProvider(clients),
+        FineTuneProvider(clients, registry),
         ProjectMemberProvider(clients, registry),
         BatchProvider(clients, root),
         ModerationPolicyProvider(),

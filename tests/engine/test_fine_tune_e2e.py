@@ -1,11 +1,14 @@
-"""End to end (issue 9): the fine-tuning workflow from manifests, through the CLI, against the
-sandbox: plan (cost, shutdown warning) → apply → plan waits on the running job → clock
-advanced → a no-op naming the model → a changed n_epochs replaces it, keeping the old model →
-`training_not_available` is one clear message."""
+"""End to end (issue 9, "Done when"): the fine-tuning workflow from manifests, one chain through
+the CLI against the sandbox, as a new user runs it: plan (cost, warnings) → apply → plan shows
+`wait` with the job's progress → `apply --wait` follows it to the end → plan is a no-op naming
+the model → `show --plot` writes a PNG → a changed n_epochs plans a replace that keeps the old
+model → `training_not_available` is one clear message. The sandbox's clock is moved instead of
+sleeping."""
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 import openai
@@ -14,12 +17,13 @@ import pytest
 from reconciler.sandbox import SandboxHandle
 
 from .e2e import Workspace, advance_clock
+from .fine_tune_clock import clock_moves_on_each_look
 
 FINE_TUNE = """apiVersion: reconciler/v1
 kind: FineTune
 metadata: {name: support-ft}
 spec:
-  model: gpt-4.1-mini-2025-04-14
+  model: gpt-4o-2024-08-06
   training_file: Dataset/support-train
   validation_file: Dataset/support-valid
   method:
@@ -58,7 +62,11 @@ def _project_client(client: openai.OpenAI, admin_client: openai.OpenAI) -> opena
 
 
 def test_the_fine_tuning_workflow_from_manifests(
-    ws: Workspace, sandbox: SandboxHandle, client: openai.OpenAI, admin_client: openai.OpenAI
+    ws: Workspace,
+    sandbox: SandboxHandle,
+    client: openai.OpenAI,
+    admin_client: openai.OpenAI,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
 
@@ -68,7 +76,9 @@ def test_the_fine_tuning_workflow_from_manifests(
     assert "training cost: est. $" in planned.stdout
     assert "× 3 epochs (declared)" in planned.stdout
     assert "no training cost is charged for it" in planned.stdout
-    assert "shuts down on 2027-01-14, in 43 days" in planned.stdout
+    # GET /v1/models lists this date (the sandbox's), which wins over the shipped table's
+    assert "'gpt-4o-2024-08-06' shuts down on 2027-02-10, in 70 days" in planned.stdout
+    assert "(source: GET /v1/models (shutdown_date))" in planned.stdout
 
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 0, applied.output
@@ -82,16 +92,37 @@ def test_the_fine_tuning_workflow_from_manifests(
     assert waiting.exit_code == 0, waiting.output
     assert f"FineTune/support-ft  wait: job {job.id} is validating_files" in waiting.stdout
 
-    advance_clock(sandbox, 3600 * 2)
+    advance_clock(sandbox, 120)  # past validation, queue and warm-up: training steps
+    running = ws.run("plan", "specs", "--detailed-exitcode")
+    assert running.exit_code == 0, running.output
+    progress = re.search(rf"wait: job {job.id} is running, step (\d+) of (\d+)", running.stdout)
+    assert progress is not None, running.stdout
+    assert 0 < int(progress[1]) < int(progress[2])
+    assert "estimated finish 20" in running.stdout and " UTC" in running.stdout
+
+    clock_moves_on_each_look(monkeypatch, sandbox, 600)
+    waited = ws.run("apply", "specs", "--auto-approve", "--wait")
+    assert waited.exit_code == 0, waited.output
+    assert "Waiting for 1 job(s)" in waited.stdout
+    assert "All 1 job(s) succeeded." in waited.stdout
+
     done = ws.run("plan", "specs", "--detailed-exitcode")
     assert done.exit_code == 0, done.output
-    assert "succeeded: model ft:gpt-4.1-mini-2025-04-14:sandbox:techcorp-support:" in done.stdout
+    assert "succeeded: model ft:gpt-4o-2024-08-06:sandbox:techcorp-support:" in done.stdout
+
+    plot = ws.root / "support-ft.png"
+    shown = ws.run("show", "FineTune/support-ft", "specs", "--plot", str(plot))
+    assert shown.exit_code == 0, shown.output
+    assert f"Wrote the loss and accuracy by step to {plot}." in shown.stdout
+    png = plot.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
 
     ws.edit("fine-tune.yaml", lambda text: text.replace("n_epochs: 3", "n_epochs: 4"))
     replaced = ws.run("plan", "specs", "--detailed-exitcode")
     assert replaced.exit_code == 2, replaced.output
     assert "-/+ FineTune/support-ft" in replaced.stdout
     assert "n_epochs: 3 → 4" in replaced.stdout
+    assert "is kept (on_delete: keep_model)" in replaced.stdout
     assert "batch_size" not in replaced.stdout  # 'auto' resolved by the API is no change
 
     _switch(sandbox, training_not_available=True)
@@ -102,4 +133,4 @@ def test_the_fine_tuning_workflow_from_manifests(
     assert "Traceback" not in refused.output
     assert refused.output.count("training_not_available") == 1
     models = [m.id for m in _project_client(client, admin_client).models.list()]
-    assert any(m.startswith("ft:gpt-4.1-mini-2025-04-14:sandbox:techcorp-support:") for m in models)
+    assert any(m.startswith("ft:gpt-4o-2024-08-06:sandbox:techcorp-support:") for m in models)

@@ -11,12 +11,13 @@ import sys
 import openai
 import pytest
 
-from reconciler.commands import wait
+from reconciler.commands import show
 from reconciler.providers.base import JobProgress
 from reconciler.providers.fine_tuning import FineTuneProvider
 from reconciler.sandbox import SandboxHandle
 
 from .e2e import Workspace, advance_clock
+from .fine_tune_clock import clock_moves_on_each_look
 
 FINE_TUNE = """apiVersion: reconciler/v1
 kind: FineTune
@@ -87,6 +88,8 @@ def test_share_with_shares_the_final_checkpoint_and_revokes_what_is_removed(
     quiet = ws.run("plan", "specs", "--detailed-exitcode")
     assert quiet.exit_code == 0, quiet.output
     assert "succeeded: model ft:" in quiet.stdout
+    registry = [f.filename for f in client.files.list(purpose="user_data")]
+    assert any("--owner--FineTuneShared--support-ft--shared--" in f for f in registry)
 
     # removed outside Git: drift, and the plan shares it again
     admin = client.with_options(api_key=sandbox.admin_key).fine_tuning.checkpoints.permissions
@@ -104,6 +107,9 @@ def test_share_with_shares_the_final_checkpoint_and_revokes_what_is_removed(
     assert f"revokes {analytics}" in revoking.stdout
     assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
     assert _shared_with(sandbox, client, model) == []
+    # the registry no longer says it is shared: plans read no permissions for it any more
+    registry = [f.filename for f in client.files.list(purpose="user_data")]
+    assert not any("--owner--FineTuneShared--support-ft--" in f for f in registry)
 
 
 def test_the_permission_listing_counts_in_the_plan_s_minimum_requests(
@@ -125,24 +131,6 @@ def test_the_permission_listing_counts_in_the_plan_s_minimum_requests(
 # -- reconciler wait / apply --wait ---------------------------------------------------------------
 
 
-def _clock_moves_on_each_look(
-    monkeypatch: pytest.MonkeyPatch, sandbox: SandboxHandle, seconds: float
-) -> list[JobProgress]:
-    """Each look at a job moves the sandbox's clock on first (time passing between polls);
-    the progress seen is recorded."""
-    seen: list[JobProgress] = []
-    look = FineTuneProvider.progress
-
-    def progress(self: FineTuneProvider, live_id: str, project: str) -> JobProgress:
-        advance_clock(sandbox, seconds)
-        seen.append(look(self, live_id, project))
-        return seen[-1]
-
-    monkeypatch.setattr(FineTuneProvider, "progress", progress)
-    monkeypatch.setattr(wait, "DEFAULT_INTERVAL", "0s")
-    return seen
-
-
 def _start_job(ws: Workspace) -> None:
     (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
     applied = ws.run("apply", "specs", "--auto-approve")
@@ -153,7 +141,7 @@ def test_wait_follows_a_running_job_step_by_step_until_it_succeeds(
     ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _start_job(ws)
-    seen = _clock_moves_on_each_look(monkeypatch, sandbox, 30)
+    seen = clock_moves_on_each_look(monkeypatch, sandbox, 30)
     waited = ws.run("wait", "specs", "--interval", "0s")
     assert waited.exit_code == 0, waited.output
     assert "Waiting for 1 job(s); Ctrl-C stops waiting, never the jobs." in waited.stdout
@@ -230,7 +218,7 @@ def test_apply_wait_submits_then_follows_the_job(
     ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
-    _clock_moves_on_each_look(monkeypatch, sandbox, 600)
+    clock_moves_on_each_look(monkeypatch, sandbox, 600)
     applied = ws.run("apply", "specs", "--auto-approve", "--wait")
     assert applied.exit_code == 0, applied.output
     assert applied.stdout.index("Applying:") < applied.stdout.index("Waiting for 1 job(s)")
@@ -259,6 +247,23 @@ def test_show_a_fine_tune_live_with_its_metrics_and_plot(
     assert "train_loss" in out and "valid_loss" in out
     png = (ws.root / "loss.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    assert "loss by step" not in out  # not a terminal: the table only
+
+
+def test_show_in_a_terminal_draws_a_text_chart_of_the_loss(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _finished_job(ws, sandbox)
+    monkeypatch.setattr(show, "is_terminal", lambda: True)
+    shown = ws.run("show", "FineTune/support-ft", "specs")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    start = lines.index("  loss by step (* training, o validation):")
+    chart = lines[start + 1 : start + 13]
+    assert "┤*" in chart[0]  # the first steps have the highest loss
+    assert "┤" in chart[9] and "└" + "─" * 60 in chart[10]
+    assert chart[11].strip().startswith("1") and chart[11].strip().endswith("174")
+    assert any("o" in line or "@" in line for line in chart[:10])
 
 
 def test_show_plot_without_matplotlib_names_the_extra(
