@@ -27,6 +27,7 @@ class Outcome:
 
     succeeded: dict[str, Any] = field(default_factory=dict)  # custom_id -> response body
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)  # custom_id -> reason
+    flags: dict[str, dict[str, float]] = field(default_factory=dict)  # warn: category -> score
 
     def add_output_line(self, line: dict[str, Any]) -> None:
         custom_id = str(line.get("custom_id"))
@@ -94,6 +95,8 @@ def write_results(
                 if items is not None:
                     record["item"] = items.get(request.line)
                 record["response"] = outcome.succeeded[request.custom_id]
+                if request.custom_id in outcome.flags:
+                    record["moderation"] = outcome.flags[request.custom_id]
                 which = 0
             else:
                 reason = outcome.failed.get(request.custom_id, {"reason": "not run"})

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler.batches import estimate, requests
 from reconciler.batches.results import ResultsRecord
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason, short
+from reconciler.kinds.moderation_policy import policy_findings
 from reconciler.models.base import Resource
 from reconciler.models.batch import RUNNING_STATUSES, BatchSpec
 from reconciler.models.dataset import DatasetSpec
+from reconciler.models.moderation_policy import ModerationPolicySpec
+from reconciler.moderation.batches import flagged_words
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject, content_digest
 
@@ -55,6 +59,11 @@ class BatchPlanner:
         except (requests.TemplateError, ValueError) as error:
             where = f"{_relative(source_path, ctx.stack.root)}"
             return Desired(view={}, payload={}, blocked=f"{where}: {error}")
+        gate = gate_of(resource, spec, ctx)
+        if gate.missing is not None:
+            return Desired(view={}, payload={}, blocked=gate.missing)
+        if gate.blocked:  # the requests submitted are not the whole input: a new digest
+            input_digest = _sha(input_digest, requests.canonical(sorted(gate.blocked)))
         view = {
             "endpoint": spec.endpoint,
             "input": content_digest(input_digest),
@@ -64,7 +73,8 @@ class BatchPlanner:
         }
         digest = _sha(requests.canonical({k: v for k, v in view.items() if k != "project"}))[:16]
         generation = _generation(resource, ctx, digest, project)
-        state = _state(resource, spec, ctx, generation, found.requests)
+        submitted = found.requests - len(gate.blocked)
+        state = _state(resource, spec, ctx, generation, submitted, gate)
         payload = {
             "stack": ctx.stack.name,
             "name": resource.name,
@@ -81,12 +91,18 @@ class BatchPlanner:
             "output": _local(resource, spec.output, ctx),
             "failures": _local(resource, spec.failures, ctx),
             "requests": found.requests,
+            "blocked": {str(line): reason for line, reason in sorted(gate.blocked.items())},
+            "moderation": gate.payload,
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
             **state,
         }
         view["results"] = UP_TO_DATE
         return Desired(
-            view=view, payload=payload, references=references, details=tuple(found.lines())
+            view=view,
+            payload=payload,
+            references=references,
+            details=(*found.lines(), *gate.details),
+            warnings=gate.warnings,
         )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
@@ -141,6 +157,7 @@ def _state(
     ctx: PlanContext,
     generation: list[LiveObject],
     total: int,
+    gate: Gate,
 ) -> dict[str, Any]:
     """What the generation needs next (`next`), in words (`results`, `reason`), and the
     batches apply reads results from (oldest first)."""
@@ -155,7 +172,12 @@ def _state(
         }
         for b in ordered
     ]
-    state: dict[str, Any] = {"batches": batches, "replay": len(ordered), "next": "none"}
+    state: dict[str, Any] = {
+        "batches": batches,
+        "replay": len(ordered),
+        "next": "none",
+        "record_ids": [b.live_id for b in ordered] + list(gate.record_ids),
+    }
     if not ordered:
         return state | {"results": "", "reason": ""}
     running = [b for b in ordered if b.status in RUNNING_STATUSES]
@@ -184,12 +206,74 @@ def _state(
     ids = [b["id"] for b in batches]
     where = spec.output or "nowhere (no output declared)"
     summary = f"{completed}/{total} requests succeeded"
-    if unfinished:
-        summary += f", {unfinished} in {spec.failures or 'failures (not written: no path)'}"
-    if (spec.output or spec.failures) and (record is None or not record.is_current(ids, files)):
+    if gate.blocked:
+        summary += f", {len(gate.blocked)} blocked by moderation before submit"
+    if unfinished or gate.blocked:
+        summary += f", in {spec.failures or 'failures (not written: no path)'}"
+    record_ids = [*ids, *gate.record_ids]
+    current = record is not None and record.is_current(record_ids, files)
+    if (spec.output or spec.failures) and not current:
         words = f"write the results of {', '.join(ids)} to {where} ({summary})"
+        if gate.payload is not None:
+            words += f"; outputs moderated by {gate.payload['policy']}"
         return state | {"next": "write", "results": words, "reason": words}
     return state | {"reason": f"complete: {summary}; results in {where}", "results": UP_TO_DATE}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What `moderation: ModerationPolicy/x` does to a Batch: the input lines it blocks (line
+    -> reason, sent to `failures`), the policy apply moderates the outputs with (`payload`),
+    and the words of the plan. `missing` blocks the Batch when the policy was not read."""
+
+    blocked: dict[int, str] = field(default_factory=dict)
+    payload: dict[str, Any] | None = None
+    details: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    missing: str | None = None
+
+    @property
+    def record_ids(self) -> tuple[str, ...]:
+        """Added to the results record, so new thresholds rewrite the results."""
+        if self.payload is None:
+            return ()
+        return (f"moderation:{_sha(requests.canonical(self.payload))[:16]}",)
+
+
+def gate_of(resource: Resource, spec: BatchSpec, ctx: PlanContext) -> Gate:
+    """The Batch's moderation gate from what its policy's reader found in the input."""
+    if spec.moderation is None:
+        return Gate()
+    policy = ctx.stack.resources.get(spec.moderation)
+    findings = policy_findings(ctx, spec.moderation)
+    if policy is None or not isinstance(policy.spec, ModerationPolicySpec) or findings is None:
+        return Gate(missing=f"{spec.moderation} did not moderate the requests")
+    payload = {
+        "policy": spec.moderation,
+        "model": policy.spec.model,
+        "categories": {str(c): t for c, t in sorted(policy.spec.categories.items())},
+        "action": policy.spec.action,
+    }
+    found = findings.datasets.get(resource.address)
+    if found is None:
+        return Gate(missing=f"{spec.moderation} did not moderate the requests")
+    details: tuple[str, ...] = (
+        f"moderation: {spec.moderation} on the requests: {found.summary()}",
+    )
+    if not found.flagged:
+        return Gate(payload=payload, details=details)
+    if policy.spec.action == "warn":
+        warning = f"{spec.moderation} flags {len(found.flagged)} requests: {found.first_findings()}"
+        return Gate(payload=payload, details=details, warnings=(warning,))
+    blocked = {
+        line: flagged_words(spec.moderation, categories, "input")
+        for line, categories in found.flagged.items()
+    }
+    details += (
+        f"{len(blocked)} flagged requests are left out and go to failures: "
+        f"{found.first_findings()}",
+    )
+    return Gate(blocked=blocked, payload=payload, details=details)
 
 
 def _generation(

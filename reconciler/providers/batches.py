@@ -31,6 +31,7 @@ from reconciler.batches import requests as build
 from reconciler.batches.results import Outcome, ResultsRecord, parse_jsonl, write_results
 from reconciler.manifests import Stack
 from reconciler.models.batch import RUNNING_STATUSES, TAG_PREFIX
+from reconciler.moderation.batches import flagged_words, moderate_outputs
 from reconciler.providers.base import (
     JobProgress,
     KindProvider,
@@ -40,6 +41,7 @@ from reconciler.providers.base import (
 )
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
+from reconciler.providers.moderation import classify_with
 from reconciler.state import HOME_PROJECT, LiveObject, Ownership
 
 PAGE_SIZE = 100  # the largest page `GET /batches` serves
@@ -212,8 +214,13 @@ class BatchProvider(KindProvider):
             for file in self._clients.reader(project).files.list(limit=10_000):
                 if file.filename == filename and file.status != "error":
                     return str(file.id)
+        blocked = set(payload.get("blocked") or {})
         with tempfile.TemporaryFile() as handle:
-            selected = (r for r in self._requests(payload) if r.custom_id not in skip)
+            selected = (
+                r
+                for r in self._requests(payload)
+                if r.custom_id not in skip and str(r.line) not in blocked
+            )
             build.write_requests(selected, handle)
             size = handle.tell()
             handle.seek(0)
@@ -257,8 +264,15 @@ class BatchProvider(KindProvider):
     def _write(self, payload: dict[str, Any], outcome: Outcome) -> None:
         batches = payload.get("batches", [])
         last = batches[-1]["status"] if batches else "unknown"
-        ids = {r.custom_id for r in self._requests(payload)}
+        blocked = dict(payload.get("blocked") or {})
+        ids = set()
+        for request in self._requests(payload):
+            reason = blocked.get(str(request.line))
+            if reason is not None:  # never submitted: moderation flagged its input
+                outcome.failed[request.custom_id] = {"reason": reason}
+            ids.add(request.custom_id)
         outcome.add_unfinished(ids, f"not run (the batch ended {last})")
+        self._moderate_outputs(payload, outcome)
         output = self._root / payload["output"] if payload.get("output") else None
         failures = self._root / payload["failures"] if payload.get("failures") else None
         items = None
@@ -267,6 +281,28 @@ class BatchProvider(KindProvider):
         write_results(
             self._requests(payload), outcome, output=output, failures=failures, items=items
         )
-        record = ResultsRecord.of([b["id"] for b in batches], [output, failures])
+        record_ids = payload.get("record_ids") or [b["id"] for b in batches]
+        record = ResultsRecord.of(record_ids, [output, failures])
         cache_dir = self._root / str(payload["cache_dir"])
         record.save(ResultsRecord.path(cache_dir, payload["stack"], payload["name"]))
+
+    def _moderate_outputs(self, payload: dict[str, Any], outcome: Outcome) -> None:
+        """Flagged outputs go to failures with their categories (`block`), or stay in the
+        output marked with them (`warn`); scores are cached by content, many per request."""
+        gate = payload.get("moderation")
+        if not gate or not outcome.succeeded:
+            return
+        flagged, _sent = moderate_outputs(
+            sorted(outcome.succeeded.items()),
+            model=str(gate["model"]),
+            thresholds=dict(gate["categories"]),
+            classify=classify_with(self._clients),
+            cache_dir=self._root / str(payload["cache_dir"]),
+        )
+        for custom_id, categories in flagged.items():
+            if gate["action"] == "block":
+                outcome.succeeded.pop(custom_id, None)
+                reason = flagged_words(str(gate["policy"]), categories, "output")
+                outcome.failed[custom_id] = {"reason": reason, "categories": categories}
+            else:
+                outcome.flags[custom_id] = categories
