@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.batches import estimate, requests
+from reconciler.batches import estimate, requests, split
 from reconciler.batches.results import ResultsRecord
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason, short
 from reconciler.kinds.moderation_policy import policy_findings
@@ -74,6 +74,14 @@ class BatchPlanner:
         digest = _sha(requests.canonical({k: v for k, v in view.items() if k != "project"}))[:16]
         generation = _generation(resource, ctx, digest, project)
         submitted = found.requests - len(gate.blocked)
+        limits = split.limits()
+        parts = split.expected_parts(submitted, _size(source_path, spec), limits)
+        details = (*found.lines(), *gate.details)
+        if parts > 1:
+            details += (
+                f"split into {parts} batches (at most {limits.max_requests:,} requests and "
+                f"{limits.max_bytes:,} bytes each), joined as one",
+            )
         state = _state(resource, spec, ctx, generation, submitted, gate)
         payload = {
             "stack": ctx.stack.name,
@@ -93,6 +101,7 @@ class BatchPlanner:
             "requests": found.requests,
             "blocked": {str(line): reason for line, reason in sorted(gate.blocked.items())},
             "moderation": gate.payload,
+            "split": limits.to_json(),
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
             **state,
         }
@@ -101,7 +110,7 @@ class BatchPlanner:
             view=view,
             payload=payload,
             references=references,
-            details=(*found.lines(), *gate.details),
+            details=details,
             warnings=gate.warnings,
         )
 
@@ -172,14 +181,23 @@ def _state(
         }
         for b in ordered
     ]
+    newest = max((int(b.info.get("replay", 0)) for b in ordered), default=-1)
     state: dict[str, Any] = {
         "batches": batches,
-        "replay": len(ordered),
+        "replay": newest + 1,
         "next": "none",
         "record_ids": [b.live_id for b in ordered] + list(gate.record_ids),
     }
     if not ordered:
         return state | {"results": "", "reason": ""}
+    parts = [
+        split.parse_part(b.info.get("part")) for b in ordered if b.info.get("replay", 0) == newest
+    ]
+    expected = max(total for _index, total in parts)
+    if len({index for index, _total in parts}) < expected:  # an apply stopped between parts
+        missing = expected - len({index for index, _total in parts})
+        words = f"submit the {missing} missing of {expected} parts (replay {newest})"
+        return state | {"next": "resume", "replay": newest, "results": words, "reason": words}
     running = [b for b in ordered if b.status in RUNNING_STATUSES]
     if running:
         counts = running[-1].info.get("request_counts") or {}
@@ -192,7 +210,7 @@ def _state(
         return state | {"results": UP_TO_DATE, "reason": reason}
     completed = sum(int((b.info.get("request_counts") or {}).get("completed", 0)) for b in ordered)
     unfinished = max(0, total - completed)
-    replays = len(ordered) - 1
+    replays = newest
     if unfinished and replays < spec.retry_failed:
         words = (
             f"replay the {unfinished} of {total} requests that did not finish "
@@ -274,6 +292,15 @@ def gate_of(resource: Resource, spec: BatchSpec, ctx: PlanContext) -> Gate:
         f"{found.first_findings()}",
     )
     return Gate(blocked=blocked, payload=payload, details=details)
+
+
+def _size(source: Path, spec: BatchSpec) -> int:
+    """The input's size in bytes as sent: the file itself (a template's requests are about
+    as large as their items: the plan does not render them twice to measure)."""
+    try:
+        return source.stat().st_size
+    except OSError:
+        return 0
 
 
 def _generation(

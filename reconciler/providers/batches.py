@@ -19,7 +19,6 @@ tags (`reconciler_stack`, `_name`, `_digest` of spec + input, `_replay`). `Batch
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -28,7 +27,9 @@ from typing import Any
 import openai
 
 from reconciler.batches import requests as build
+from reconciler.batches import split
 from reconciler.batches.results import Outcome, ResultsRecord, parse_jsonl, write_results
+from reconciler.errors import PermanentApiError
 from reconciler.manifests import Stack
 from reconciler.models.batch import RUNNING_STATUSES, TAG_PREFIX
 from reconciler.moderation.batches import flagged_words, moderate_outputs
@@ -91,6 +92,7 @@ def batch_objects(stack: str, project: str, batches: list[Any]) -> list[LiveObje
                 info={
                     "digest": metadata.get(tag("digest")),
                     "replay": int(metadata.get(tag("replay"), "0") or 0),
+                    "part": metadata.get(tag("part"), "1/1"),
                     "request_counts": counts.model_dump() if counts is not None else {},
                     "output_file_id": batch.output_file_id,
                     "error_file_id": batch.error_file_id,
@@ -133,9 +135,13 @@ class BatchProvider(KindProvider):
 
     def update(self, op: Operation) -> str:
         payload = op.payload
-        outcome = self._outcome(payload)
-        if payload.get("next") == "replay":
-            return self._submit(op, replay=int(payload["replay"]), skip=set(outcome.succeeded))
+        before = int(payload["replay"]) if payload.get("next") in ("replay", "resume") else None
+        outcome = self._outcome(payload, before=before)
+        if payload.get("next") in ("replay", "resume"):
+            resume = payload["next"] == "resume"
+            return self._submit(
+                op, replay=int(payload["replay"]), skip=set(outcome.succeeded), resume=resume
+            )
         self._write(payload, outcome)
         return str(op.change.live_id)
 
@@ -166,34 +172,59 @@ class BatchProvider(KindProvider):
 
     # -- create and replay -----------------------------------------------------------------
 
-    def _submit(self, op: Operation, *, replay: int, skip: set[str]) -> str:
+    def _submit(self, op: Operation, *, replay: int, skip: set[str], resume: bool = False) -> str:
+        """Send this replay's requests (those not in `skip` nor blocked by moderation) as one
+        batch per part (`batches.split`); the id of the first. A retry, or a resumed
+        submission, first looks for the parts an earlier attempt created."""
         payload = op.payload
         project, digest = str(payload["project"]), str(payload["digest"])
         key = (project, digest, replay)
-        if key in self._sent:  # a retry: did the first attempt create it?
-            found = self._find(project, payload, replay)
-            if found is not None:
-                return found
-        file_id = self._input_file(op, replay, skip)
-        metadata = {
-            **payload["metadata"],
-            tag("stack"): payload["stack"],
-            tag("name"): payload["name"],
-            tag("digest"): digest,
-            tag("input"): payload["input"],
-            tag("replay"): str(replay),
-        }
-        self._sent.add(key)
-        with api_errors(f"create batch for {op.address}"):
-            batch = self._clients.writer(project).batches.create(
-                input_file_id=file_id,
-                endpoint=payload["endpoint"],
-                completion_window=payload["completion_window"],
-                metadata=metadata,
+        existing = self._find(project, payload, replay) if resume or key in self._sent else {}
+        blocked = set(payload.get("blocked") or {})
+        selected = (
+            r
+            for r in self._requests(payload)
+            if r.custom_id not in skip and str(r.line) not in blocked
+        )
+        found = split.Limits.from_json(payload.get("split"))
+        with split.write_parts(selected, found) as parts:
+            if len(existing) == len(parts) and parts:  # every part exists already
+                return existing[1]
+            ids = []
+            total = len(parts)
+            for index, part in enumerate(parts, start=1):
+                if index in existing:
+                    ids.append(existing[index])
+                    continue
+                file_id = self._input_file(op, replay, part, index, total)
+                metadata = {
+                    **payload["metadata"],
+                    tag("stack"): payload["stack"],
+                    tag("name"): payload["name"],
+                    tag("digest"): digest,
+                    tag("input"): payload["input"],
+                    tag("replay"): str(replay),
+                    tag("part"): split.part_tag(index, total),
+                }
+                self._sent.add(key)
+                with api_errors(f"create batch for {op.address}"):
+                    batch = self._clients.writer(project).batches.create(
+                        input_file_id=file_id,
+                        endpoint=payload["endpoint"],
+                        completion_window=payload["completion_window"],
+                        metadata=metadata,
+                    )
+                ids.append(str(batch.id))
+        if not ids:
+            raise PermanentApiError(
+                f"{op.address}: no request left to submit (every one is blocked or done)",
+                operation=f"create batch for {op.address}",
             )
-        return str(batch.id)
+        return ids[0]
 
-    def _find(self, project: str, payload: dict[str, Any], replay: int) -> str | None:
+    def _find(self, project: str, payload: dict[str, Any], replay: int) -> dict[int, str]:
+        """Part index -> id of this generation's batches of `replay` that exist already."""
+        found: dict[int, str] = {}
         for batch in list_batches(self._clients, project):
             metadata = dict(batch.metadata or {})
             if (
@@ -202,34 +233,29 @@ class BatchProvider(KindProvider):
                 and metadata.get(tag("digest")) == payload["digest"]
                 and metadata.get(tag("replay")) == str(replay)
             ):
-                return str(batch.id)
-        return None
+                index, _total = split.parse_part(metadata.get(tag("part")))
+                found.setdefault(index, str(batch.id))
+        return found
 
-    def _input_file(self, op: Operation, replay: int, skip: set[str]) -> str:
-        """The uploaded input of this batch: found by its marked filename, else uploaded."""
+    def _input_file(
+        self, op: Operation, replay: int, part: split.Part, index: int, total: int
+    ) -> str:
+        """The uploaded input of one part: found by its marked filename, else uploaded."""
         payload = op.payload
         project = str(payload["project"])
         filename = input_filename(payload["stack"], payload["name"], payload["digest"], replay)
+        if total > 1:
+            filename = filename.removesuffix(".jsonl") + f"--p{index}of{total}.jsonl"
         with api_errors(f"list files in {project}"):
             for file in self._clients.reader(project).files.list(limit=10_000):
                 if file.filename == filename and file.status != "error":
                     return str(file.id)
-        blocked = set(payload.get("blocked") or {})
-        with tempfile.TemporaryFile() as handle:
-            selected = (
-                r
-                for r in self._requests(payload)
-                if r.custom_id not in skip and str(r.line) not in blocked
+        op.progress(0, part.size)
+        with api_errors(f"upload {filename}"):
+            file = self._clients.writer(project).files.create(
+                file=(filename, part.handle), purpose="batch"
             )
-            build.write_requests(selected, handle)
-            size = handle.tell()
-            handle.seek(0)
-            op.progress(0, size)
-            with api_errors(f"upload {filename}"):
-                file = self._clients.writer(project).files.create(
-                    file=(filename, handle), purpose="batch"
-                )
-            op.progress(size, size)
+        op.progress(part.size, part.size)
         return str(file.id)
 
     def _requests(self, payload: dict[str, Any]) -> Iterator[build.RequestLine]:
@@ -242,11 +268,14 @@ class BatchProvider(KindProvider):
 
     # -- results -----------------------------------------------------------------------------
 
-    def _outcome(self, payload: dict[str, Any]) -> Outcome:
-        """Every request's result across the generation's batches, oldest first."""
+    def _outcome(self, payload: dict[str, Any], *, before: int | None = None) -> Outcome:
+        """Every request's result across the generation's batches (all parts), oldest first;
+        only those of replays before `before` when given (what a replay must skip)."""
         outcome = Outcome()
         project = str(payload["project"])
         for batch in payload.get("batches", []):
+            if before is not None and int(batch.get("replay", 0)) >= before:
+                continue
             for key, add in (
                 ("output_file_id", outcome.add_output_line),
                 ("error_file_id", outcome.add_error_line),
