@@ -133,26 +133,37 @@ class ResultsRecord:
 
     batch_ids: tuple[str, ...]
     files: dict[str, int]
+    actual: dict[str, Any] | None = field(default=None, compare=False)
+    """What the requests cost (`estimate.Actual.to_json`), shown by the plan."""
 
     @staticmethod
     def path(cache_dir: Path, stack: str, name: str) -> Path:
         return cache_dir / "batches" / f"{stack}--{name}.json"
 
     @classmethod
-    def of(cls, batch_ids: Iterable[str], files: Iterable[Path | None]) -> ResultsRecord:
+    def of(
+        cls,
+        batch_ids: Iterable[str],
+        files: Iterable[Path | None],
+        actual: dict[str, Any] | None = None,
+    ) -> ResultsRecord:
         sizes = {str(p): p.stat().st_size for p in files if p is not None and p.exists()}
-        return cls(tuple(sorted(batch_ids)), sizes)
+        return cls(tuple(sorted(batch_ids)), sizes, actual)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"batch_ids": list(self.batch_ids), "files": self.files}
+        data = {"batch_ids": list(self.batch_ids), "files": self.files, "actual": self.actual}
         path.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> ResultsRecord | None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(tuple(data["batch_ids"]), {str(k): int(v) for k, v in data["files"].items()})
+            files = {str(k): int(v) for k, v in data["files"].items()}
+            actual = data.get("actual")
+            return cls(
+                tuple(data["batch_ids"]), files, actual if isinstance(actual, dict) else None
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 

@@ -82,7 +82,7 @@ class BatchPlanner:
                 f"split into {parts} batches (at most {limits.max_requests:,} requests and "
                 f"{limits.max_bytes:,} bytes each), joined as one",
             )
-        state = _state(resource, spec, ctx, generation, submitted, gate)
+        state = _state(resource, spec, ctx, generation, submitted, gate, found.cost_usd)
         payload = {
             "stack": ctx.stack.name,
             "name": resource.name,
@@ -167,6 +167,7 @@ def _state(
     generation: list[LiveObject],
     total: int,
     gate: Gate,
+    estimated: float | None = None,
 ) -> dict[str, Any]:
     """What the generation needs next (`next`), in words (`results`, `reason`), and the
     batches apply reads results from (oldest first)."""
@@ -235,7 +236,13 @@ def _state(
         if gate.payload is not None:
             words += f"; outputs moderated by {gate.payload['policy']}"
         return state | {"next": "write", "results": words, "reason": words}
-    return state | {"reason": f"complete: {summary}; results in {where}", "results": UP_TO_DATE}
+    reason = f"complete: {summary}; results in {where}"
+    actual = estimate.Actual.from_json(record.actual if record is not None else None)
+    if actual is not None:
+        reason += f"; {actual.words()}"
+        if estimated is not None:
+            reason += f" vs est. ${estimated:,.4f} (input only)"
+    return state | {"reason": reason, "results": UP_TO_DATE}
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import openai
 
+from reconciler.batches import estimate, split
 from reconciler.batches import requests as build
-from reconciler.batches import split
 from reconciler.batches.results import Outcome, ResultsRecord, parse_jsonl, write_results
 from reconciler.errors import PermanentApiError
 from reconciler.manifests import Stack
@@ -46,6 +47,21 @@ from reconciler.providers.moderation import classify_with
 from reconciler.state import HOME_PROJECT, LiveObject, Ownership
 
 PAGE_SIZE = 100  # the largest page `GET /batches` serves
+
+
+@dataclass(frozen=True)
+class Written:
+    """What joining a generation's results wrote: results, failures, and the actual cost."""
+
+    results: int
+    failures: int
+    actual: estimate.Actual
+
+
+def _batch_rates() -> Any:
+    from reconciler.datasets.prices import PriceTable
+
+    return estimate.batch_rates(PriceTable.load())
 
 
 def tag(name: str) -> str:
@@ -291,6 +307,31 @@ class BatchProvider(KindProvider):
             return self._clients.reader(project).files.content(file_id).read()
 
     def _write(self, payload: dict[str, Any], outcome: Outcome) -> None:
+        output = self._root / payload["output"] if payload.get("output") else None
+        failures = self._root / payload["failures"] if payload.get("failures") else None
+        written = self.join_results(payload, outcome, output=output, failures=failures)
+        record_ids = payload.get("record_ids") or [b["id"] for b in payload.get("batches", [])]
+        record = ResultsRecord.of(record_ids, [output, failures], written.actual.to_json())
+        cache_dir = self._root / str(payload["cache_dir"])
+        record.save(ResultsRecord.path(cache_dir, payload["stack"], payload["name"]))
+
+    def download_results(
+        self, payload: dict[str, Any], *, output: Path | None, failures: Path | None
+    ) -> Written:
+        """Download every batch of the planned generation and join them into `output` and
+        `failures` (`reconciler output`): the platform's files and the source are enough."""
+        return self.join_results(payload, self._outcome(payload), output=output, failures=failures)
+
+    def join_results(
+        self,
+        payload: dict[str, Any],
+        outcome: Outcome,
+        *,
+        output: Path | None,
+        failures: Path | None,
+    ) -> Written:
+        """Moderation-blocked and unfinished requests into `outcome`, outputs moderated, the
+        actual cost from the responses' usage; then the files written in input order."""
         batches = payload.get("batches", [])
         last = batches[-1]["status"] if batches else "unknown"
         blocked = dict(payload.get("blocked") or {})
@@ -301,19 +342,15 @@ class BatchProvider(KindProvider):
                 outcome.failed[request.custom_id] = {"reason": reason}
             ids.add(request.custom_id)
         outcome.add_unfinished(ids, f"not run (the batch ended {last})")
+        actual = estimate.actual_cost(outcome.succeeded.values(), _batch_rates())
         self._moderate_outputs(payload, outcome)
-        output = self._root / payload["output"] if payload.get("output") else None
-        failures = self._root / payload["failures"] if payload.get("failures") else None
         items = None
         if payload["mode"] == "template":
             items = dict(build.read_jsonl(self._root / str(payload["source"])))
-        write_results(
+        results, failed = write_results(
             self._requests(payload), outcome, output=output, failures=failures, items=items
         )
-        record_ids = payload.get("record_ids") or [b["id"] for b in batches]
-        record = ResultsRecord.of(record_ids, [output, failures])
-        cache_dir = self._root / str(payload["cache_dir"])
-        record.save(ResultsRecord.path(cache_dir, payload["stack"], payload["name"]))
+        return Written(results, failed, actual)
 
     def _moderate_outputs(self, payload: dict[str, Any], outcome: Outcome) -> None:
         """Flagged outputs go to failures with their categories (`block`), or stay in the
