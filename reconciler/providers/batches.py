@@ -124,6 +124,12 @@ class BatchReader:
     def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
         return bool(stack.of_kind("Batch"))
 
+    def needed_by_files(self, stack: str, filenames: frozenset[str]) -> bool:
+        """Whether the plan's file listings hold an input this stack uploaded for a batch: its
+        Batch manifest may be gone while the batch runs (to be cancelled)."""
+        prefix = f"reconciler--{stack}--Batch--"
+        return any(name.startswith(prefix) for name in filenames)
+
     def read(self, ctx: ReadContext) -> ReadResult:
         listings: dict[str, Future[list[Any]]] = {
             project: ctx.submit(list_batches, ctx.clients, project)
