@@ -363,7 +363,11 @@ def apply(
                 from reconciler.commands.wait import follow_running_jobs
 
                 lock.release()
-                sys.exit(follow_running_jobs(stack, reports, clients, str(path), timeout=None))
+                followed: list[str] = []
+                code = follow_running_jobs(
+                    stack, reports, clients, str(path), timeout=None, followed=followed
+                )
+                sys.exit(_apply_after_wait(code, followed))
             return
         _confirm(chosen, auto_approve)
         providers = make_providers(clients, stack.name, stack.root)
@@ -386,8 +390,26 @@ def apply(
     if wait_for and code == 0:
         from reconciler.commands.wait import wait_for_jobs
 
-        code = wait_for_jobs(path, stack_name, use_sandbox, timeout=None)
+        followed = []
+        code = wait_for_jobs(path, stack_name, use_sandbox, timeout=None, followed=followed)
+        code = _apply_after_wait(code, followed)
     sys.exit(code)
+
+
+def _apply_after_wait(code: int, followed: list[str]) -> int:
+    """After `apply --wait`: apply once more when a followed batch left work only an apply
+    does (its results written, its failed requests replayed); the exit code."""
+    from reconciler.commands.wait import needs_second_apply
+
+    if code != 0 or not needs_second_apply(followed):
+        return code
+    click.echo("\nThe jobs ended: applying again to write their results.")
+    context = click.get_current_context()
+    try:
+        context.invoke(apply, **context.params)  # --wait again: a replay is followed too
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
 
 
 @cli.command("force-unlock")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import openai
+import pytest
 
 from reconciler.sandbox import SandboxHandle
 
@@ -149,3 +150,34 @@ def _project_of(client: openai.OpenAI, batch_id: str) -> str:
         if batch_id in ids:
             return str(project.id)
     raise AssertionError(batch_id)
+
+
+def test_apply_wait_follows_the_batch_then_writes_its_results_and_replays(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.commands import wait
+    from reconciler.providers.base import JobProgress
+    from reconciler.providers.batches import BatchProvider
+
+    look = BatchProvider.progress
+
+    def progress(self: BatchProvider, live_id: str, project: str) -> JobProgress:
+        advance_clock(sandbox, 30)  # time passes between two looks
+        return look(self, live_id, project)
+
+    monkeypatch.setattr(BatchProvider, "progress", progress)
+    monkeypatch.setattr(wait, "DEFAULT_INTERVAL", "0s")
+    _write_stack(ws, bad={4})
+    applied = ws.run("apply", "specs", "--auto-approve", "--wait")
+    assert applied.exit_code == 0, applied.output
+    assert applied.stdout.count("applying again to write their results") == 2  # + the replay
+    assert [r["custom_id"] for r in _lines(ws.specs / "out" / "review-sentiment.jsonl")] == [
+        "r1",
+        "r2",
+        "r3",
+        "r5",
+    ]
+    failed = _lines(ws.specs / "out" / "review-sentiment.failed.jsonl")
+    assert [f["custom_id"] for f in failed] == ["r4"]
+    quiet = ws.run("plan", "specs", "--detailed-exitcode")
+    assert quiet.exit_code == 0, quiet.output
