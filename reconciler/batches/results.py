@@ -11,9 +11,10 @@ the files are current without a request.
 
 from __future__ import annotations
 
+import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,40 @@ from typing import Any
 from reconciler.batches.requests import RequestLine
 
 
+class Bodies(MutableMapping[str, Any]):
+    """custom_id -> response body, kept as compact JSON text (a parsed body takes several
+    times its size in memory): parsed again when read, written out as it is."""
+
+    def __init__(self) -> None:
+        self._raw: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        return json.loads(self._raw[key])
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._raw[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def __delitem__(self, key: str) -> None:
+        del self._raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def raw(self, key: str) -> str:
+        return self._raw[key]
+
+
 @dataclass
 class Outcome:
     """The result of every request of a generation, by custom_id."""
 
-    succeeded: dict[str, Any] = field(default_factory=dict)  # custom_id -> response body
+    succeeded: Bodies = field(default_factory=Bodies)  # custom_id -> response body
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)  # custom_id -> reason
     flags: dict[str, dict[str, float]] = field(default_factory=dict)  # warn: category -> score
 
@@ -68,7 +98,7 @@ def failure_reason(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_jsonl(data: bytes) -> Iterator[dict[str, Any]]:
-    for raw in data.splitlines():
+    for raw in io.BytesIO(data):
         if raw.strip():
             value = json.loads(raw)
             if isinstance(value, dict):
@@ -94,18 +124,19 @@ def write_results(
                 record: dict[str, Any] = {"custom_id": request.custom_id, "line": request.line}
                 if items is not None:
                     record["item"] = items.get(request.line)
-                record["response"] = outcome.succeeded[request.custom_id]
+                text = json.dumps(record, ensure_ascii=False)[:-1]
+                text += ', "response": ' + outcome.succeeded.raw(request.custom_id)
                 if request.custom_id in outcome.flags:
-                    record["moderation"] = outcome.flags[request.custom_id]
-                which = 0
-            else:
-                reason = outcome.failed.get(request.custom_id, {"reason": "not run"})
-                record = {"custom_id": request.custom_id, "line": request.line, **reason}
-                which = 1
-            written[which] += 1
-            handle = handles[which]
-            if handle is not None:
-                handle[1].write(json.dumps(record, ensure_ascii=False) + "\n")
+                    text += ', "moderation": ' + json.dumps(outcome.flags[request.custom_id])
+                written[0] += 1
+                if handles[0] is not None:
+                    handles[0][1].write(text + "}\n")
+                continue
+            reason = outcome.failed.get(request.custom_id, {"reason": "not run"})
+            record = {"custom_id": request.custom_id, "line": request.line, **reason}
+            written[1] += 1
+            if handles[1] is not None:
+                handles[1][1].write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
         for opened in handles:
             if opened is not None:

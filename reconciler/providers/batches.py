@@ -365,7 +365,7 @@ class BatchProvider(KindProvider):
         if not gate or not outcome.succeeded:
             return
         flagged, _sent = moderate_outputs(
-            sorted(outcome.succeeded.items()),
+            ((custom_id, outcome.succeeded[custom_id]) for custom_id in sorted(outcome.succeeded)),
             model=str(gate["model"]),
             thresholds=dict(gate["categories"]),
             classify=classify_with(self._clients),
