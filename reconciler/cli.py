@@ -390,10 +390,31 @@ def apply(
     if wait_for and code == 0:
         from reconciler.commands.wait import wait_for_jobs
 
-        followed = []
+        followed = _submitted(chosen, result.succeeded)  # may have ended before the first look
         code = wait_for_jobs(path, stack_name, use_sandbox, timeout=None, followed=followed)
         code = _apply_after_wait(code, followed)
     sys.exit(code)
+
+
+_APPLY_ROUNDS = "reconciler.apply_rounds"
+_MAX_APPLY_ROUNDS = 12  # a first submission, at most 10 replays, the last results
+
+
+def _submitted(plan: Plan, succeeded: list[str]) -> list[str]:
+    """The addresses of the applied changes that submitted a job (a create, a replace, or a
+    batch's replay or resumed parts): `apply --wait` applies again after they end."""
+    from reconciler.plan import Action
+
+    done = set(succeeded)
+    return [
+        c.address
+        for c in plan.changes
+        if c.address in done
+        and (
+            c.action in (Action.CREATE, Action.REPLACE)
+            or c.desired.get("next") in ("replay", "resume")
+        )
+    ]
 
 
 def _apply_after_wait(code: int, followed: list[str]) -> int:
@@ -401,10 +422,12 @@ def _apply_after_wait(code: int, followed: list[str]) -> int:
     does (its results written, its failed requests replayed); the exit code."""
     from reconciler.commands.wait import needs_second_apply
 
-    if code != 0 or not needs_second_apply(followed):
-        return code
-    click.echo("\nThe jobs ended: applying again to write their results.")
     context = click.get_current_context()
+    rounds = context.meta.get(_APPLY_ROUNDS, 0) + 1
+    if code != 0 or not needs_second_apply(followed) or rounds > _MAX_APPLY_ROUNDS:
+        return code
+    context.meta[_APPLY_ROUNDS] = rounds
+    click.echo("\nThe jobs ended: applying again to write their results.")
     try:
         context.invoke(apply, **context.params)  # --wait again: a replay is followed too
     except SystemExit as done:

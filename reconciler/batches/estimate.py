@@ -98,7 +98,7 @@ class Actual:
 
     def words(self) -> str:
         """`actual $0.0012 (1,234 input tokens, 40% cached, 321 output)`."""
-        cost = "cost unknown" if self.cost_usd is None else f"${self.cost_usd:,.4f}"
+        cost = "cost unknown" if self.cost_usd is None else usd(self.cost_usd)
         return (
             f"actual {cost} ({self.input_tokens:,} input tokens, {self.cached_share:.0%} "
             f"cached, {self.output_tokens:,} output)"
@@ -183,3 +183,8 @@ def batch_rates(table: Any) -> Any:
         return found[1].input * keep, (found[1].output or 0.0) * keep
 
     return rates
+
+
+def usd(amount: float) -> str:
+    """`$1.2345`, or six decimals under a cent (`$0.000042`), so small batches show a cost."""
+    return f"${amount:,.4f}" if amount >= 0.01 or amount == 0 else f"${amount:.6f}"

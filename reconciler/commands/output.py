@@ -68,7 +68,8 @@ def write_batch(target: OutputTarget) -> list[str]:
         if output is None and failures is None:
             raise ConfigError(f"{target.address} declares no output: give --to FILE")
     provider = BatchProvider(target.clients, root)
-    written = provider.download_results(payload, output=output, failures=failures)
+    to = None if target.to is None or failures is None else (target.to, failures)
+    written = provider.download_results(payload, to=to)
     running = [b["id"] for b in batches if b.get("status") in _running()]
     lines = [
         f"{target.address}: {written.results:,} results to {_shown(output)}, "

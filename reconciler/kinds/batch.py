@@ -241,7 +241,7 @@ def _state(
     if actual is not None:
         reason += f"; {actual.words()}"
         if estimated is not None:
-            reason += f" vs est. ${estimated:,.4f} (input only)"
+            reason += f" vs est. {estimate.usd(estimated)} (input only)"
     return state | {"reason": reason, "results": UP_TO_DATE}
 
 
@@ -295,7 +295,7 @@ def gate_of(resource: Resource, spec: BatchSpec, ctx: PlanContext) -> Gate:
         for line, categories in found.flagged.items()
     }
     details += (
-        f"{len(blocked)} flagged requests are left out and go to failures: "
+        f"{len(blocked)} flagged request(s) left out, written to failures: "
         f"{found.first_findings()}",
     )
     return Gate(blocked=blocked, payload=payload, details=details)

@@ -312,7 +312,8 @@ class BatchProvider(KindProvider):
         with api_errors(f"download {file_id}"):
             return self._clients.reader(project).files.content(file_id).read()
 
-    def _write(self, payload: dict[str, Any], outcome: Outcome) -> None:
+    def _write(self, payload: dict[str, Any], outcome: Outcome) -> Written:
+        """Write the declared `output` and `failures`, and record it for the next plan."""
         output = self._root / payload["output"] if payload.get("output") else None
         failures = self._root / payload["failures"] if payload.get("failures") else None
         written = self.join_results(payload, outcome, output=output, failures=failures)
@@ -320,12 +321,17 @@ class BatchProvider(KindProvider):
         record = ResultsRecord.of(record_ids, [output, failures], written.actual.to_json())
         cache_dir = self._root / str(payload["cache_dir"])
         record.save(ResultsRecord.path(cache_dir, payload["stack"], payload["name"]))
+        return written
 
     def download_results(
-        self, payload: dict[str, Any], *, output: Path | None, failures: Path | None
+        self, payload: dict[str, Any], *, to: tuple[Path, Path] | None = None
     ) -> Written:
-        """Download every batch of the planned generation and join them into `output` and
-        `failures` (`reconciler output`): the platform's files and the source are enough."""
+        """Download every batch of the planned generation and join them (`reconciler
+        output`): into `to` (results, failures), else where the manifest says, recorded as
+        apply records it. The platform's files and the source are enough."""
+        if to is None:
+            return self._write(payload, self._outcome(payload))
+        output, failures = to
         return self.join_results(payload, self._outcome(payload), output=output, failures=failures)
 
     def join_results(

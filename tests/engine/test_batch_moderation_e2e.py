@@ -102,7 +102,7 @@ def test_flagged_inputs_never_submitted_flagged_outputs_to_failures(
     assert planned.exit_code == 0, planned.output
     assert FLAGGED_WORD not in planned.output
     assert "reviews-batch.jsonl:2 (violence" in planned.output
-    assert "1 flagged requests are left out" in planned.output
+    assert "1 flagged request(s) left out, written to failures" in planned.output
 
     first = _plan_json(ws)
     assert first["requests"] >= 1
