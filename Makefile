@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/bench_local.py
 	$(BIN)/python bench/bench_evals.py
 	$(BIN)/python bench/bench_fine_tunes.py
+	$(BIN)/python bench/bench_batches.py
 
 clean:
 	rm -rf $(VENV) .reconciler *.egg-info

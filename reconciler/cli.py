@@ -34,6 +34,7 @@ class LazyGroup(click.Group):
     lazy = {
         "sandbox": ("reconciler.sandbox.cli", "sandbox_group"),
         "wait": ("reconciler.commands.wait", "wait_command"),
+        "output": ("reconciler.commands.output", "output_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -362,7 +363,11 @@ def apply(
                 from reconciler.commands.wait import follow_running_jobs
 
                 lock.release()
-                sys.exit(follow_running_jobs(stack, reports, clients, str(path), timeout=None))
+                followed: list[str] = []
+                code = follow_running_jobs(
+                    stack, reports, clients, str(path), timeout=None, followed=followed
+                )
+                sys.exit(_apply_after_wait(code, followed))
             return
         _confirm(chosen, auto_approve)
         providers = make_providers(clients, stack.name, stack.root)
@@ -385,8 +390,49 @@ def apply(
     if wait_for and code == 0:
         from reconciler.commands.wait import wait_for_jobs
 
-        code = wait_for_jobs(path, stack_name, use_sandbox, timeout=None)
+        followed = _submitted(chosen, result.succeeded)  # may have ended before the first look
+        code = wait_for_jobs(path, stack_name, use_sandbox, timeout=None, followed=followed)
+        code = _apply_after_wait(code, followed)
     sys.exit(code)
+
+
+_APPLY_ROUNDS = "reconciler.apply_rounds"
+_MAX_APPLY_ROUNDS = 12  # a first submission, at most 10 replays, the last results
+
+
+def _submitted(plan: Plan, succeeded: list[str]) -> list[str]:
+    """The addresses of the applied changes that submitted a job (a create, a replace, or a
+    batch's replay or resumed parts): `apply --wait` applies again after they end."""
+    from reconciler.plan import Action
+
+    done = set(succeeded)
+    return [
+        c.address
+        for c in plan.changes
+        if c.address in done
+        and (
+            c.action in (Action.CREATE, Action.REPLACE)
+            or c.desired.get("next") in ("replay", "resume")
+        )
+    ]
+
+
+def _apply_after_wait(code: int, followed: list[str]) -> int:
+    """After `apply --wait`: apply once more when a followed batch left work only an apply
+    does (its results written, its failed requests replayed); the exit code."""
+    from reconciler.commands.wait import needs_second_apply
+
+    context = click.get_current_context()
+    rounds = context.meta.get(_APPLY_ROUNDS, 0) + 1
+    if code != 0 or not needs_second_apply(followed) or rounds > _MAX_APPLY_ROUNDS:
+        return code
+    context.meta[_APPLY_ROUNDS] = rounds
+    click.echo("\nThe jobs ended: applying again to write their results.")
+    try:
+        context.invoke(apply, **context.params)  # --wait again: a replay is followed too
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
 
 
 @cli.command("force-unlock")

@@ -80,3 +80,111 @@ def estimate_requests(
     basis, per_token, factor = priced
     cost = (tokens - cached) * per_token + cached * per_token * factor
     return Estimate(total, tokens, cached, cost, basis)
+
+
+@dataclass(frozen=True)
+class Actual:
+    """What a generation's succeeded requests cost, from the `usage` of their responses."""
+
+    requests: int = 0
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None  # None when a model had no price
+
+    @property
+    def cached_share(self) -> float:
+        return self.cached_tokens / self.input_tokens if self.input_tokens else 0.0
+
+    def words(self) -> str:
+        """`actual $0.0012 (1,234 input tokens, 40% cached, 321 output)`."""
+        cost = "cost unknown" if self.cost_usd is None else usd(self.cost_usd)
+        return (
+            f"actual {cost} ({self.input_tokens:,} input tokens, {self.cached_share:.0%} "
+            f"cached, {self.output_tokens:,} output)"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "cached_tokens": self.cached_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Actual | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            cost = data.get("cost_usd")
+            return cls(
+                int(data["requests"]),
+                int(data["input_tokens"]),
+                int(data["cached_tokens"]),
+                int(data["output_tokens"]),
+                None if cost is None else float(cost),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def usage_of(body: Any) -> tuple[int, int, int]:
+    """(input, cached input, output) tokens of one response body (Responses API `usage`, or
+    chat/completions `usage` with `prompt_tokens`)."""
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return 0, 0, 0
+    if "input_tokens" in usage:
+        details = usage.get("input_tokens_details") or {}
+        return (
+            int(usage.get("input_tokens") or 0),
+            int(details.get("cached_tokens") or 0),
+            int(usage.get("output_tokens") or 0),
+        )
+    details = usage.get("prompt_tokens_details") or {}
+    return (
+        int(usage.get("prompt_tokens") or 0),
+        int(details.get("cached_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+    )
+
+
+def actual_cost(bodies: Iterable[Any], rates: Any) -> Actual:
+    """Sum the usage of `bodies`; `rates(model)` -> (usd per input token, per output token, at
+    batch prices) or None. Cached input tokens are priced at the model's cached factor."""
+    requests = inputs = cached = outputs = 0
+    cost: float | None = 0.0
+    for body in bodies:
+        used_in, used_cached, used_out = usage_of(body)
+        requests += 1
+        inputs, cached, outputs = inputs + used_in, cached + used_cached, outputs + used_out
+        model = body.get("model") if isinstance(body, dict) else None
+        found = rates(model if isinstance(model, str) else None)
+        if found is None or cost is None:
+            cost = None
+            continue
+        per_input, per_output = found
+        factor = cached_factor(model if isinstance(model, str) else None)
+        cost += (used_in - used_cached) * per_input + used_cached * per_input * factor
+        cost += used_out * per_output
+    return Actual(requests, inputs, cached, outputs, cost)
+
+
+def batch_rates(table: Any) -> Any:
+    """`rates(model)` for `actual_cost` from a `PriceTable`: its prices at the batch discount."""
+
+    def rates(model: str | None) -> tuple[float, float] | None:
+        found = table.lookup(model)
+        if found is None or found[1].input is None:
+            return None
+        keep = (1 - table.batch_discount) / 1_000_000
+        return found[1].input * keep, (found[1].output or 0.0) * keep
+
+    return rates
+
+
+def usd(amount: float) -> str:
+    """`$1.2345`, or six decimals under a cent (`$0.000042`), so small batches show a cost."""
+    return f"${amount:,.4f}" if amount >= 0.01 or amount == 0 else f"${amount:.6f}"

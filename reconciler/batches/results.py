@@ -11,9 +11,10 @@ the files are current without a request.
 
 from __future__ import annotations
 
+import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,42 @@ from typing import Any
 from reconciler.batches.requests import RequestLine
 
 
+class Bodies(MutableMapping[str, Any]):
+    """custom_id -> response body, kept as compact JSON text (a parsed body takes several
+    times its size in memory): parsed again when read, written out as it is."""
+
+    def __init__(self) -> None:
+        self._raw: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        return json.loads(self._raw[key])
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._raw[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def __delitem__(self, key: str) -> None:
+        del self._raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def raw(self, key: str) -> str:
+        return self._raw[key]
+
+
 @dataclass
 class Outcome:
     """The result of every request of a generation, by custom_id."""
 
-    succeeded: dict[str, Any] = field(default_factory=dict)  # custom_id -> response body
+    succeeded: Bodies = field(default_factory=Bodies)  # custom_id -> response body
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)  # custom_id -> reason
+    flags: dict[str, dict[str, float]] = field(default_factory=dict)  # warn: category -> score
 
     def add_output_line(self, line: dict[str, Any]) -> None:
         custom_id = str(line.get("custom_id"))
@@ -67,7 +98,7 @@ def failure_reason(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_jsonl(data: bytes) -> Iterator[dict[str, Any]]:
-    for raw in data.splitlines():
+    for raw in io.BytesIO(data):
         if raw.strip():
             value = json.loads(raw)
             if isinstance(value, dict):
@@ -93,16 +124,19 @@ def write_results(
                 record: dict[str, Any] = {"custom_id": request.custom_id, "line": request.line}
                 if items is not None:
                     record["item"] = items.get(request.line)
-                record["response"] = outcome.succeeded[request.custom_id]
-                which = 0
-            else:
-                reason = outcome.failed.get(request.custom_id, {"reason": "not run"})
-                record = {"custom_id": request.custom_id, "line": request.line, **reason}
-                which = 1
-            written[which] += 1
-            handle = handles[which]
-            if handle is not None:
-                handle[1].write(json.dumps(record, ensure_ascii=False) + "\n")
+                text = json.dumps(record, ensure_ascii=False)[:-1]
+                text += ', "response": ' + outcome.succeeded.raw(request.custom_id)
+                if request.custom_id in outcome.flags:
+                    text += ', "moderation": ' + json.dumps(outcome.flags[request.custom_id])
+                written[0] += 1
+                if handles[0] is not None:
+                    handles[0][1].write(text + "}\n")
+                continue
+            reason = outcome.failed.get(request.custom_id, {"reason": "not run"})
+            record = {"custom_id": request.custom_id, "line": request.line, **reason}
+            written[1] += 1
+            if handles[1] is not None:
+                handles[1][1].write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
         for opened in handles:
             if opened is not None:
@@ -130,26 +164,37 @@ class ResultsRecord:
 
     batch_ids: tuple[str, ...]
     files: dict[str, int]
+    actual: dict[str, Any] | None = field(default=None, compare=False)
+    """What the requests cost (`estimate.Actual.to_json`), shown by the plan."""
 
     @staticmethod
     def path(cache_dir: Path, stack: str, name: str) -> Path:
         return cache_dir / "batches" / f"{stack}--{name}.json"
 
     @classmethod
-    def of(cls, batch_ids: Iterable[str], files: Iterable[Path | None]) -> ResultsRecord:
+    def of(
+        cls,
+        batch_ids: Iterable[str],
+        files: Iterable[Path | None],
+        actual: dict[str, Any] | None = None,
+    ) -> ResultsRecord:
         sizes = {str(p): p.stat().st_size for p in files if p is not None and p.exists()}
-        return cls(tuple(sorted(batch_ids)), sizes)
+        return cls(tuple(sorted(batch_ids)), sizes, actual)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"batch_ids": list(self.batch_ids), "files": self.files}
+        data = {"batch_ids": list(self.batch_ids), "files": self.files, "actual": self.actual}
         path.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> ResultsRecord | None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(tuple(data["batch_ids"]), {str(k): int(v) for k, v in data["files"].items()})
+            files = {str(k): int(v) for k, v in data["files"].items()}
+            actual = data.get("actual")
+            return cls(
+                tuple(data["batch_ids"]), files, actual if isinstance(actual, dict) else None
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 

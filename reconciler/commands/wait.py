@@ -86,12 +86,19 @@ def wait_for_jobs(
     *,
     timeout: str | None,
     interval: str | None = None,
+    followed: list[str] | None = None,
 ) -> int:
     """Read the stack's plan and follow its running jobs; the exit code."""
     stack, reports = commands._load_offline(path, stack_name)
     with commands._clients(use_sandbox, stack.root) as clients:
         return follow_running_jobs(
-            stack, reports, clients, str(path), timeout=timeout, interval=interval
+            stack,
+            reports,
+            clients,
+            str(path),
+            timeout=timeout,
+            interval=interval,
+            followed=followed,
         )
 
 
@@ -103,11 +110,15 @@ def follow_running_jobs(
     *,
     timeout: str | None,
     interval: str | None = None,
+    followed: list[str] | None = None,
 ) -> int:
-    """Poll every job the plan waits for until all ended (or `timeout`); the exit code."""
+    """Poll every job the plan waits for until all ended (or `timeout`); the exit code.
+    The addresses of the jobs followed are appended to `followed` when given."""
     limit = None if timeout is None else commands._seconds(timeout, "--timeout")
     pause = commands._seconds(interval or DEFAULT_INTERVAL, "--interval")
     jobs = running_jobs(stack, reports, clients, path)
+    if followed is not None:
+        followed += [job.address for job in jobs]
     if not jobs:
         click.echo("No job of the stack is running: nothing to wait for.")
         return EXIT_SUCCEEDED
@@ -219,3 +230,13 @@ def _summary(jobs: list[FollowedJob], *, ended: bool, limit: str | None) -> int:
         return EXIT_TIMEOUT
     click.echo(f"All {len(jobs)} job(s) succeeded.")
     return EXIT_SUCCEEDED
+
+
+WRITES_AFTER_WAIT = ("Batch/", "EvalRun/")
+"""Kinds whose apply has work left once their job ends (results to write, replays to send)."""
+
+
+def needs_second_apply(followed: list[str]) -> bool:
+    """Whether `apply --wait` applies again after the wait: a batch it followed has results
+    to write (or requests to replay) only an apply does."""
+    return any(address.startswith(WRITES_AFTER_WAIT) for address in followed)

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.batches import estimate, requests
+from reconciler.batches import estimate, requests, split
 from reconciler.batches.results import ResultsRecord
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason, short
+from reconciler.kinds.moderation_policy import policy_findings
 from reconciler.models.base import Resource
 from reconciler.models.batch import RUNNING_STATUSES, BatchSpec
 from reconciler.models.dataset import DatasetSpec
+from reconciler.models.moderation_policy import ModerationPolicySpec
+from reconciler.moderation.batches import flagged_words
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject, content_digest
 
@@ -55,6 +59,11 @@ class BatchPlanner:
         except (requests.TemplateError, ValueError) as error:
             where = f"{_relative(source_path, ctx.stack.root)}"
             return Desired(view={}, payload={}, blocked=f"{where}: {error}")
+        gate = gate_of(resource, spec, ctx)
+        if gate.missing is not None:
+            return Desired(view={}, payload={}, blocked=gate.missing)
+        if gate.blocked:  # the requests submitted are not the whole input: a new digest
+            input_digest = _sha(input_digest, requests.canonical(sorted(gate.blocked)))
         view = {
             "endpoint": spec.endpoint,
             "input": content_digest(input_digest),
@@ -64,7 +73,16 @@ class BatchPlanner:
         }
         digest = _sha(requests.canonical({k: v for k, v in view.items() if k != "project"}))[:16]
         generation = _generation(resource, ctx, digest, project)
-        state = _state(resource, spec, ctx, generation, found.requests)
+        submitted = found.requests - len(gate.blocked)
+        limits = split.limits()
+        parts = split.expected_parts(submitted, _size(source_path, spec), limits)
+        details = (*found.lines(), *gate.details)
+        if parts > 1:
+            details += (
+                f"split into {parts} batches (at most {limits.max_requests:,} requests and "
+                f"{limits.max_bytes:,} bytes each), joined as one",
+            )
+        state = _state(resource, spec, ctx, generation, submitted, gate, found.cost_usd)
         payload = {
             "stack": ctx.stack.name,
             "name": resource.name,
@@ -81,12 +99,19 @@ class BatchPlanner:
             "output": _local(resource, spec.output, ctx),
             "failures": _local(resource, spec.failures, ctx),
             "requests": found.requests,
+            "blocked": {str(line): reason for line, reason in sorted(gate.blocked.items())},
+            "moderation": gate.payload,
+            "split": limits.to_json(),
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
             **state,
         }
         view["results"] = UP_TO_DATE
         return Desired(
-            view=view, payload=payload, references=references, details=tuple(found.lines())
+            view=view,
+            payload=payload,
+            references=references,
+            details=details,
+            warnings=gate.warnings,
         )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
@@ -141,6 +166,8 @@ def _state(
     ctx: PlanContext,
     generation: list[LiveObject],
     total: int,
+    gate: Gate,
+    estimated: float | None = None,
 ) -> dict[str, Any]:
     """What the generation needs next (`next`), in words (`results`, `reason`), and the
     batches apply reads results from (oldest first)."""
@@ -155,9 +182,23 @@ def _state(
         }
         for b in ordered
     ]
-    state: dict[str, Any] = {"batches": batches, "replay": len(ordered), "next": "none"}
+    newest = max((int(b.info.get("replay", 0)) for b in ordered), default=-1)
+    state: dict[str, Any] = {
+        "batches": batches,
+        "replay": newest + 1,
+        "next": "none",
+        "record_ids": [b.live_id for b in ordered] + list(gate.record_ids),
+    }
     if not ordered:
         return state | {"results": "", "reason": ""}
+    parts = [
+        split.parse_part(b.info.get("part")) for b in ordered if b.info.get("replay", 0) == newest
+    ]
+    expected = max(total for _index, total in parts)
+    if len({index for index, _total in parts}) < expected:  # an apply stopped between parts
+        missing = expected - len({index for index, _total in parts})
+        words = f"submit the {missing} missing of {expected} parts (replay {newest})"
+        return state | {"next": "resume", "replay": newest, "results": words, "reason": words}
     running = [b for b in ordered if b.status in RUNNING_STATUSES]
     if running:
         counts = running[-1].info.get("request_counts") or {}
@@ -170,7 +211,7 @@ def _state(
         return state | {"results": UP_TO_DATE, "reason": reason}
     completed = sum(int((b.info.get("request_counts") or {}).get("completed", 0)) for b in ordered)
     unfinished = max(0, total - completed)
-    replays = len(ordered) - 1
+    replays = newest
     if unfinished and replays < spec.retry_failed:
         words = (
             f"replay the {unfinished} of {total} requests that did not finish "
@@ -184,12 +225,89 @@ def _state(
     ids = [b["id"] for b in batches]
     where = spec.output or "nowhere (no output declared)"
     summary = f"{completed}/{total} requests succeeded"
-    if unfinished:
-        summary += f", {unfinished} in {spec.failures or 'failures (not written: no path)'}"
-    if (spec.output or spec.failures) and (record is None or not record.is_current(ids, files)):
+    if gate.blocked:
+        summary += f", {len(gate.blocked)} blocked by moderation before submit"
+    if unfinished or gate.blocked:
+        summary += f", in {spec.failures or 'failures (not written: no path)'}"
+    record_ids = [*ids, *gate.record_ids]
+    current = record is not None and record.is_current(record_ids, files)
+    if (spec.output or spec.failures) and not current:
         words = f"write the results of {', '.join(ids)} to {where} ({summary})"
+        if gate.payload is not None:
+            words += f"; outputs moderated by {gate.payload['policy']}"
         return state | {"next": "write", "results": words, "reason": words}
-    return state | {"reason": f"complete: {summary}; results in {where}", "results": UP_TO_DATE}
+    reason = f"complete: {summary}; results in {where}"
+    actual = estimate.Actual.from_json(record.actual if record is not None else None)
+    if actual is not None:
+        reason += f"; {actual.words()}"
+        if estimated is not None:
+            reason += f" vs est. {estimate.usd(estimated)} (input only)"
+    return state | {"reason": reason, "results": UP_TO_DATE}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What `moderation: ModerationPolicy/x` does to a Batch: the input lines it blocks (line
+    -> reason, sent to `failures`), the policy apply moderates the outputs with (`payload`),
+    and the words of the plan. `missing` blocks the Batch when the policy was not read."""
+
+    blocked: dict[int, str] = field(default_factory=dict)
+    payload: dict[str, Any] | None = None
+    details: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    missing: str | None = None
+
+    @property
+    def record_ids(self) -> tuple[str, ...]:
+        """Added to the results record, so new thresholds rewrite the results."""
+        if self.payload is None:
+            return ()
+        return (f"moderation:{_sha(requests.canonical(self.payload))[:16]}",)
+
+
+def gate_of(resource: Resource, spec: BatchSpec, ctx: PlanContext) -> Gate:
+    """The Batch's moderation gate from what its policy's reader found in the input."""
+    if spec.moderation is None:
+        return Gate()
+    policy = ctx.stack.resources.get(spec.moderation)
+    findings = policy_findings(ctx, spec.moderation)
+    if policy is None or not isinstance(policy.spec, ModerationPolicySpec) or findings is None:
+        return Gate(missing=f"{spec.moderation} did not moderate the requests")
+    payload = {
+        "policy": spec.moderation,
+        "model": policy.spec.model,
+        "categories": {str(c): t for c, t in sorted(policy.spec.categories.items())},
+        "action": policy.spec.action,
+    }
+    found = findings.datasets.get(resource.address)
+    if found is None:
+        return Gate(missing=f"{spec.moderation} did not moderate the requests")
+    details: tuple[str, ...] = (
+        f"moderation: {spec.moderation} on the requests: {found.summary()}",
+    )
+    if not found.flagged:
+        return Gate(payload=payload, details=details)
+    if policy.spec.action == "warn":
+        warning = f"{spec.moderation} flags {len(found.flagged)} requests: {found.first_findings()}"
+        return Gate(payload=payload, details=details, warnings=(warning,))
+    blocked = {
+        line: flagged_words(spec.moderation, categories, "input")
+        for line, categories in found.flagged.items()
+    }
+    details += (
+        f"{len(blocked)} flagged request(s) left out, written to failures: "
+        f"{found.first_findings()}",
+    )
+    return Gate(blocked=blocked, payload=payload, details=details)
+
+
+def _size(source: Path, spec: BatchSpec) -> int:
+    """The input's size in bytes as sent: the file itself (a template's requests are about
+    as large as their items: the plan does not render them twice to measure)."""
+    try:
+        return source.stat().st_size
+    except OSError:
+        return 0
 
 
 def _generation(

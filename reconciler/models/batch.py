@@ -23,7 +23,7 @@ METADATA_MAX_PAIRS = 16
 METADATA_KEY_MAX = 64
 METADATA_VALUE_MAX = 512
 TAG_PREFIX = "reconciler_"
-OWNERSHIP_TAGS = ("stack", "name", "digest", "input", "replay")
+OWNERSHIP_TAGS = ("stack", "name", "digest", "input", "replay", "part")
 """Tags the reconciler adds to every batch's `metadata` (`reconciler_<tag>`)."""
 USER_METADATA_MAX = METADATA_MAX_PAIRS - len(OWNERSHIP_TAGS)
 RETRY_MAX = 10

@@ -10,22 +10,25 @@ thresholds turn the scores of each line into findings. No text leaves this modul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.manifests import Stack
 from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
 from reconciler.models.moderation_policy import ModerationPolicySpec
+from reconciler.moderation.batches import batch_line_texts, batch_source, gated_batches
 from reconciler.moderation.cache import ScoreCache, score_key
 from reconciler.moderation.chunks import MAX_INPUTS, MAX_REQUEST_CHARS, chunk_text
 from reconciler.moderation.findings import DatasetFindings, PolicyFindings, flagged_categories
 from reconciler.moderation.scores import Scores, merge
 from reconciler.moderation.targets import governed_datasets, policies_needing_moderation
 from reconciler.moderation.texts import file_line_texts
+
+K = TypeVar("K")
 
 Classify = Callable[[str, list[str]], Sequence[Scores]]
 """`classify(model, inputs)`: one Moderations request; one `Scores` per input, in order."""
@@ -56,6 +59,11 @@ def moderate_policies(
                 dataset = stack.resources.get(address)
                 if dataset is not None and (spec.model, address) not in scanned:
                     scanned[spec.model, address] = _scan(stack, dataset, spec.model, sender)
+            for batch in gated_batches(policy.address, stack):
+                if (spec.model, batch.address) not in scanned:
+                    scanned[spec.model, batch.address] = _scan_batch(
+                        stack, batch, spec.model, sender
+                    )
         sender.finish()
     finally:
         cache.save()
@@ -80,19 +88,48 @@ def _scan(stack: Stack, dataset: Resource, model: str, sender: _Sender) -> _Scan
     spec = dataset.spec
     assert isinstance(spec, DatasetSpec)
     path = dataset.base_dir / spec.file
-    scan = _Scan(_shown(path, stack.root))
+    return _scan_lines(_shown(path, stack.root), file_line_texts(path, spec.format), model, sender)
+
+
+def _scan_batch(stack: Stack, batch: Resource, model: str, sender: _Sender) -> _Scan:
+    """A gated Batch's requests, by the line of their source (input file or items)."""
+    path = batch_source(batch, stack)
+    shown = _shown(path, stack.root) if path is not None else batch.address
+    return _scan_lines(shown, batch_line_texts(batch, stack), model, sender)
+
+
+def _scan_lines(
+    shown: str, lines: Iterator[tuple[int, list[str]]], model: str, sender: _Sender
+) -> _Scan:
+    scan = _Scan(shown)
     try:
-        for number, texts in file_line_texts(path, spec.format):
-            keys = []
-            for text in texts:
-                for chunk in chunk_text(text):
-                    key = score_key(model, chunk)
-                    sender.need(model, key, chunk)
-                    keys.append(key)
-            scan.lines.append((number, tuple(keys)))
+        for number, texts in lines:
+            scan.lines.append((number, tuple(_need(texts, model, sender))))
     except OSError:
         pass  # `validate` reports a file that cannot be read; nothing to moderate
     return scan
+
+
+def _need(texts: list[str], model: str, sender: _Sender) -> list[str]:
+    """The score keys of `texts`' chunks, each asked of `sender` (cache, else a request)."""
+    keys = []
+    for text in texts:
+        for chunk in chunk_text(text):
+            key = score_key(model, chunk)
+            sender.need(model, key, chunk)
+            keys.append(key)
+    return keys
+
+
+def score_lines(
+    lines: Iterable[tuple[K, list[str]]], model: str, classify: Classify, cache: ScoreCache
+) -> tuple[dict[K, Scores], int]:
+    """Scores of each (id, texts), chunked, cached and packed like a dataset's lines; and the
+    number of requests sent (0 when every chunk was cached)."""
+    sender = _Sender(classify, _inline, cache)
+    keyed = [(line_id, _need(texts, model, sender)) for line_id, texts in lines]
+    sender.finish()
+    return {i: merge(sender.scores[k] for k in keys) for i, keys in keyed}, sender.requests
 
 
 def _findings(
@@ -101,7 +138,8 @@ def _findings(
     spec = _spec(policy)
     thresholds = {str(category): limit for category, limit in spec.categories.items()}
     datasets: dict[str, DatasetFindings] = {}
-    for address in sorted(governed_datasets(spec, stack)):
+    batches = {b.address for b in gated_batches(policy.address, stack)}
+    for address in sorted(governed_datasets(spec, stack) | batches):
         scan = scanned.get((spec.model, address))
         if scan is None:
             continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from reconciler.manifests import Stack
 from reconciler.models.base import Resource
+from reconciler.models.batch import BatchSpec
 from reconciler.models.moderation_policy import LabelSelector, ModerationPolicySpec
 
 
@@ -24,10 +25,17 @@ def governed_datasets(spec: ModerationPolicySpec, stack: Stack) -> set[str]:
 
 
 def policies_needing_moderation(stack: Stack) -> list[Resource]:
-    """The stack's policies that govern at least one declared Dataset."""
+    """The stack's policies that govern at least one declared Dataset or gate a Batch."""
     found = []
+    gates = {
+        b.spec.moderation
+        for b in stack.of_kind("Batch")
+        if isinstance(b.spec, BatchSpec) and b.spec.moderation
+    }
     for policy in stack.of_kind("ModerationPolicy"):
         assert isinstance(policy.spec, ModerationPolicySpec)
-        if any(a in stack.resources for a in governed_datasets(policy.spec, stack)):
+        if policy.address in gates or any(
+            a in stack.resources for a in governed_datasets(policy.spec, stack)
+        ):
             found.append(policy)
     return found

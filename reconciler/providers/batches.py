@@ -19,18 +19,21 @@ tags (`reconciler_stack`, `_name`, `_digest` of spec + input, `_replay`). `Batch
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import openai
 
+from reconciler.batches import estimate, split
 from reconciler.batches import requests as build
 from reconciler.batches.results import Outcome, ResultsRecord, parse_jsonl, write_results
+from reconciler.errors import PermanentApiError
 from reconciler.manifests import Stack
 from reconciler.models.batch import RUNNING_STATUSES, TAG_PREFIX
+from reconciler.moderation.batches import flagged_words, moderate_outputs
 from reconciler.providers.base import (
     JobProgress,
     KindProvider,
@@ -40,9 +43,25 @@ from reconciler.providers.base import (
 )
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
+from reconciler.providers.moderation import classify_with
 from reconciler.state import HOME_PROJECT, LiveObject, Ownership
 
 PAGE_SIZE = 100  # the largest page `GET /batches` serves
+
+
+@dataclass(frozen=True)
+class Written:
+    """What joining a generation's results wrote: results, failures, and the actual cost."""
+
+    results: int
+    failures: int
+    actual: estimate.Actual
+
+
+def _batch_rates() -> Any:
+    from reconciler.datasets.prices import PriceTable
+
+    return estimate.batch_rates(PriceTable.load())
 
 
 def tag(name: str) -> str:
@@ -89,6 +108,7 @@ def batch_objects(stack: str, project: str, batches: list[Any]) -> list[LiveObje
                 info={
                     "digest": metadata.get(tag("digest")),
                     "replay": int(metadata.get(tag("replay"), "0") or 0),
+                    "part": metadata.get(tag("part"), "1/1"),
                     "request_counts": counts.model_dump() if counts is not None else {},
                     "output_file_id": batch.output_file_id,
                     "error_file_id": batch.error_file_id,
@@ -103,6 +123,12 @@ class BatchReader:
 
     def is_needed(self, stack: Stack, ownership: Ownership) -> bool:
         return bool(stack.of_kind("Batch"))
+
+    def needed_by_files(self, stack: str, filenames: frozenset[str]) -> bool:
+        """Whether the plan's file listings hold an input this stack uploaded for a batch: its
+        Batch manifest may be gone while the batch runs (to be cancelled)."""
+        prefix = f"reconciler--{stack}--Batch--"
+        return any(name.startswith(prefix) for name in filenames)
 
     def read(self, ctx: ReadContext) -> ReadResult:
         listings: dict[str, Future[list[Any]]] = {
@@ -131,9 +157,13 @@ class BatchProvider(KindProvider):
 
     def update(self, op: Operation) -> str:
         payload = op.payload
-        outcome = self._outcome(payload)
-        if payload.get("next") == "replay":
-            return self._submit(op, replay=int(payload["replay"]), skip=set(outcome.succeeded))
+        before = int(payload["replay"]) if payload.get("next") in ("replay", "resume") else None
+        outcome = self._outcome(payload, before=before)
+        if payload.get("next") in ("replay", "resume"):
+            resume = payload["next"] == "resume"
+            return self._submit(
+                op, replay=int(payload["replay"]), skip=set(outcome.succeeded), resume=resume
+            )
         self._write(payload, outcome)
         return str(op.change.live_id)
 
@@ -164,34 +194,59 @@ class BatchProvider(KindProvider):
 
     # -- create and replay -----------------------------------------------------------------
 
-    def _submit(self, op: Operation, *, replay: int, skip: set[str]) -> str:
+    def _submit(self, op: Operation, *, replay: int, skip: set[str], resume: bool = False) -> str:
+        """Send this replay's requests (those not in `skip` nor blocked by moderation) as one
+        batch per part (`batches.split`); the id of the first. A retry, or a resumed
+        submission, first looks for the parts an earlier attempt created."""
         payload = op.payload
         project, digest = str(payload["project"]), str(payload["digest"])
         key = (project, digest, replay)
-        if key in self._sent:  # a retry: did the first attempt create it?
-            found = self._find(project, payload, replay)
-            if found is not None:
-                return found
-        file_id = self._input_file(op, replay, skip)
-        metadata = {
-            **payload["metadata"],
-            tag("stack"): payload["stack"],
-            tag("name"): payload["name"],
-            tag("digest"): digest,
-            tag("input"): payload["input"],
-            tag("replay"): str(replay),
-        }
-        self._sent.add(key)
-        with api_errors(f"create batch for {op.address}"):
-            batch = self._clients.writer(project).batches.create(
-                input_file_id=file_id,
-                endpoint=payload["endpoint"],
-                completion_window=payload["completion_window"],
-                metadata=metadata,
+        existing = self._find(project, payload, replay) if resume or key in self._sent else {}
+        blocked = set(payload.get("blocked") or {})
+        selected = (
+            r
+            for r in self._requests(payload)
+            if r.custom_id not in skip and str(r.line) not in blocked
+        )
+        found = split.Limits.from_json(payload.get("split"))
+        with split.write_parts(selected, found) as parts:
+            if len(existing) == len(parts) and parts:  # every part exists already
+                return existing[1]
+            ids = []
+            total = len(parts)
+            for index, part in enumerate(parts, start=1):
+                if index in existing:
+                    ids.append(existing[index])
+                    continue
+                file_id = self._input_file(op, replay, part, index, total)
+                metadata = {
+                    **payload["metadata"],
+                    tag("stack"): payload["stack"],
+                    tag("name"): payload["name"],
+                    tag("digest"): digest,
+                    tag("input"): payload["input"],
+                    tag("replay"): str(replay),
+                    tag("part"): split.part_tag(index, total),
+                }
+                self._sent.add(key)
+                with api_errors(f"create batch for {op.address}"):
+                    batch = self._clients.writer(project).batches.create(
+                        input_file_id=file_id,
+                        endpoint=payload["endpoint"],
+                        completion_window=payload["completion_window"],
+                        metadata=metadata,
+                    )
+                ids.append(str(batch.id))
+        if not ids:
+            raise PermanentApiError(
+                f"{op.address}: no request left to submit (every one is blocked or done)",
+                operation=f"create batch for {op.address}",
             )
-        return str(batch.id)
+        return ids[0]
 
-    def _find(self, project: str, payload: dict[str, Any], replay: int) -> str | None:
+    def _find(self, project: str, payload: dict[str, Any], replay: int) -> dict[int, str]:
+        """Part index -> id of this generation's batches of `replay` that exist already."""
+        found: dict[int, str] = {}
         for batch in list_batches(self._clients, project):
             metadata = dict(batch.metadata or {})
             if (
@@ -200,29 +255,29 @@ class BatchProvider(KindProvider):
                 and metadata.get(tag("digest")) == payload["digest"]
                 and metadata.get(tag("replay")) == str(replay)
             ):
-                return str(batch.id)
-        return None
+                index, _total = split.parse_part(metadata.get(tag("part")))
+                found.setdefault(index, str(batch.id))
+        return found
 
-    def _input_file(self, op: Operation, replay: int, skip: set[str]) -> str:
-        """The uploaded input of this batch: found by its marked filename, else uploaded."""
+    def _input_file(
+        self, op: Operation, replay: int, part: split.Part, index: int, total: int
+    ) -> str:
+        """The uploaded input of one part: found by its marked filename, else uploaded."""
         payload = op.payload
         project = str(payload["project"])
         filename = input_filename(payload["stack"], payload["name"], payload["digest"], replay)
+        if total > 1:
+            filename = filename.removesuffix(".jsonl") + f"--p{index}of{total}.jsonl"
         with api_errors(f"list files in {project}"):
             for file in self._clients.reader(project).files.list(limit=10_000):
                 if file.filename == filename and file.status != "error":
                     return str(file.id)
-        with tempfile.TemporaryFile() as handle:
-            selected = (r for r in self._requests(payload) if r.custom_id not in skip)
-            build.write_requests(selected, handle)
-            size = handle.tell()
-            handle.seek(0)
-            op.progress(0, size)
-            with api_errors(f"upload {filename}"):
-                file = self._clients.writer(project).files.create(
-                    file=(filename, handle), purpose="batch"
-                )
-            op.progress(size, size)
+        op.progress(0, part.size)
+        with api_errors(f"upload {filename}"):
+            file = self._clients.writer(project).files.create(
+                file=(filename, part.handle), purpose="batch"
+            )
+        op.progress(part.size, part.size)
         return str(file.id)
 
     def _requests(self, payload: dict[str, Any]) -> Iterator[build.RequestLine]:
@@ -235,11 +290,14 @@ class BatchProvider(KindProvider):
 
     # -- results -----------------------------------------------------------------------------
 
-    def _outcome(self, payload: dict[str, Any]) -> Outcome:
-        """Every request's result across the generation's batches, oldest first."""
+    def _outcome(self, payload: dict[str, Any], *, before: int | None = None) -> Outcome:
+        """Every request's result across the generation's batches (all parts), oldest first;
+        only those of replays before `before` when given (what a replay must skip)."""
         outcome = Outcome()
         project = str(payload["project"])
         for batch in payload.get("batches", []):
+            if before is not None and int(batch.get("replay", 0)) >= before:
+                continue
             for key, add in (
                 ("output_file_id", outcome.add_output_line),
                 ("error_file_id", outcome.add_error_line),
@@ -254,19 +312,75 @@ class BatchProvider(KindProvider):
         with api_errors(f"download {file_id}"):
             return self._clients.reader(project).files.content(file_id).read()
 
-    def _write(self, payload: dict[str, Any], outcome: Outcome) -> None:
-        batches = payload.get("batches", [])
-        last = batches[-1]["status"] if batches else "unknown"
-        ids = {r.custom_id for r in self._requests(payload)}
-        outcome.add_unfinished(ids, f"not run (the batch ended {last})")
+    def _write(self, payload: dict[str, Any], outcome: Outcome) -> Written:
+        """Write the declared `output` and `failures`, and record it for the next plan."""
         output = self._root / payload["output"] if payload.get("output") else None
         failures = self._root / payload["failures"] if payload.get("failures") else None
+        written = self.join_results(payload, outcome, output=output, failures=failures)
+        record_ids = payload.get("record_ids") or [b["id"] for b in payload.get("batches", [])]
+        record = ResultsRecord.of(record_ids, [output, failures], written.actual.to_json())
+        cache_dir = self._root / str(payload["cache_dir"])
+        record.save(ResultsRecord.path(cache_dir, payload["stack"], payload["name"]))
+        return written
+
+    def download_results(
+        self, payload: dict[str, Any], *, to: tuple[Path, Path] | None = None
+    ) -> Written:
+        """Download every batch of the planned generation and join them (`reconciler
+        output`): into `to` (results, failures), else where the manifest says, recorded as
+        apply records it. The platform's files and the source are enough."""
+        if to is None:
+            return self._write(payload, self._outcome(payload))
+        output, failures = to
+        return self.join_results(payload, self._outcome(payload), output=output, failures=failures)
+
+    def join_results(
+        self,
+        payload: dict[str, Any],
+        outcome: Outcome,
+        *,
+        output: Path | None,
+        failures: Path | None,
+    ) -> Written:
+        """Moderation-blocked and unfinished requests into `outcome`, outputs moderated, the
+        actual cost from the responses' usage; then the files written in input order."""
+        batches = payload.get("batches", [])
+        last = batches[-1]["status"] if batches else "unknown"
+        blocked = dict(payload.get("blocked") or {})
+        ids = set()
+        for request in self._requests(payload):
+            reason = blocked.get(str(request.line))
+            if reason is not None:  # never submitted: moderation flagged its input
+                outcome.failed[request.custom_id] = {"reason": reason}
+            ids.add(request.custom_id)
+        outcome.add_unfinished(ids, f"not run (the batch ended {last})")
+        actual = estimate.actual_cost(outcome.succeeded.values(), _batch_rates())
+        self._moderate_outputs(payload, outcome)
         items = None
         if payload["mode"] == "template":
             items = dict(build.read_jsonl(self._root / str(payload["source"])))
-        write_results(
+        results, failed = write_results(
             self._requests(payload), outcome, output=output, failures=failures, items=items
         )
-        record = ResultsRecord.of([b["id"] for b in batches], [output, failures])
-        cache_dir = self._root / str(payload["cache_dir"])
-        record.save(ResultsRecord.path(cache_dir, payload["stack"], payload["name"]))
+        return Written(results, failed, actual)
+
+    def _moderate_outputs(self, payload: dict[str, Any], outcome: Outcome) -> None:
+        """Flagged outputs go to failures with their categories (`block`), or stay in the
+        output marked with them (`warn`); scores are cached by content, many per request."""
+        gate = payload.get("moderation")
+        if not gate or not outcome.succeeded:
+            return
+        flagged, _sent = moderate_outputs(
+            ((custom_id, outcome.succeeded[custom_id]) for custom_id in sorted(outcome.succeeded)),
+            model=str(gate["model"]),
+            thresholds=dict(gate["categories"]),
+            classify=classify_with(self._clients),
+            cache_dir=self._root / str(payload["cache_dir"]),
+        )
+        for custom_id, categories in flagged.items():
+            if gate["action"] == "block":
+                outcome.succeeded.pop(custom_id, None)
+                reason = flagged_words(str(gate["policy"]), categories, "output")
+                outcome.failed[custom_id] = {"reason": reason, "categories": categories}
+            else:
+                outcome.flags[custom_id] = categories

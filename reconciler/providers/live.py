@@ -101,7 +101,8 @@ class _Reading:
         if raw_projects is not None:
             minimum += list_page_minimum(len(raw_projects), PROJECTS_PAGE_SIZE)
         scoped = frozenset({HOME_PROJECT, *files})
-        others = self._read_other_kinds(ownership, scoped)
+        filenames = frozenset(f.filename for listed in files.values() for f in listed)
+        others = self._read_other_kinds(ownership, scoped, filenames)
         projects, settings_minimum = project_settings(projects, settings)
         return LiveState(
             objects=(
@@ -116,9 +117,18 @@ class _Reading:
             + sum(result.minimum_requests for result in others),
         )
 
-    def _read_other_kinds(self, ownership: Ownership, scoped: frozenset[str]) -> list[ReadResult]:
-        """Every registered reader the stack needs, at once (their listings share the pool)."""
-        needed = [r for r in READERS if r.is_needed(self.stack, ownership)]
+    def _read_other_kinds(
+        self, ownership: Ownership, scoped: frozenset[str], filenames: frozenset[str]
+    ) -> list[ReadResult]:
+        """Every registered reader the stack needs, at once (their listings share the pool).
+        A reader with `needed_by_files` is also run when the listed files show the stack
+        made objects of its kind (a Batch whose manifest is gone may still run)."""
+        needed = [
+            r
+            for r in READERS
+            if r.is_needed(self.stack, ownership)
+            or getattr(r, "needed_by_files", lambda _s, _f: False)(self.stack.name, filenames)
+        ]
         if not needed:
             return []
         ctx = ReadContext(self.stack, self.clients, ownership, scoped, self.pool.submit)

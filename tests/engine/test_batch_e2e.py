@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import openai
+import pytest
 
 from reconciler.sandbox import SandboxHandle
 
@@ -114,7 +116,37 @@ def test_batch_plan_apply_wait_results_failures_replay_noop(
     again = ws.run("plan", "specs", "--detailed-exitcode")
     assert again.exit_code == 0, again.output
     assert "complete: 4/5 requests succeeded" in again.output
+    assert re.search(
+        r"actual \$0\.\d{4,6} \(\d+ input tokens, 0% cached, \d+ output\)", again.output
+    )
+    assert "vs est. $" in again.output
     assert len(_stack_batches(admin_client)) == 2
+
+    # a CI job that did not submit the batch: no local cache, no results; the platform's
+    # files and the manifests are enough
+    shutil.rmtree(ws.specs / ".reconciler")
+    fetched = ws.run("output", "Batch/review-sentiment", "specs", "--to", "elsewhere/r.jsonl")
+    assert fetched.exit_code == 0, fetched.output
+    assert "4 results to elsewhere/r.jsonl, 1 failures" in fetched.output
+    assert _lines(ws.root / "elsewhere" / "r.jsonl") == results
+    assert _lines(ws.root / "elsewhere" / "r.failed.jsonl") == failed
+    output.unlink()
+    declared = ws.run("output", "Batch/review-sentiment", "specs")
+    assert declared.exit_code == 0, declared.output
+    assert _lines(output) == results
+    recorded = ws.run("plan", "specs", "--detailed-exitcode")  # written as apply writes them
+    assert recorded.exit_code == 0, recorded.output
+    assert len(_stack_batches(admin_client)) == 2
+
+
+def test_output_of_a_batch_not_submitted_says_what_to_do(ws: Workspace) -> None:
+    _write_stack(ws, bad=set())
+    result = ws.run("output", "Batch/review-sentiment", "specs")
+    assert result.exit_code == 1
+    assert "has no batch of its current spec and input" in result.output
+    assert "reconciler apply" in result.output and "Traceback" not in result.output
+    unknown = ws.run("output", "Dataset/review-requests", "specs")
+    assert unknown.exit_code == 1 and "only Batch objects have results" in unknown.output
 
 
 def _project_of(client: openai.OpenAI, batch_id: str) -> str:
@@ -123,3 +155,34 @@ def _project_of(client: openai.OpenAI, batch_id: str) -> str:
         if batch_id in ids:
             return str(project.id)
     raise AssertionError(batch_id)
+
+
+def test_apply_wait_follows_the_batch_then_writes_its_results_and_replays(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.commands import wait
+    from reconciler.providers.base import JobProgress
+    from reconciler.providers.batches import BatchProvider
+
+    look = BatchProvider.progress
+
+    def progress(self: BatchProvider, live_id: str, project: str) -> JobProgress:
+        advance_clock(sandbox, 30)  # time passes between two looks
+        return look(self, live_id, project)
+
+    monkeypatch.setattr(BatchProvider, "progress", progress)
+    monkeypatch.setattr(wait, "DEFAULT_INTERVAL", "0s")
+    _write_stack(ws, bad={4})
+    applied = ws.run("apply", "specs", "--auto-approve", "--wait")
+    assert applied.exit_code == 0, applied.output
+    assert applied.stdout.count("applying again to write their results") == 2  # + the replay
+    assert [r["custom_id"] for r in _lines(ws.specs / "out" / "review-sentiment.jsonl")] == [
+        "r1",
+        "r2",
+        "r3",
+        "r5",
+    ]
+    failed = _lines(ws.specs / "out" / "review-sentiment.failed.jsonl")
+    assert [f["custom_id"] for f in failed] == ["r4"]
+    quiet = ws.run("plan", "specs", "--detailed-exitcode")
+    assert quiet.exit_code == 0, quiet.output

@@ -1,0 +1,75 @@
+"""End to end (issue 10): what replace and delete mean for a Batch, through the CLI, on the
+sandbox. A new input while the old batch runs: a new batch, the old one cancelled. The manifest
+removed while its batch runs: `apply --allow-delete` cancels it. A finished batch whose manifest
+is removed: nothing to cancel, its results stay available (no delete in the plan)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+
+from reconciler.sandbox import SandboxHandle
+
+from .e2e import Workspace, advance_clock
+from .test_batch_e2e import _write_stack
+
+
+def _stack_batches(client: openai.OpenAI) -> list[Any]:
+    return [
+        b
+        for project in client.admin.organization.projects.list(limit=100)
+        for b in client.with_options(project=project.id).batches.list(limit=100)
+        if (b.metadata or {}).get("reconciler_stack") == "demo"
+    ]
+
+
+def _statuses(client: openai.OpenAI) -> list[str]:
+    ordered = sorted(_stack_batches(client), key=lambda b: (b.created_at, b.id))
+    return [b.status for b in ordered]
+
+
+def test_new_input_replaces_and_cancels_the_running_batch(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    _write_stack(ws, bad=set())
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    assert _statuses(admin_client) == ["validating"]
+
+    ws.edit("data/reviews-batch.jsonl", lambda text: text.replace("Review 1:", "Review one:"))
+    planned = ws.run("plan", "specs")
+    assert "input changed: a new batch" in planned.output, planned.output
+    applied = ws.run("apply", "specs", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    statuses = _statuses(admin_client)
+    assert len(statuses) == 2 and statuses[0] in ("cancelling", "cancelled"), statuses
+
+
+def test_removed_manifest_cancels_a_running_batch_and_leaves_a_finished_one(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    _write_stack(ws, bad=set())
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    batch_yaml = ws.specs / "batch.yaml"
+    kept = batch_yaml.read_text()
+    batch_yaml.write_text(kept.split("---")[0])  # the Dataset stays, the Batch is gone
+
+    planned = ws.run("plan", "specs")
+    assert "no manifest declares Batch/review-sentiment any more: cancel running" in planned.output
+    refused = ws.run("apply", "specs", "--auto-approve")
+    assert _statuses(admin_client) == ["validating"], refused.output  # deletes need the flag
+    deleted = ws.run("apply", "specs", "--auto-approve", "--allow-delete")
+    assert deleted.exit_code == 0, deleted.output
+    assert _statuses(admin_client)[0] in ("cancelling", "cancelled")
+
+    batch_yaml.write_text(kept.replace("Review", "Another review"))
+    (ws.specs / "data" / "reviews-batch.jsonl").write_text(
+        (ws.specs / "data" / "reviews-batch.jsonl").read_text().replace("Review", "Other")
+    )
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    advance_clock(sandbox, 600)
+    assert _statuses(admin_client)[-1] == "completed"
+    batch_yaml.write_text(kept.split("---")[0])
+    finished = ws.run("plan", "specs", "--detailed-exitcode")
+    assert finished.exit_code == 0, finished.output  # nothing to cancel: no change at all
+    assert _statuses(admin_client)[-1] == "completed"
