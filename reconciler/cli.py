@@ -354,7 +354,13 @@ def apply(
             from reconciler.planner import check_plan_is_current
 
             check_plan_is_current(saved, fresh)
+            saved = saved.model_copy(  # today's policies decide, not the review's
+                update={"policy": fresh.policy, "policy_files": fresh.policy_files}
+            )
         chosen = saved or fresh
+        if chosen.denied:
+            _echo_plan(chosen, "human")
+            _refuse_denied(chosen)
         if not chosen.has_changes:
             _echo_plan(chosen, "human")
             _exit_for(chosen, changes_exit=0)
@@ -485,7 +491,7 @@ def _plan_with(
     from reconciler.providers import read_live_state
 
     live = read_live_state(stack, clients)
-    return build_plan(
+    made = build_plan(
         stack,
         live,
         reports=reports,
@@ -493,6 +499,11 @@ def _plan_with(
         mode=mode,
         manifests_path=path,
     )
+    if mode != "apply":
+        return made
+    from reconciler.policies import check_policies
+
+    return check_policies(made, stack.config.policies, stack.root)
 
 
 @contextmanager
@@ -593,8 +604,24 @@ def _echo_plan(made: Plan, fmt: str) -> None:
         _echo_diagnostics(pending)
 
 
+def _refuse_denied(made: Plan) -> None:
+    """A policy denies the plan: apply changes nothing (exit 1), naming each rule."""
+    from reconciler.render import policy_text
+
+    listed = "\n".join(f"  - {policy_text(finding)}" for finding in made.denied)
+    raise ApplyRefusedError(
+        f"the stack's policies deny this plan:\n{listed}\nNothing was changed: fix the "
+        "manifests (or the policy) and plan again."
+    )
+
+
 def _exit_for(made: Plan, *, changes_exit: int) -> None:
-    """1 when something is blocked, `changes_exit` when there are changes, else 0."""
+    """1 when something is blocked or denied by a policy, `changes_exit` when there are
+    changes, else 0."""
+    if made.denied:
+        count = len(made.denied)
+        click.echo(f"error: {count} policy denial(s); apply will refuse this plan.", err=True)
+        sys.exit(1)
     if made.summary.blocked:
         click.echo(f"error: {made.summary.blocked} resource(s) blocked; see above.", err=True)
         sys.exit(1)

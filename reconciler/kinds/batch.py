@@ -24,7 +24,7 @@ from reconciler.kinds.base import Desired, Match, PlanContext, default_change_re
 from reconciler.models.base import Resource
 from reconciler.models.batch import RUNNING_STATUSES, BatchSpec
 from reconciler.models.dataset import DatasetSpec
-from reconciler.plan import UNKNOWN, FieldChange
+from reconciler.plan import UNKNOWN, Cost, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject, content_digest
 
 UP_TO_DATE = "complete"
@@ -85,8 +85,14 @@ class BatchPlanner:
             **state,
         }
         view["results"] = UP_TO_DATE
+        basis = f"{found.input_tokens:,} input tokens at batch prices ({found.cost_basis})"
+        cost = Cost(category="batch", usd=found.cost_usd, basis=basis + "; output not counted")
         return Desired(
-            view=view, payload=payload, references=references, details=tuple(found.lines())
+            view=view,
+            payload=payload,
+            references=references,
+            details=tuple(found.lines()),
+            cost=cost,
         )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:

@@ -22,7 +22,7 @@ from reconciler.kinds.base import Desired, Match, PlanContext, default_change_re
 from reconciler.models.base import Resource
 from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec, canonical_model
 from reconciler.models.shutdowns import job_creation_closed, shutdown_warning
-from reconciler.plan import UNKNOWN, FieldChange
+from reconciler.plan import UNKNOWN, Cost, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject
 
 IN_PROGRESS = ("validating_files", "queued", "running", "paused")
@@ -83,6 +83,7 @@ class FineTunePlanner:
             payload=payload,
             references=references,
             details=data.details(model),
+            cost=data.cost(model),
             warnings=(*_shutdown_warnings(resource, spec.model, model), *data.warnings()),
             blocked=blocked,
         )
@@ -320,9 +321,37 @@ class _DataFacts:
         return tuple(lines)
 
     def _cost_line(self, report: DatasetReport, model: str) -> str | None:
-        stats = report.stats
         if self.spec.method.type == "reinforcement":
             return "training cost: reinforcement fine-tuning is billed per training hour"
+        priced = self._priced(report, model)
+        if priced is None:
+            return None
+        basis, key, usd = priced
+        if key is None or usd is None:
+            return f"training cost: {basis}; no training price for {model}"
+        return (
+            f"training cost: est. ${usd:,.2f} ({basis} at the {key} training price of "
+            f"{self.prices.price_date})"
+        )
+
+    def cost(self, model: str) -> Cost | None:
+        """The estimated training spend of the job, for the plan's cost summary."""
+        if self.training is None:
+            return None
+        if self.spec.method.type == "reinforcement":
+            return Cost(category="training", basis="billed per training hour: not estimated")
+        priced = self._priced(self.training, model)
+        if priced is None:
+            return None
+        basis, key, usd = priced
+        where = f"{key} training price of {self.prices.price_date}" if key else "no price"
+        return Cost(category="training", usd=usd, basis=f"{basis}, {where}")
+
+    def _priced(
+        self, report: DatasetReport, model: str
+    ) -> tuple[str, str | None, float | None] | None:
+        """(basis, price key, USD) of training on `report`, or None without token counts."""
+        stats = report.stats
         if not stats.billed_tokens or not stats.epochs:
             return None
         per_epoch = stats.billed_tokens // stats.epochs
@@ -334,12 +363,8 @@ class _DataFacts:
         source = "declared" if isinstance(declared, int) else "auto"
         basis = f"{per_epoch:,} tokens × {epochs} epochs ({source}) = {billed:,} billed tokens"
         if priced is None:
-            return f"training cost: {basis}; no training price for {model}"
-        key, usd = priced
-        return (
-            f"training cost: est. ${usd:,.2f} ({basis} at the {key} training price of "
-            f"{self.prices.price_date})"
-        )
+            return basis, None, None
+        return basis, priced[0], priced[1]
 
     def warnings(self) -> list[str]:
         found = []
