@@ -120,6 +120,13 @@ format_option = click.option(
     show_default=True,
     help="How to print the plan.",
 )
+target_option = click.option(
+    "--target",
+    "targets",
+    metavar="Kind/name",
+    multiple=True,
+    help="Only this resource and what it depends on (repeatable); the rest is left as it is.",
+)
 path_argument = click.argument(
     "path", type=click.Path(exists=True, path_type=Path), default=".", required=False
 )
@@ -187,6 +194,7 @@ def validate(path: Path, stack_name: str | None, fmt: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
 @format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@target_option
 @sandbox_option
 @stack_option
 @no_color_option
@@ -195,13 +203,14 @@ def plan(
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
+    targets: tuple[str, ...],
     use_sandbox: bool,
     stack_name: str | None,
 ) -> None:
     """Show what apply would change (read-only; reports the API requests it made)."""
     if out is not None and not out.parent.is_dir():
         raise ConfigError(_cannot_write(out, f"there is no folder {out.parent}"))
-    made = _make_plan(path, stack_name, use_sandbox, mode="apply")
+    made = _make_plan(path, stack_name, use_sandbox, mode="apply", targets=targets)
     if out is not None:
         try:
             out.write_text(made.to_json() + "\n", encoding="utf-8")
@@ -315,6 +324,7 @@ def schema(out_dir: Path | None) -> None:
 @click.option(
     "--wait", "wait_for", is_flag=True, help="Then follow the running jobs (`reconciler wait`)."
 )
+@target_option
 @sandbox_option
 @stack_option
 @no_color_option
@@ -326,6 +336,7 @@ def apply(
     concurrency: int,
     lock_timeout: str,
     wait_for: bool,
+    targets: tuple[str, ...],
     use_sandbox: bool,
     stack_name: str | None,
 ) -> None:
@@ -340,6 +351,11 @@ def apply(
 
     wait = _seconds(lock_timeout, "--lock-timeout")
     saved = _read_plan_to_apply(target) if _is_plan_file(target) else None
+    if saved is not None and targets:
+        raise ConfigError(
+            f"--target goes with `reconciler plan --target ... --out {target}`, not with a "
+            "saved plan: the saved plan already holds what it targets"
+        )
     path = _manifests_of(saved, target) if saved is not None else target
     stack, reports = _load_offline(path, stack_name)
     if saved is not None:
@@ -349,14 +365,14 @@ def apply(
         StackLock(clients, stack.name, on_notice=_echo_notice) as lock,
     ):
         lock.acquire(timeout=wait)
-        fresh = _plan_with(stack, reports, clients, str(path), mode="apply")
+        fresh = _plan_with(stack, reports, clients, str(path), mode="apply", targets=targets)
         if saved is not None:
             from reconciler.planner import check_plan_is_current
+            from reconciler.policies import check_policies
 
             check_plan_is_current(saved, fresh)
-            saved = saved.model_copy(  # today's policies decide, not the review's
-                update={"policy": fresh.policy, "policy_files": fresh.policy_files}
-            )
+            # today's policies decide, not the review's
+            saved = check_policies(saved, stack.config.policies, stack.root)
         chosen = saved or fresh
         if chosen.denied:
             _echo_plan(chosen, "human")
@@ -478,14 +494,27 @@ def _echo_diagnostics(found: Diagnostics) -> None:
     click.echo(_masked(render_diagnostics(found, color=color)), err=True, color=color)
 
 
-def _make_plan(path: Path, stack_name: str | None, use_sandbox: bool, *, mode: Mode) -> Plan:
+def _make_plan(
+    path: Path,
+    stack_name: str | None,
+    use_sandbox: bool,
+    *,
+    mode: Mode,
+    targets: tuple[str, ...] = (),
+) -> Plan:
     stack, reports = _load_offline(path, stack_name)
     with _clients(use_sandbox, stack.root) as clients:
-        return _plan_with(stack, reports, clients, str(path), mode=mode)
+        return _plan_with(stack, reports, clients, str(path), mode=mode, targets=targets)
 
 
 def _plan_with(
-    stack: Stack, reports: dict[str, Any], clients: Clients, path: str, *, mode: Mode
+    stack: Stack,
+    reports: dict[str, Any],
+    clients: Clients,
+    path: str,
+    *,
+    mode: Mode,
+    targets: tuple[str, ...] = (),
 ) -> Plan:
     from reconciler.planner import build_plan, digest_manifests
     from reconciler.providers import read_live_state
@@ -502,8 +531,9 @@ def _plan_with(
     if mode != "apply":
         return made
     from reconciler.policies import check_policies
+    from reconciler.targeting import target_plan
 
-    return check_policies(made, stack.config.policies, stack.root)
+    return check_policies(target_plan(made, targets), stack.config.policies, stack.root)
 
 
 @contextmanager
