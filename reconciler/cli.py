@@ -471,6 +471,10 @@ def _load_offline(path: Path, stack_name: str | None) -> tuple[Stack, dict[str, 
     found = Diagnostics()
     found.extend(stack.warnings)
     found.extend(validate_stack(stack, check_datasets=False))
+    if stack.config.policies.paths:  # before any request: a broken policy stops the command
+        from reconciler.policies import policy_diagnostics
+
+        found.extend(policy_diagnostics(stack.config.policies, stack.root))
     found.raise_if_errors()
     reports = check_datasets(stack)
     found.extend(dataset_diagnostics(stack, reports))

@@ -42,6 +42,10 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
     diagnostics.extend(check_models_and_methods(reading.resources))
     diagnostics.extend(check_evals(reading.resources))
+    if reading.stack is not None and reading.stack.config.policies.paths:
+        from reconciler.policies import policy_diagnostics
+
+        diagnostics.extend(policy_diagnostics(reading.stack.config.policies, root))
     diagnostics.raise_if_errors()
     return diagnostics
 

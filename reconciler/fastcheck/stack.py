@@ -180,6 +180,7 @@ def _read_config(root: Path, stack_name: str | None, rules: dict[str, Any]) -> d
     _require(type(config) is dict and conforms(config, schema, schema), "config schema")
     _require(stack_name in (None, config["stack"]), "--stack overrides the config")
     _require(config.get("prices") is None, "a price table override")
+    _require(not config.get("policies"), "policies (compiled by the full validator)")
     return config
 
 

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, Diagnostic, SourceLocation
 from reconciler.plan import Plan, PolicyFinding
 
 if TYPE_CHECKING:
@@ -87,6 +87,32 @@ def check_policies(plan: Plan, config: PolicyConfig, root: Path) -> Plan:
     sources = policy_sources(config, root)
     findings = evaluate(sources, plan_document(plan), config.params)
     return plan.model_copy(update={"policy": tuple(findings), "policy_files": tuple(sources)})
+
+
+_WHERE = re.compile(r"^(\S+?\.rego):(\d+):(\d+)$", re.MULTILINE)
+
+
+def policy_diagnostics(config: PolicyConfig, root: Path) -> list[Diagnostic]:
+    """For `validate` (offline): the policies can be read and compiled; a problem is an error
+    at the policy's `file:line:col` when the engine gives one."""
+    if not config.paths:
+        return []
+    try:
+        evaluate(policy_sources(config, root), {"changes": [], "cost": None}, config.params)
+    except ConfigError as error:
+        from reconciler.manifests.source import display_path
+
+        text = str(error)
+        where = _WHERE.search(text)
+        first, _, rest = text.partition("\n")
+        if where is None:
+            return [Diagnostic(first, hint=rest.strip() or None)]
+        shown = display_path(root / where[1])
+        location = SourceLocation(shown, int(where[2]), int(where[3]))
+        message = first.removeprefix(f"{where[1]}: ")
+        hint = "fix the policy, or take it out of `policies.paths` in reconciler.yaml"
+        return [Diagnostic(message, location, hint=hint)]
+    return []
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -173,8 +199,10 @@ def _rego_error(name: str, printed: str) -> str:
     lines = [line for line in printed.splitlines() if line.strip()]
     body = [line for line in lines if line not in ("Errors:", "--")]
     body = [line for line in body if not line.startswith(("Pass ", "wellformed_error", "~~~"))]
-    text = "\n".join(line.removeprefix("-- ") for line in body) or "invalid Rego"
-    return f"{name}: the policy is not valid Rego:\n{text}"
+    body = [line.removeprefix("-- ") for line in body]
+    message = body[0] if body else "invalid Rego"
+    rest = "\n".join(body[1:])
+    return f"{name}: the policy is not valid Rego: {message}" + (f"\n{rest}" if rest else "")
 
 
 def _quietly(error_type: type[Exception], name: str, call: Any, *args: Any) -> Any:

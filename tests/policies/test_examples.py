@@ -3,6 +3,7 @@ Rego engine over plan documents written as data: what each denies, and what it l
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +168,7 @@ def test_invalid_rego_is_located_and_prints_nothing(
     sources = policy_sources(PolicyConfig(paths=("policies",)), tmp_path)
     with pytest.raises(ConfigError) as raised:
         evaluate(sources, plan(), {})
-    assert "policies/bad.rego: the policy is not valid Rego" in str(raised.value)
+    assert "bad.rego: the policy is not valid Rego: Invalid assignment" in str(raised.value)
     assert "policies/bad.rego:3:" in str(raised.value)
     assert capfd.readouterr().out == ""
 
@@ -177,3 +178,32 @@ def test_paths_that_do_not_exist_are_named(tmp_path: Path) -> None:
         policy_sources(PolicyConfig(paths=("nowhere",)), tmp_path)
     with pytest.raises(ConfigError, match="the shipped ones are builtin:max_deletes"):
         policy_sources(PolicyConfig(paths=("builtin:nope",)), tmp_path)
+
+
+def test_validate_and_plan_report_a_broken_policy_at_its_line_before_any_request(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    (tmp_path / "reconciler.yaml").write_text(
+        "stack: demo\npolicies: {paths: [policies, builtin:max_deletes]}\n", encoding="utf-8"
+    )
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "bad.rego").write_text(
+        "package acme\n\ndeny contains m if { m := }\n", encoding="utf-8"
+    )
+    runner = CliRunner()
+    validated = runner.invoke(cli, ["validate", str(tmp_path), "--format", "json"])
+    assert validated.exit_code == 1, validated.output
+    found = json.loads(validated.stdout)["diagnostics"]
+    [problem] = [d for d in found if d["severity"] == "error"]
+    assert problem["message"] == "the policy is not valid Rego: Invalid assignment operator"
+    assert (problem["line"], problem["column"]) == (3, 24)
+    assert problem["file"].endswith("policies/bad.rego")
+    env = {"OPENAI_API_KEY": "sk-test-x", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    planned = runner.invoke(cli, ["plan", str(tmp_path)], env=env)
+    assert planned.exit_code == 1
+    assert "bad.rego:3:24: error: the policy is not valid Rego" in planned.output
+    assert "could not reach" not in planned.output  # no request was made
