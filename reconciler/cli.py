@@ -121,6 +121,13 @@ format_option = click.option(
     show_default=True,
     help="How to print the plan.",
 )
+target_option = click.option(
+    "--target",
+    "targets",
+    metavar="Kind/name",
+    multiple=True,
+    help="Only this resource and what it depends on (repeatable); the rest is left as it is.",
+)
 path_argument = click.argument(
     "path", type=click.Path(exists=True, path_type=Path), default=".", required=False
 )
@@ -188,6 +195,7 @@ def validate(path: Path, stack_name: str | None, fmt: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
 @format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@target_option
 @sandbox_option
 @stack_option
 @no_color_option
@@ -196,13 +204,14 @@ def plan(
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
+    targets: tuple[str, ...],
     use_sandbox: bool,
     stack_name: str | None,
 ) -> None:
     """Show what apply would change (read-only; reports the API requests it made)."""
     if out is not None and not out.parent.is_dir():
         raise ConfigError(_cannot_write(out, f"there is no folder {out.parent}"))
-    made = _make_plan(path, stack_name, use_sandbox, mode="apply")
+    made = _make_plan(path, stack_name, use_sandbox, mode="apply", targets=targets)
     if out is not None:
         try:
             out.write_text(made.to_json() + "\n", encoding="utf-8")
@@ -316,6 +325,7 @@ def schema(out_dir: Path | None) -> None:
 @click.option(
     "--wait", "wait_for", is_flag=True, help="Then follow the running jobs (`reconciler wait`)."
 )
+@target_option
 @sandbox_option
 @stack_option
 @no_color_option
@@ -327,6 +337,7 @@ def apply(
     concurrency: int,
     lock_timeout: str,
     wait_for: bool,
+    targets: tuple[str, ...],
     use_sandbox: bool,
     stack_name: str | None,
 ) -> None:
@@ -341,6 +352,11 @@ def apply(
 
     wait = _seconds(lock_timeout, "--lock-timeout")
     saved = _read_plan_to_apply(target) if _is_plan_file(target) else None
+    if saved is not None and targets:
+        raise ConfigError(
+            f"--target goes with `reconciler plan --target ... --out {target}`, not with a "
+            "saved plan: the saved plan already holds what it targets"
+        )
     path = _manifests_of(saved, target) if saved is not None else target
     stack, reports = _load_offline(path, stack_name)
     if saved is not None:
@@ -350,12 +366,18 @@ def apply(
         StackLock(clients, stack.name, on_notice=_echo_notice) as lock,
     ):
         lock.acquire(timeout=wait)
-        fresh = _plan_with(stack, reports, clients, str(path), mode="apply")
+        fresh = _plan_with(stack, reports, clients, str(path), mode="apply", targets=targets)
         if saved is not None:
             from reconciler.planner import check_plan_is_current
+            from reconciler.policies import check_policies
 
             check_plan_is_current(saved, fresh)
+            # today's policies decide, not the review's
+            saved = check_policies(saved, stack.config.policies, stack.root)
         chosen = saved or fresh
+        if chosen.denied:
+            _echo_plan(chosen, "human")
+            _refuse_denied(chosen)
         if not chosen.has_changes:
             _echo_plan(chosen, "human")
             _exit_for(chosen, changes_exit=0)
@@ -495,6 +517,10 @@ def _load_offline(path: Path, stack_name: str | None) -> tuple[Stack, dict[str, 
     found = Diagnostics()
     found.extend(stack.warnings)
     found.extend(validate_stack(stack, check_datasets=False))
+    if stack.config.policies.paths:  # before any request: a broken policy stops the command
+        from reconciler.policies import policy_diagnostics
+
+        found.extend(policy_diagnostics(stack.config.policies, stack.root))
     found.raise_if_errors()
     reports = check_datasets(stack)
     found.extend(dataset_diagnostics(stack, reports))
@@ -518,20 +544,33 @@ def _echo_diagnostics(found: Diagnostics) -> None:
     click.echo(_masked(render_diagnostics(found, color=color)), err=True, color=color)
 
 
-def _make_plan(path: Path, stack_name: str | None, use_sandbox: bool, *, mode: Mode) -> Plan:
+def _make_plan(
+    path: Path,
+    stack_name: str | None,
+    use_sandbox: bool,
+    *,
+    mode: Mode,
+    targets: tuple[str, ...] = (),
+) -> Plan:
     stack, reports = _load_offline(path, stack_name)
     with _clients(use_sandbox, stack.root) as clients:
-        return _plan_with(stack, reports, clients, str(path), mode=mode)
+        return _plan_with(stack, reports, clients, str(path), mode=mode, targets=targets)
 
 
 def _plan_with(
-    stack: Stack, reports: dict[str, Any], clients: Clients, path: str, *, mode: Mode
+    stack: Stack,
+    reports: dict[str, Any],
+    clients: Clients,
+    path: str,
+    *,
+    mode: Mode,
+    targets: tuple[str, ...] = (),
 ) -> Plan:
     from reconciler.planner import build_plan, digest_manifests
     from reconciler.providers import read_live_state
 
     live = read_live_state(stack, clients)
-    return build_plan(
+    made = build_plan(
         stack,
         live,
         reports=reports,
@@ -539,6 +578,12 @@ def _plan_with(
         mode=mode,
         manifests_path=path,
     )
+    if mode != "apply":
+        return made
+    from reconciler.policies import check_policies
+    from reconciler.targeting import target_plan
+
+    return check_policies(target_plan(made, targets), stack.config.policies, stack.root)
 
 
 @contextmanager
@@ -639,8 +684,24 @@ def _echo_plan(made: Plan, fmt: str) -> None:
         _echo_diagnostics(pending)
 
 
+def _refuse_denied(made: Plan) -> None:
+    """A policy denies the plan: apply changes nothing (exit 1), naming each rule."""
+    from reconciler.render import policy_text
+
+    listed = "\n".join(f"  - {policy_text(finding)}" for finding in made.denied)
+    raise ApplyRefusedError(
+        f"the stack's policies deny this plan:\n{listed}\nNothing was changed: fix the "
+        "manifests (or the policy) and plan again."
+    )
+
+
 def _exit_for(made: Plan, *, changes_exit: int) -> None:
-    """1 when something is blocked, `changes_exit` when there are changes, else 0."""
+    """1 when something is blocked or denied by a policy, `changes_exit` when there are
+    changes, else 0."""
+    if made.denied:
+        count = len(made.denied)
+        click.echo(f"error: {count} policy denial(s); apply will refuse this plan.", err=True)
+        sys.exit(1)
     if made.summary.blocked:
         click.echo(f"error: {made.summary.blocked} resource(s) blocked; see above.", err=True)
         sys.exit(1)

@@ -8,6 +8,7 @@ Relative paths in it are relative to the stack root (`Stack.resolve_path`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,22 @@ from reconciler.models.base import NAME_BODY, NAME_MAX_LENGTH, NAME_PATTERN
 CONFIG_FILENAME = "reconciler.yaml"
 PROJECT_ID_PREFIX = "proj_"
 DEFAULT_PROJECT_PATTERN = rf"^(?:Project/{NAME_BODY}|{PROJECT_ID_PREFIX}[A-Za-z0-9_-]+)$"
+
+
+class PolicyConfig(BaseModel):
+    """`policies:` in reconciler.yaml: Rego files evaluated over every plan (docs/policies.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    paths: tuple[str, ...] = Field(
+        default=(),
+        description="`.rego` files or folders of them, relative to the stack root, or "
+        "`builtin:NAME` for a policy shipped with the reconciler (`builtin:max_deletes`).",
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Values the policies read as `data.params` (e.g. `max_deletes: 5`).",
+    )
 
 
 class StackConfig(BaseModel):
@@ -45,6 +62,10 @@ class StackConfig(BaseModel):
     cache_dir: Path = Field(
         default=Path(".reconciler/cache"),
         description="Where the reconciler keeps its local cache, relative to the stack root.",
+    )
+    policies: PolicyConfig = Field(
+        default_factory=PolicyConfig,
+        description="Guardrails: Rego policies over the plan; a `deny` blocks apply.",
     )
 
     @property

@@ -68,6 +68,35 @@ class FieldChange(Frozen):
     sensitive: bool = False  # shown as (sensitive) instead of the values
 
 
+class Cost(Frozen):
+    """What making this resource is estimated to spend, once (USD; None: no price known)."""
+
+    category: Literal["training", "batch", "eval"]
+    usd: float | None = None
+    basis: str = ""
+
+
+class ModelUse(Frozen):
+    """A model a manifest names (any `model` field of its spec), with its shutdown date when
+    the shipped table has one; `base_model` is what a `FineTune/x` reference trains from."""
+
+    field: str
+    model: str
+    base_model: str | None = None
+    shutdown_date: str | None = None
+    days_to_shutdown: int | None = None  # from the plan's date (RECONCILER_TODAY when set)
+
+
+class PolicyFinding(Frozen):
+    """One result of a Rego policy (`reconciler.policies`): a `deny` blocks apply."""
+
+    level: Literal["deny", "warn"]
+    rule: str  # package.rule, e.g. reconciler.max_deletes.deny
+    file: str
+    resource: str | None = None
+    message: str
+
+
 class ResourceChange(Frozen):
     """What apply will do to one resource, and why."""
 
@@ -94,6 +123,10 @@ class ResourceChange(Frozen):
     deposed: bool = False
     """A delete of a superseded copy of a still-declared resource (left by an interrupted
     replace): part of finishing that replace, so it runs without --allow-delete."""
+    spec: dict[str, Any] = Field(default_factory=dict)  # as declared (for policies)
+    labels: dict[str, str] = Field(default_factory=dict)
+    models: tuple[ModelUse, ...] = ()
+    cost: Cost | None = None  # estimated spend of making it (billed kinds)
 
     @property
     def is_change(self) -> bool:
@@ -130,6 +163,12 @@ class Plan(Frozen):
     requests: int = 0  # API requests made while reading live state
     minimum_requests: int = 0  # list pages those collections need at the largest page size
     warnings: tuple[str, ...] = ()
+    policy: tuple[PolicyFinding, ...] = ()  # what the stack's Rego policies say about it
+    policy_files: tuple[str, ...] = ()  # the policy files evaluated
+
+    @property
+    def denied(self) -> tuple[PolicyFinding, ...]:
+        return tuple(f for f in self.policy if f.level == "deny")
 
     @property
     def summary(self) -> PlanSummary:

@@ -23,6 +23,7 @@ from reconciler.errors import StalePlanError
 from reconciler.graph import DependencyGraph
 from reconciler.kinds import PLANNERS, DatasetFacts, Desired, Match, PlanContext
 from reconciler.kinds.fine_tune import model_deletes
+from reconciler.kinds.uses import declared_facts
 from reconciler.manifests import Stack
 from reconciler.manifests.discovery import stack_root
 from reconciler.models import KINDS, KindInfo, Resource
@@ -82,7 +83,7 @@ class _Planning:
         self.ctx = PlanContext(stack, live, reports, self.known_ids)
 
     def plan_resource(self, resource: Resource) -> None:
-        base = _base_fields(resource)
+        base = _base_fields(resource) | declared_facts(resource, self.stack.resources)
         self.known_ids[resource.address] = None
         blocking = next(
             (d for d in base["depends_on"] if self._action_of(d) is Action.BLOCKED), None
@@ -93,6 +94,7 @@ class _Planning:
         planner = PLANNERS[resource.kind]
         desired = planner.desired(resource, self.ctx)
         base["details"], base["warnings"] = desired.details, desired.warnings
+        base["cost"] = desired.cost
         match = Match() if desired.blocked else planner.match(resource, desired, self.ctx)
         self.live_warnings += [f"{resource.address}: {w}" for w in match.warnings]
         blocked = desired.blocked or match.blocked

@@ -12,8 +12,9 @@ import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from reconciler.costs import CostSummary, cost_summary, usd
 from reconciler.errors import Diagnostic, Diagnostics, SourceLocation
-from reconciler.plan import Action, FieldChange, Plan, ResourceChange
+from reconciler.plan import Action, FieldChange, Plan, PolicyFinding, ResourceChange
 
 Format = Literal["human", "markdown", "json"]
 
@@ -104,6 +105,24 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {', '.join(parts)}; {', '.join(tail)}."
 
 
+def policy_line(plan: Plan) -> str:
+    """`Policies: 1 denied, 1 warning (4 files checked)`; what a deny does to apply."""
+    denied = len(plan.denied)
+    warned = len(plan.policy) - denied
+    files = f"{len(plan.policy_files)} policy file{'s' if len(plan.policy_files) != 1 else ''}"
+    if not plan.policy:
+        return f"Policies: all pass ({files} checked)."
+    text = f"Policies: {denied} denied, {warned} warning{'s' if warned != 1 else ''} ({files})"
+    return text + (": apply will refuse this plan." if denied else ".")
+
+
+def policy_text(finding: PolicyFinding) -> str:
+    """`[rule] Resource: message (file)`: the rule and the resource, in every format."""
+    named = finding.resource is None or finding.message.startswith(finding.resource)
+    about = "" if named else f" {finding.resource}:"
+    return f"[{finding.rule}]{about} {finding.message} ({finding.file})"
+
+
 def requests_line(plan: Plan) -> str:
     """`N API requests (list-page minimum M)`: what reading live state took, and the pages the
     collections read would need at the API's largest page size."""
@@ -156,6 +175,14 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
         lines.append("")
     lines.extend(style(f"warning: {w}", "yellow") for w in plan.warnings)
     lines.append(style(summary_line(plan), bold=True))
+    cost = cost_summary(plan) if plan.mode == "apply" else None
+    if cost is not None:
+        lines.append(cost.line())
+    if plan.policy_files:
+        lines.append(policy_line(plan))
+        for finding in plan.policy:
+            colour = "red" if finding.level == "deny" else "yellow"
+            lines.append(style(f"  {finding.level}: ", colour, bold=True) + policy_text(finding))
     if plan.mode == "apply" and any(
         c.action is Action.DELETE and not c.deposed for c in plan.changes
     ):
@@ -185,6 +212,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> st
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {s.create} | {s.update} | {s.replace} | {s.delete} | {s.noop} | {s.blocked} |",
         "",
+        *_markdown_policy(plan),
+        *_markdown_cost(cost_summary(plan) if plan.mode == "apply" else None),
     ]
     footer = [f"> ⚠️ {w}" for w in plan.warnings]
     footer.append(f"<sub>{requests_line(plan)} · plan made {plan.created_at}</sub>")
@@ -205,6 +234,47 @@ def render_plan_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> st
             f"{limit:,}-character limit. Run `reconciler plan` for the full plan._\n"
         )
     return text + "\n" + "\n".join(footer) + "\n"
+
+
+def _markdown_policy(plan: Plan) -> list[str]:
+    if not plan.policy_files:
+        return []
+    icon = "⛔" if plan.denied else "✅" if not plan.policy else "⚠️"
+    lines = [f"{icon} **{policy_line(plan)}**", ""]
+    if plan.policy:
+        lines += ["| | rule | resource | message |", "| --- | --- | --- | --- |"]
+        for finding in plan.policy:
+            message = finding.message.replace("|", "\\|")
+            resource = f"`{finding.resource}`" if finding.resource else "(the plan)"
+            lines.append(f"| {finding.level} | `{finding.rule}` | {resource} | {message} |")
+        lines.append("")
+    return lines
+
+
+def _markdown_cost(cost: CostSummary | None) -> list[str]:
+    """Infracost-style: per category, the spend so far, what this plan adds, the total after."""
+    if cost is None:
+        return []
+    lines = [
+        f"**Estimated spend: this plan adds {usd(cost.adds_usd)}** "
+        f"(stack total {usd(cost.previous_usd)} → {usd(cost.after_usd)}).",
+        "",
+        "| spend | made by this plan | before | this plan adds | after |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in cost.rows:
+        lines.append(
+            f"| {row.label} | {row.resources} | {usd(row.previous_usd)} | "
+            f"+{usd(row.adds_usd)} | {usd(row.after_usd)} |"
+        )
+    made = sum(row.resources for row in cost.rows)
+    lines.append(
+        f"| **total** | {made} | {usd(cost.previous_usd)} | **{cost.delta()}** | "
+        f"{usd(cost.after_usd)} |"
+    )
+    if cost.unpriced:
+        lines += ["", f"Not priced (no price for the model): {', '.join(cost.unpriced)}."]
+    return [*lines, ""]
 
 
 def _markdown_row(change: ResourceChange) -> str:
@@ -243,6 +313,7 @@ def _markdown_details(change: ResourceChange) -> str:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The documented JSON shape (docs/plan-json.md); sensitive values are never included."""
+    cost = cost_summary(plan)
     return {
         "format_version": plan.format_version,
         "mode": plan.mode,
@@ -253,6 +324,12 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "requests": plan.requests,
         "minimum_requests": plan.minimum_requests,
         "warnings": list(plan.warnings),
+        "cost": None if cost is None else cost.to_dict(),
+        "policy": {
+            "files": list(plan.policy_files),
+            "deny": [f.model_dump() for f in plan.policy if f.level == "deny"],
+            "warn": [f.model_dump() for f in plan.policy if f.level == "warn"],
+        },
         "changes": [_change_to_dict(c) for c in plan.changes],
     }
 
@@ -282,6 +359,10 @@ def _change_to_dict(change: ResourceChange) -> dict[str, Any]:
         "details": list(change.details),
         "warnings": list(change.warnings),
         "location": change.location,
+        "spec": change.spec,
+        "labels": change.labels,
+        "models": [use.model_dump() for use in change.models],
+        "cost": None if change.cost is None else change.cost.model_dump(),
     }
 
 

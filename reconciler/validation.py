@@ -44,6 +44,10 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     shutdowns = shutdown_table(reading.stack, diagnostics)
     diagnostics.extend(check_models_and_methods(reading.resources, shutdowns))
     diagnostics.extend(check_evals(reading.resources))
+    if reading.stack is not None and reading.stack.config.policies.paths:
+        from reconciler.policies import policy_diagnostics
+
+        diagnostics.extend(policy_diagnostics(reading.stack.config.policies, root))
     diagnostics.raise_if_errors()
     return diagnostics
 

@@ -181,6 +181,7 @@ def _read_config(root: Path, stack_name: str | None, rules: dict[str, Any]) -> d
     _require(stack_name in (None, config["stack"]), "--stack overrides the config")
     _require(config.get("prices") is None, "a price table override")
     _require(config.get("model_shutdowns") is None, "a model shutdown table override")
+    _require(not config.get("policies"), "policies (compiled by the full validator)")
     return config
 
 

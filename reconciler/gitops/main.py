@@ -178,10 +178,11 @@ def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
     _say(planned.stdout)
     _say(planned.stderr)
     if planned.code not in (0, 2):
-        error = planned.stderr.strip() or "reconciler plan failed"
+        error = _errors_of(planned.stderr) or "reconciler plan failed"
         body = bodies.failed_comment(key, planned.stdout, error, ctx.run, title="Reconciler plan")
         _post_plan(ctx, key, body)
-        ctx.output(result="error", **{"has-changes": "false", "plan-file": ""})
+        result = "denied" if "policy denial" in error else "error"
+        ctx.output(result=result, **{"has-changes": "false", "plan-file": ""})
         return 1
     name = artifact_name(key)
     _post_plan(ctx, key, bodies.plan_comment(key, planned.stdout, ctx.run, artifact=name))
@@ -191,6 +192,14 @@ def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
         **{"artifact-name": name},
     )
     return 0
+
+
+def _errors_of(stderr: str) -> str:
+    """The `error:` lines of a command's stderr (its warnings come first and are in the
+    plan already), or all of it when it has none."""
+    lines = stderr.strip().splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("error:")), 0)
+    return "\n".join(lines[start:]).strip()
 
 
 def _post_plan(ctx: Context, key: str, body: str) -> None:

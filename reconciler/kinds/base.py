@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from reconciler.manifests import Stack
 from reconciler.models.base import Resource
-from reconciler.plan import FieldChange
+from reconciler.plan import Cost, FieldChange
 from reconciler.state import LiveObject, LiveState
 
 
@@ -69,7 +69,8 @@ class Desired:
 
     `view` has the declared fields compared with `LiveObject.attributes`; `payload` is what
     apply sends (`ResourceChange.desired`); `references` maps payload fields to the addresses
-    whose live ids fill them at apply time; `blocked` stops the resource with a reason.
+    whose live ids fill them at apply time; `blocked` stops the resource with a reason;
+    `cost` is the estimated spend of making it (the plan's cost summary adds them up).
     """
 
     view: dict[str, Any]
@@ -78,6 +79,7 @@ class Desired:
     details: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     blocked: str | None = None
+    cost: Cost | None = None  # what making it is estimated to spend (billed kinds)
 
 
 @dataclass(frozen=True)

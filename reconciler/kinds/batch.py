@@ -28,7 +28,7 @@ from reconciler.models.batch import RUNNING_STATUSES, BatchSpec
 from reconciler.models.dataset import DatasetSpec
 from reconciler.models.moderation_policy import ModerationPolicySpec
 from reconciler.moderation.batches import flagged_words
-from reconciler.plan import UNKNOWN, FieldChange
+from reconciler.plan import UNKNOWN, Cost, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject, content_digest
 
 UP_TO_DATE = "complete"
@@ -106,12 +106,15 @@ class BatchPlanner:
             **state,
         }
         view["results"] = UP_TO_DATE
+        basis = f"{found.input_tokens:,} input tokens at batch prices ({found.cost_basis})"
+        cost = Cost(category="batch", usd=found.cost_usd, basis=basis + "; output not counted")
         return Desired(
             view=view,
             payload=payload,
             references=references,
             details=details,
             warnings=gate.warnings,
+            cost=cost,
         )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:

@@ -28,7 +28,7 @@ from reconciler.models.batch import RUNNING_STATUSES
 from reconciler.models.dataset import DatasetSpec
 from reconciler.models.eval import EvalSpec
 from reconciler.models.eval_run import EvalRunSpec, FileIdSource
-from reconciler.plan import UNKNOWN, FieldChange
+from reconciler.plan import UNKNOWN, Cost, FieldChange
 from reconciler.state import HOME_PROJECT, LiveObject
 
 
@@ -66,11 +66,18 @@ class EvalRunPlanner:
             "waiting": waiting,
             "batch": _finished_batch(resource, ctx, digest),
         }
-        details = () if waiting else tuple(_estimate_lines(spec, model, template, items))
+        cost = None if waiting else _estimate(spec, model, template, items)
+        details = () if cost is None else cost[0]
         view: dict[str, Any] = {"digest": digest}
         if spec.via == "batch":  # a finished batch not graded yet differs here: an update
             view["results"] = "graded"
-        return Desired(view=view, payload=payload, details=details, references=references)
+        return Desired(
+            view=view,
+            payload=payload,
+            details=details,
+            references=references,
+            cost=None if cost is None else cost[1],
+        )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         digest = desired.payload["digest"]
@@ -303,9 +310,10 @@ def _items_source(
     return content_hash, items, {"content": rows}
 
 
-def _estimate_lines(
+def _estimate(
     spec: EvalRunSpec, model: str, template: list[dict[str, Any]], items: list[Item]
-) -> list[str]:
+) -> tuple[tuple[str, ...], Cost]:
+    """The plan's lines about requests, tokens and cost, and the cost for the summary."""
     from reconciler.datasets.prices import PriceTable
     from reconciler.datasets.tokens import count_tokens
 
@@ -320,7 +328,7 @@ def _estimate_lines(
     found = PriceTable.load().lookup(counted)
     if found is None or found[1].input is None:
         lines.append("cost unknown (no price for the model)")
-        return lines
+        return tuple(lines), Cost(category="eval", basis=f"no price for {model}")
     cost = tokens * found[1].input / 1_000_000
     if limit and found[1].output is not None:
         cost += limit * len(items) * found[1].output / 1_000_000
@@ -331,7 +339,8 @@ def _estimate_lines(
         prices = "batch prices"
     bound = "at most " if limit else "input only: "
     lines.append(f"est. {bound}${cost:,.4f} at {prices} ({found[0]}); graded locally")
-    return lines
+    basis = f"{len(items):,} requests, {bound}{prices} ({found[0]})"
+    return tuple(lines), Cost(category="eval", usd=cost, basis=basis)
 
 
 def _sha(text: str) -> str:

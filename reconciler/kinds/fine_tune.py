@@ -36,7 +36,7 @@ from reconciler.models.shutdowns import (
     load_table,
     shutdown_warning,
 )
-from reconciler.plan import UNKNOWN, Action, FieldChange, ResourceChange
+from reconciler.plan import UNKNOWN, Action, Cost, FieldChange, ResourceChange
 from reconciler.state import (
     HOME_PROJECT,
     LiveObject,
@@ -147,6 +147,7 @@ class FineTunePlanner:
             payload=payload,
             references=references,
             details=(*data.details(model), *_model_fate(resource, digest, ctx)),
+            cost=data.cost(model),
             warnings=(
                 *_shutdown_warnings(resource, spec.model, model, shutdown_table(ctx)),
                 *data.warnings(),
@@ -500,9 +501,37 @@ class _DataFacts:
         return tuple(lines)
 
     def _cost_line(self, report: DatasetReport, model: str) -> str | None:
-        stats = report.stats
         if self.spec.method.type == "reinforcement":
             return "training cost: reinforcement fine-tuning is billed per training hour"
+        priced = self._priced(report, model)
+        if priced is None:
+            return None
+        basis, key, usd = priced
+        if key is None or usd is None:
+            return f"training cost: {basis}; no training price for {model}"
+        return (
+            f"training cost: est. ${usd:,.2f} ({basis} at the {key} training price of "
+            f"{self.prices.price_date})"
+        )
+
+    def cost(self, model: str) -> Cost | None:
+        """The estimated training spend of the job, for the plan's cost summary."""
+        if self.training is None:
+            return None
+        if self.spec.method.type == "reinforcement":
+            return Cost(category="training", basis="billed per training hour: not estimated")
+        priced = self._priced(self.training, model)
+        if priced is None:
+            return None
+        basis, key, usd = priced
+        where = f"{key} training price of {self.prices.price_date}" if key else "no price"
+        return Cost(category="training", usd=usd, basis=f"{basis}, {where}")
+
+    def _priced(
+        self, report: DatasetReport, model: str
+    ) -> tuple[str, str | None, float | None] | None:
+        """(basis, price key, USD) of training on `report`, or None without token counts."""
+        stats = report.stats
         if not stats.billed_tokens or not stats.epochs:
             return None
         per_epoch = stats.billed_tokens // stats.epochs
@@ -514,12 +543,8 @@ class _DataFacts:
         source = "declared" if isinstance(declared, int) else "auto"
         basis = f"{per_epoch:,} tokens × {epochs} epochs ({source}) = {billed:,} billed tokens"
         if priced is None:
-            return f"training cost: {basis}; no training price for {model}"
-        key, usd = priced
-        return (
-            f"training cost: est. ${usd:,.2f} ({basis} at the {key} training price of "
-            f"{self.prices.price_date})"
-        )
+            return basis, None, None
+        return basis, priced[0], priced[1]
 
     def warnings(self) -> list[str]:
         found = []

@@ -102,3 +102,39 @@ def test_a_failing_plan_comments_its_error_and_keeps_no_artifact(loop: Loop) -> 
     assert "```text\nerror:" in comment["body"]
     assert "sk-wrong-key-0123456789" not in comment["body"]  # keys are masked
     assert loop.outputs()["result"] == "error" and loop.outputs()["plan-file"] == ""
+
+
+FINE_TUNE = """---
+apiVersion: reconciler/v1
+kind: FineTune
+metadata: {name: support-ft}
+spec:
+  model: gpt-4.1-mini-2025-04-14
+  training_file: Dataset/support-train
+  method: {type: supervised, supervised: {hyperparameters: {n_epochs: 3}}}
+"""
+
+
+def test_the_comment_shows_the_cost_summary_and_policy_denials(loop: Loop) -> None:
+    datasets = loop.specs / "datasets.yaml"
+    datasets.write_text(datasets.read_text(encoding="utf-8") + FINE_TUNE, encoding="utf-8")
+    planned = _plan(loop)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    [comment] = loop.github.comments_on(PR)
+    body = comment["body"]
+    assert "**Estimated spend: this plan adds $0.08** (stack total $0.00 → $0.08)." in body
+    assert "| training | 1 | $0.00 | +$0.08 | $0.08 |" in body
+    assert body.index("Estimated spend") < body.index("<details>")  # with the summary
+
+    config = loop.specs / "reconciler.yaml"
+    guard = "policies: {paths: [builtin:project_guardrails]}\n"
+    config.write_text(config.read_text(encoding="utf-8") + guard, encoding="utf-8")
+    denied = _plan(loop, sha="b" * 40)
+    assert denied.returncode == 1
+    [updated] = loop.github.comments_on(PR)
+    assert updated["id"] == comment["id"]
+    text = updated["body"]
+    assert "**error: 2 policy denial(s); apply will refuse this plan.**" in text
+    assert "| deny | `reconciler.project_guardrails.deny` | `Project/support` |" in text
+    assert "Estimated spend" in text
+    assert loop.outputs()["result"] == "denied"
