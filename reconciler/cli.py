@@ -485,7 +485,7 @@ def _plan_with(
     from reconciler.providers import read_live_state
 
     live = read_live_state(stack, clients)
-    return build_plan(
+    made = build_plan(
         stack,
         live,
         reports=reports,
@@ -493,6 +493,11 @@ def _plan_with(
         mode=mode,
         manifests_path=path,
     )
+    if mode == "drift":  # who changed each drifted object, from the audit log
+        from reconciler.providers.audit_log import attribute_drift
+
+        made = attribute_drift(made, clients, live)
+    return made
 
 
 @contextmanager

@@ -68,6 +68,25 @@ class FieldChange(Frozen):
     sensitive: bool = False  # shown as (sensitive) instead of the values
 
 
+class AuditEvent(Frozen):
+    """One audit-log entry about a drifted object: who (an e-mail, a key's name or id), what
+    (the event type, e.g. `project.updated`) and when (Unix seconds)."""
+
+    actor: str
+    event_type: str
+    at: int
+
+
+class Attribution(Frozen):
+    """Who changed a drifted object, from the organization's audit log (`drift` only).
+
+    `events` are the newest entries naming the object, newest first; when there are none,
+    `note` says why (audit logging off, or a data-plane change the log does not record)."""
+
+    events: tuple[AuditEvent, ...] = ()
+    note: str | None = None
+
+
 class ResourceChange(Frozen):
     """What apply will do to one resource, and why."""
 
@@ -91,6 +110,8 @@ class ResourceChange(Frozen):
     live_attributes: dict[str, Any] = Field(default_factory=dict)
     """The live object's declared-field view as read (where it lives, what it holds), so a
     provider can delete or replace it without reading it again."""
+    attribution: Attribution | None = None
+    """`drift` only: who changed the object outside Git, from the audit log."""
     deposed: bool = False
     """A delete of a superseded copy of a still-declared resource (left by an interrupted
     replace): part of finishing that replace, so it runs without --allow-delete."""

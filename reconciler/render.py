@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from reconciler.audit import attribution_to_dict, describe_attribution
 from reconciler.errors import Diagnostic, Diagnostics, SourceLocation
 from reconciler.plan import Action, FieldChange, Plan, ResourceChange
 
@@ -145,6 +146,8 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
         lines.append(style(head, colour, bold=True) + f"  {action_label(change)}: {change.reason}")
         if change.live_id:
             lines.append(f"      id: {change.live_id}")
+        if change.attribution is not None:
+            lines.extend(f"      {line}" for line in describe_attribution(change.attribution))
         lines.extend(f"      {describe_field_change(fc)}" for fc in change.changes)
         lines.extend(f"      {detail}" for detail in change.details)
         lines.extend(style(f"      warning: {w}", "yellow") for w in change.warnings)
@@ -211,7 +214,10 @@ def _markdown_row(change: ResourceChange) -> str:
     label = action_label(change)
     if change.irreversible:
         label = f"**{label}**"
-    reason = change.reason.replace("|", "\\|")
+    reason = change.reason
+    if change.attribution is not None:
+        reason += " · " + describe_attribution(change.attribution)[0]
+    reason = reason.replace("|", "\\|")
     return f"| `{change.action.symbol}` | `{change.address}` | {label} | {reason} |"
 
 
@@ -229,6 +235,8 @@ def _fit(parts: list[str], budget: int, *, separator: str) -> tuple[str, int]:
 def _markdown_details(change: ResourceChange) -> str:
     lines = [f"<details><summary><code>{change.address}</code>: {action_label(change)}</summary>"]
     lines += ["", "```diff"]
+    if change.attribution is not None:
+        lines.extend(f"# {line}" for line in describe_attribution(change.attribution))
     lines.extend(describe_field_change(fc) for fc in change.changes)
     lines.extend(f"# {d}" for d in change.details)
     lines.extend(f"! warning: {w}" for w in change.warnings)
@@ -258,6 +266,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def _change_to_dict(change: ResourceChange) -> dict[str, Any]:
+    shown = _change_fields(change)
+    if change.attribution is not None:  # drift reports only
+        shown["attribution"] = attribution_to_dict(change.attribution)
+    return shown
+
+
+def _change_fields(change: ResourceChange) -> dict[str, Any]:
     return {
         "address": change.address,
         "kind": change.kind,

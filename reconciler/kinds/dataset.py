@@ -36,6 +36,7 @@ from reconciler.state import (
 
 class DatasetPlanner:
     kind = "Dataset"
+    data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec

@@ -41,6 +41,7 @@ def spec_digest(spec: FineTuneSpec) -> str:
 
 class FineTunePlanner:
     kind = "FineTune"
+    data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec

@@ -56,6 +56,11 @@ def advance_clock(sandbox: SandboxHandle, seconds: float) -> None:
     _control(sandbox, "/clock/advance", {"seconds": seconds})
 
 
+def set_switches(sandbox: SandboxHandle, switches: dict[str, bool]) -> None:
+    """Turn sandbox behaviour switches on or off (`audit_logs_disabled`, ...)."""
+    _control(sandbox, "/switches", dict(switches))
+
+
 def _control(sandbox: SandboxHandle, route: str, body: dict[str, Any]) -> None:
     request = urllib.request.Request(
         sandbox.control_url + route,
