@@ -73,6 +73,9 @@ def run_import(
         accounted = _accounted(planned, stack.resources)
         objects = _in_scope(live, target, all_objects, scope_projects)
         outcome = _import(stack, live, objects, accounted, refs, in_place=in_place)
+        if target is not None and outcome.skipped:
+            obj, reason = outcome.skipped[0]
+            raise ConfigError(f"cannot import {obj.kind} {obj.live_id}: {reason}")
         destination = out if out is not None else stack.root / DEFAULT_OUT
         if outcome.written:
             _write_documents(destination, outcome.written)

@@ -118,3 +118,54 @@ def test_what_cannot_be_imported_says_why(ws: Workspace, admin_client: openai.Op
     assert missing.exit_code == 1 and "no such live object" in missing.output
     nothing = ws.run("import", str(specs))
     assert nothing.exit_code == 1 and "--all" in nothing.output
+
+
+def test_a_fine_tuning_job_made_by_hand_on_the_stacks_data_is_imported_pinned(
+    ws: Workspace, client: openai.OpenAI
+) -> None:
+    assert ws.run("apply", str(ws.specs), "--auto-approve").exit_code == 0
+    plan = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)
+    live = {c["address"]: c["live_id"] for c in plan["changes"]}
+    project = live["Project/support"]
+    job = client.with_options(project=project).fine_tuning.jobs.create(
+        model="gpt-4.1-mini-2025-04-14",
+        training_file=live["Dataset/support-train"],
+        suffix="by-hand",
+    )
+
+    result = ws.run("import", "FineTune", job.id, str(ws.specs))
+    assert result.exit_code == 0, result.output
+    (document,) = _documents(ws.specs / "imported.yaml")
+    assert document["metadata"]["id"] == job.id
+    spec = document["spec"]
+    assert spec["training_file"] == "Dataset/support-train"
+    assert spec["project"] == "Project/support"
+    assert spec["model"] == "gpt-4.1-mini-2025-04-14"  # (a suffix shows once the model exists)
+    plan_after = ws.run("plan", str(ws.specs), "--detailed-exitcode")
+    assert plan_after.exit_code == 0, plan_after.output  # adopted as it is: no new job
+    assert len(list(client.with_options(project=project).fine_tuning.jobs.list())) == 1
+
+
+def test_a_dataset_cannot_be_imported_and_the_import_says_why(ws: Workspace) -> None:
+    assert ws.run("apply", str(ws.specs), "--auto-approve").exit_code == 0
+    plan = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)
+    file_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "Dataset/support-valid")
+    manifests = ws.specs / "datasets.yaml"
+    manifests.write_text(
+        manifests.read_text().split("---")[0], encoding="utf-8"
+    )  # its manifest gone
+
+    result = ws.run("import", "Dataset", file_id, str(ws.specs))
+    assert result.exit_code == 1
+    assert f"cannot import Dataset {file_id}: a Dataset is declared with its local file" in (
+        result.output
+    )
+    assert not (ws.specs / "imported.yaml").exists()
+    declared = ws.run("import", "Project", plan_live_id(plan, "Project/support"), str(ws.specs))
+    assert declared.exit_code == 1 and "already declared by Project/support" in declared.output
+
+
+def plan_live_id(plan: dict[str, object], address: str) -> str:
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    return str(next(c["live_id"] for c in changes if c["address"] == address))
