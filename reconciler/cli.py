@@ -121,6 +121,13 @@ format_option = click.option(
     show_default=True,
     help="How to print the plan.",
 )
+refresh_option = click.option(
+    "--refresh",
+    type=click.Choice(["full", "incremental"]),
+    default=None,
+    help="Administration API reads: full, or incremental from the stack's snapshot and the "
+    "audit log (default: reconciler.yaml's refresh.mode; docs/incremental-refresh.md).",
+)
 path_argument = click.argument(
     "path", type=click.Path(exists=True, path_type=Path), default=".", required=False
 )
@@ -190,6 +197,7 @@ def validate(path: Path, stack_name: str | None, fmt: str) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @sandbox_option
 @stack_option
+@refresh_option
 @no_color_option
 def plan(
     path: Path,
@@ -198,11 +206,12 @@ def plan(
     detailed_exitcode: bool,
     use_sandbox: bool,
     stack_name: str | None,
+    refresh: str | None,
 ) -> None:
     """Show what apply would change (read-only; reports the API requests it made)."""
     if out is not None and not out.parent.is_dir():
         raise ConfigError(_cannot_write(out, f"there is no folder {out.parent}"))
-    made = _make_plan(path, stack_name, use_sandbox, mode="apply")
+    made = _make_plan(path, stack_name, use_sandbox, mode="apply", refresh=refresh)
     if out is not None:
         try:
             out.write_text(made.to_json() + "\n", encoding="utf-8")
@@ -220,10 +229,13 @@ def plan(
 @format_option
 @sandbox_option
 @stack_option
+@refresh_option
 @no_color_option
-def drift(path: Path, fmt: str, use_sandbox: bool, stack_name: str | None) -> None:
+def drift(
+    path: Path, fmt: str, use_sandbox: bool, stack_name: str | None, refresh: str | None
+) -> None:
     """Refresh-only plan: what differs between live state and Git (exit 2 when anything does)."""
-    made = _make_plan(path, stack_name, use_sandbox, mode="drift")
+    made = _make_plan(path, stack_name, use_sandbox, mode="drift", refresh=refresh)
     _echo_plan(made, fmt)
     _exit_for(made, changes_exit=2)
 
@@ -473,19 +485,27 @@ def _echo_diagnostics(found: Diagnostics) -> None:
     click.echo(_masked(render_diagnostics(found, color=color)), err=True, color=color)
 
 
-def _make_plan(path: Path, stack_name: str | None, use_sandbox: bool, *, mode: Mode) -> Plan:
+def _make_plan(
+    path: Path, stack_name: str | None, use_sandbox: bool, *, mode: Mode, refresh: str | None
+) -> Plan:
     stack, reports = _load_offline(path, stack_name)
     with _clients(use_sandbox, stack.root) as clients:
-        return _plan_with(stack, reports, clients, str(path), mode=mode)
+        return _plan_with(stack, reports, clients, str(path), mode=mode, refresh=refresh)
 
 
 def _plan_with(
-    stack: Stack, reports: dict[str, Any], clients: Clients, path: str, *, mode: Mode
+    stack: Stack,
+    reports: dict[str, Any],
+    clients: Clients,
+    path: str,
+    *,
+    mode: Mode,
+    refresh: str | None = None,
 ) -> Plan:
     from reconciler.planner import build_plan, digest_manifests
     from reconciler.providers import read_live_state
 
-    live = read_live_state(stack, clients)
+    live = read_live_state(stack, clients, refresh=refresh)
     made = build_plan(
         stack,
         live,

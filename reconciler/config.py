@@ -8,6 +8,7 @@ Relative paths in it are relative to the stack root (`Stack.resolve_path`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,23 @@ from reconciler.models.base import NAME_BODY, NAME_MAX_LENGTH, NAME_PATTERN
 CONFIG_FILENAME = "reconciler.yaml"
 PROJECT_ID_PREFIX = "proj_"
 DEFAULT_PROJECT_PATTERN = rf"^(?:Project/{NAME_BODY}|{PROJECT_ID_PREFIX}[A-Za-z0-9_-]+)$"
+
+
+class RefreshConfig(BaseModel):
+    """How the Administration API is read: `incremental` keeps a snapshot in the platform and
+    re-reads only what the audit log says changed (docs/incremental-refresh.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["off", "incremental"] = Field(
+        default="off",
+        description="off: read everything every time; incremental: snapshot + audit log.",
+    )
+    max_age: str = Field(
+        default="24h",
+        pattern=r"^[0-9]+[smhd]$",
+        description="A snapshot older than this means a full read (e.g. 30m, 6h, 2d).",
+    )
 
 
 class StackConfig(BaseModel):
@@ -40,6 +58,10 @@ class StackConfig(BaseModel):
     cache_dir: Path = Field(
         default=Path(".reconciler/cache"),
         description="Where the reconciler keeps its local cache, relative to the stack root.",
+    )
+    refresh: RefreshConfig = Field(
+        default_factory=RefreshConfig,
+        description="Incremental refresh of the Administration API reads (a shared snapshot).",
     )
 
     @property

@@ -150,6 +150,7 @@ class Plan(Frozen):
     changes: tuple[ResourceChange, ...] = ()
     requests: int = 0  # API requests made while reading live state
     minimum_requests: int = 0  # list pages those collections need at the largest page size
+    refresh: str | None = None  # full or incremental read of the Administration API, and why
     warnings: tuple[str, ...] = ()
 
     @property

@@ -137,6 +137,8 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
         + f"  ({_requests(plan)} to read live state; list-page minimum {plan.minimum_requests})",
         "",
     ]
+    if plan.refresh is not None:
+        lines[-1:-1] = [f"Refresh: {plan.refresh}"]
     for change in _ordered(plan.changes):
         if change.action is Action.NOOP:
             continue
@@ -190,7 +192,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> st
         "",
     ]
     footer = [f"> ⚠️ {w}" for w in plan.warnings]
-    footer.append(f"<sub>{requests_line(plan)} · plan made {plan.created_at}</sub>")
+    refresh = f" · {plan.refresh}" if plan.refresh is not None else ""
+    footer.append(f"<sub>{requests_line(plan)}{refresh} · plan made {plan.created_at}</sub>")
     budget = limit - len("\n".join(footer)) - 600  # room for the truncation note
     shown_changes = [c for c in _ordered(plan.changes) if c.action is not Action.NOOP]
     text = "\n".join(head) + "\n"
@@ -251,6 +254,13 @@ def _markdown_details(change: ResourceChange) -> str:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The documented JSON shape (docs/plan-json.md); sensitive values are never included."""
+    shown = _plan_fields(plan)
+    if plan.refresh is not None:  # only with `refresh: incremental` (or --refresh)
+        shown["refresh"] = plan.refresh
+    return shown
+
+
+def _plan_fields(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": plan.format_version,
         "mode": plan.mode,
