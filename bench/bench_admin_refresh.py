@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -152,13 +153,35 @@ def main() -> None:
         f"\n{options.projects} projects, {options.latency_ms} ms per request, {limit}; "
         "requests = every request of the plan (data-plane listings too)\n"
     )
-    print(f"{'plan':44} {'requests':>8} {'× full':>7} {'time':>8} {'× full':>7}")
+    full_admin = _admin_requests(full)
+    print(
+        f"{'plan':44} {'requests':>8} {'× full':>7} {'admin':>6} {'× full':>7} "
+        f"{'time':>8} {'× full':>7} {'at 7/min':>9}"
+    )
     for label, made, elapsed in rows:
+        admin_requests = _admin_requests(made)
         print(
             f"{label:44} {made['requests']:>8} {made['requests'] / full['requests']:>7.2f} "
-            f"{elapsed:>7.2f}s {elapsed / full_time:>7.2f}"
+            f"{admin_requests:>6} {admin_requests / full_admin:>7.3f} "
+            f"{elapsed:>7.2f}s {elapsed / full_time:>7.2f} {admin_requests / 7:>8.1f}m"
         )
         print(f"    {made.get('refresh')}")
+    print(
+        "\nadmin = Administration API requests (listings read from the API, plus the audit-log "
+        "page), from the plan's refresh line; 'at 7/min' is that count at the limit users "
+        "report (computed, not measured; run with --admin-rate-limit 7 to measure it)."
+    )
+
+
+def _admin_requests(plan: dict[str, Any]) -> int:
+    """Administration API requests of a plan: the listings it read from the API and the one
+    audit-log request (the snapshot's download and upload are Files API requests)."""
+    line = str(plan.get("refresh") or "")
+    full = re.search(r"snapshot of (\d+) listing", line)
+    if full is not None:
+        return int(full[1]) + 1
+    reread = re.search(r"(\d+) re-read", line)
+    return (int(reread[1]) if reread else 0) + 1
 
 
 if __name__ == "__main__":
