@@ -32,6 +32,7 @@ from reconciler.plan import Action, Plan
 from reconciler.state import HOME_PROJECT, LiveObject, LiveState
 
 DEFAULT_OUT = "imported.yaml"
+_DECLARED = "already declared by"
 
 
 @dataclass
@@ -200,7 +201,7 @@ def _import(
                 if edited is not None:
                     outcome.edited.append((address, edited))
                 continue
-            outcome.skipped.append((obj, f"already declared by {address}"))
+            outcome.skipped.append((obj, f"{_DECLARED} {address}"))
             continue
         name = _unique(obj, imported.name, used)
         address = f"{obj.kind}/{name}"
@@ -342,8 +343,12 @@ def _report(outcome: Outcome, destination: Path) -> None:
             click.echo(f"  + {address} ← {obj.live_id}{pinned}{adopted}")
     for address, file in outcome.edited:
         click.echo(f"  ~ {address}: {file} edited in place (id pinned, spec set to live values)")
+    declared = [obj for obj, reason in outcome.skipped if reason.startswith(_DECLARED)]
     for obj, reason in outcome.skipped:
-        click.echo(f"  skipped {obj.kind} {obj.live_id}: {reason}")
+        if not reason.startswith(_DECLARED):
+            click.echo(f"  skipped {obj.kind} {obj.live_id}: {reason}")
+    if declared:
+        click.echo(f"  {len(declared)} object(s) in scope already declared by a manifest")
     if not outcome.written and not outcome.edited:
         click.echo(
             "Nothing to import: every object in scope is accounted for or cannot be imported."
