@@ -35,6 +35,7 @@ class LazyGroup(click.Group):
         "sandbox": ("reconciler.sandbox.cli", "sandbox_group"),
         "wait": ("reconciler.commands.wait", "wait_command"),
         "output": ("reconciler.commands.output", "output_command"),
+        "import": ("reconciler.commands.import_", "import_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -128,6 +129,13 @@ target_option = click.option(
     multiple=True,
     help="Only this resource and what it depends on (repeatable); the rest is left as it is.",
 )
+refresh_option = click.option(
+    "--refresh",
+    type=click.Choice(["full", "incremental"]),
+    default=None,
+    help="Administration API reads: full, or incremental from the stack's snapshot and the "
+    "audit log (default: reconciler.yaml's refresh.mode; docs/incremental-refresh.md).",
+)
 path_argument = click.argument(
     "path", type=click.Path(exists=True, path_type=Path), default=".", required=False
 )
@@ -198,6 +206,7 @@ def validate(path: Path, stack_name: str | None, fmt: str) -> None:
 @target_option
 @sandbox_option
 @stack_option
+@refresh_option
 @no_color_option
 def plan(
     path: Path,
@@ -207,11 +216,12 @@ def plan(
     targets: tuple[str, ...],
     use_sandbox: bool,
     stack_name: str | None,
+    refresh: str | None,
 ) -> None:
     """Show what apply would change (read-only; reports the API requests it made)."""
     if out is not None and not out.parent.is_dir():
         raise ConfigError(_cannot_write(out, f"there is no folder {out.parent}"))
-    made = _make_plan(path, stack_name, use_sandbox, mode="apply", targets=targets)
+    made = _make_plan(path, stack_name, use_sandbox, mode="apply", targets=targets, refresh=refresh)
     if out is not None:
         try:
             out.write_text(made.to_json() + "\n", encoding="utf-8")
@@ -229,10 +239,13 @@ def plan(
 @format_option
 @sandbox_option
 @stack_option
+@refresh_option
 @no_color_option
-def drift(path: Path, fmt: str, use_sandbox: bool, stack_name: str | None) -> None:
+def drift(
+    path: Path, fmt: str, use_sandbox: bool, stack_name: str | None, refresh: str | None
+) -> None:
     """Refresh-only plan: what differs between live state and Git (exit 2 when anything does)."""
-    made = _make_plan(path, stack_name, use_sandbox, mode="drift")
+    made = _make_plan(path, stack_name, use_sandbox, mode="drift", refresh=refresh)
     _echo_plan(made, fmt)
     _exit_for(made, changes_exit=2)
 
@@ -551,10 +564,13 @@ def _make_plan(
     *,
     mode: Mode,
     targets: tuple[str, ...] = (),
+    refresh: str | None = None,
 ) -> Plan:
     stack, reports = _load_offline(path, stack_name)
     with _clients(use_sandbox, stack.root) as clients:
-        return _plan_with(stack, reports, clients, str(path), mode=mode, targets=targets)
+        return _plan_with(
+            stack, reports, clients, str(path), mode=mode, targets=targets, refresh=refresh
+        )
 
 
 def _plan_with(
@@ -565,11 +581,12 @@ def _plan_with(
     *,
     mode: Mode,
     targets: tuple[str, ...] = (),
+    refresh: str | None = None,
 ) -> Plan:
     from reconciler.planner import build_plan, digest_manifests
     from reconciler.providers import read_live_state
 
-    live = read_live_state(stack, clients)
+    live = read_live_state(stack, clients, refresh=refresh)
     made = build_plan(
         stack,
         live,
@@ -578,6 +595,10 @@ def _plan_with(
         mode=mode,
         manifests_path=path,
     )
+    if mode == "drift":  # who changed each drifted object, from the audit log
+        from reconciler.providers.audit_log import attribute_drift
+
+        return attribute_drift(made, clients, live)
     if mode != "apply":
         return made
     from reconciler.policies import check_policies

@@ -8,7 +8,7 @@ Relative paths in it are relative to the stack root (`Stack.resolve_path`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,23 @@ class PolicyConfig(BaseModel):
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="Values the policies read as `data.params` (e.g. `max_deletes: 5`).",
+    )
+
+
+class RefreshConfig(BaseModel):
+    """How the Administration API is read: `incremental` keeps a snapshot in the platform and
+    re-reads only what the audit log says changed (docs/incremental-refresh.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["off", "incremental"] = Field(
+        default="off",
+        description="off: read everything every time; incremental: snapshot + audit log.",
+    )
+    max_age: str = Field(
+        default="24h",
+        pattern=r"^[0-9]+[smhd]$",
+        description="A snapshot older than this means a full read (e.g. 30m, 6h, 2d).",
     )
 
 
@@ -66,6 +83,10 @@ class StackConfig(BaseModel):
     policies: PolicyConfig = Field(
         default_factory=PolicyConfig,
         description="Guardrails: Rego policies over the plan; a `deny` blocks apply.",
+    )
+    refresh: RefreshConfig = Field(
+        default_factory=RefreshConfig,
+        description="Incremental refresh of the Administration API reads (a shared snapshot).",
     )
 
     @property

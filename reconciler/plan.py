@@ -97,6 +97,25 @@ class PolicyFinding(Frozen):
     message: str
 
 
+class AuditEvent(Frozen):
+    """One audit-log entry about a drifted object: who (an e-mail, a key's name or id), what
+    (the event type, e.g. `project.updated`) and when (Unix seconds)."""
+
+    actor: str
+    event_type: str
+    at: int
+
+
+class Attribution(Frozen):
+    """Who changed a drifted object, from the organization's audit log (`drift` only).
+
+    `events` are the newest entries naming the object, newest first; when there are none,
+    `note` says why (audit logging off, or a data-plane change the log does not record)."""
+
+    events: tuple[AuditEvent, ...] = ()
+    note: str | None = None
+
+
 class ResourceChange(Frozen):
     """What apply will do to one resource, and why."""
 
@@ -120,6 +139,8 @@ class ResourceChange(Frozen):
     live_attributes: dict[str, Any] = Field(default_factory=dict)
     """The live object's declared-field view as read (where it lives, what it holds), so a
     provider can delete or replace it without reading it again."""
+    attribution: Attribution | None = None
+    """`drift` only: who changed the object outside Git, from the audit log."""
     deposed: bool = False
     """A delete of a superseded copy of a still-declared resource (left by an interrupted
     replace): part of finishing that replace, so it runs without --allow-delete."""
@@ -162,6 +183,7 @@ class Plan(Frozen):
     changes: tuple[ResourceChange, ...] = ()
     requests: int = 0  # API requests made while reading live state
     minimum_requests: int = 0  # list pages those collections need at the largest page size
+    refresh: str | None = None  # full or incremental read of the Administration API, and why
     warnings: tuple[str, ...] = ()
     policy: tuple[PolicyFinding, ...] = ()  # what the stack's Rego policies say about it
     policy_files: tuple[str, ...] = ()  # the policy files evaluated

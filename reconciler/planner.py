@@ -63,6 +63,7 @@ def build_plan(
         changes=tuple(planning.changes.values()),
         requests=live.requests,
         minimum_requests=live.minimum_requests,
+        refresh=live.refresh,
         warnings=(
             *(f"{d.location}: {d.message}" for d in stack.warnings),
             *planning.live_warnings,

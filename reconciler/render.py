@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from reconciler.audit import attribution_to_dict, describe_attribution
 from reconciler.costs import CostSummary, cost_summary, usd
 from reconciler.errors import Diagnostic, Diagnostics, SourceLocation
 from reconciler.plan import Action, FieldChange, Plan, PolicyFinding, ResourceChange
@@ -155,6 +156,8 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
         + f"  ({_requests(plan)} to read live state; list-page minimum {plan.minimum_requests})",
         "",
     ]
+    if plan.refresh is not None:
+        lines[-1:-1] = [f"Refresh: {plan.refresh}"]
     for change in _ordered(plan.changes):
         if change.action is Action.NOOP:
             continue
@@ -164,6 +167,8 @@ def render_plan_human(plan: Plan, *, color: bool = False) -> str:
         lines.append(style(head, colour, bold=True) + f"  {action_label(change)}: {change.reason}")
         if change.live_id:
             lines.append(f"      id: {change.live_id}")
+        if change.attribution is not None:
+            lines.extend(f"      {line}" for line in describe_attribution(change.attribution))
         lines.extend(f"      {describe_field_change(fc)}" for fc in change.changes)
         lines.extend(f"      {detail}" for detail in change.details)
         lines.extend(style(f"      warning: {w}", "yellow") for w in change.warnings)
@@ -216,7 +221,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> st
         *_markdown_cost(cost_summary(plan) if plan.mode == "apply" else None),
     ]
     footer = [f"> ⚠️ {w}" for w in plan.warnings]
-    footer.append(f"<sub>{requests_line(plan)} · plan made {plan.created_at}</sub>")
+    refresh = f" · {plan.refresh}" if plan.refresh is not None else ""
+    footer.append(f"<sub>{requests_line(plan)}{refresh} · plan made {plan.created_at}</sub>")
     budget = limit - len("\n".join(footer)) - 600  # room for the truncation note
     shown_changes = [c for c in _ordered(plan.changes) if c.action is not Action.NOOP]
     text = "\n".join(head) + "\n"
@@ -281,7 +287,10 @@ def _markdown_row(change: ResourceChange) -> str:
     label = action_label(change)
     if change.irreversible:
         label = f"**{label}**"
-    reason = change.reason.replace("|", "\\|")
+    reason = change.reason
+    if change.attribution is not None:
+        reason += " · " + describe_attribution(change.attribution)[0]
+    reason = reason.replace("|", "\\|")
     return f"| `{change.action.symbol}` | `{change.address}` | {label} | {reason} |"
 
 
@@ -299,6 +308,8 @@ def _fit(parts: list[str], budget: int, *, separator: str) -> tuple[str, int]:
 def _markdown_details(change: ResourceChange) -> str:
     lines = [f"<details><summary><code>{change.address}</code>: {action_label(change)}</summary>"]
     lines += ["", "```diff"]
+    if change.attribution is not None:
+        lines.extend(f"# {line}" for line in describe_attribution(change.attribution))
     lines.extend(describe_field_change(fc) for fc in change.changes)
     lines.extend(f"# {d}" for d in change.details)
     lines.extend(f"! warning: {w}" for w in change.warnings)
@@ -313,6 +324,13 @@ def _markdown_details(change: ResourceChange) -> str:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The documented JSON shape (docs/plan-json.md); sensitive values are never included."""
+    shown = _plan_fields(plan)
+    if plan.refresh is not None:  # only with `refresh: incremental` (or --refresh)
+        shown["refresh"] = plan.refresh
+    return shown
+
+
+def _plan_fields(plan: Plan) -> dict[str, Any]:
     cost = cost_summary(plan)
     return {
         "format_version": plan.format_version,
@@ -335,6 +353,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def _change_to_dict(change: ResourceChange) -> dict[str, Any]:
+    shown = _change_fields(change)
+    if change.attribution is not None:  # drift reports only
+        shown["attribution"] = attribution_to_dict(change.attribution)
+    return shown
+
+
+def _change_fields(change: ResourceChange) -> dict[str, Any]:
     return {
         "address": change.address,
         "kind": change.kind,

@@ -149,6 +149,7 @@ class LiveState(_Frozen):
     ownership: Ownership = Field(default_factory=Ownership)
     requests: int = 0
     minimum_requests: int = 0
+    refresh: str | None = None  # how the Administration API was read (providers/snapshot.py)
 
     def of_kind(self, kind: str) -> list[LiveObject]:
         return list(cached_index(self, "_of_kind", self.objects, self._by_kind).get(kind, ()))

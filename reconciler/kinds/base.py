@@ -102,6 +102,39 @@ class Match:
     wait: str | None = None  # the live object is still in progress (a running job): why, how far
 
 
+@dataclass(frozen=True)
+class ImportContext:
+    """What a kind's `import_spec` may read: the stack, the live state, and how to write a
+    project as a reference (`project_refs`: live id -> `Project/name` of a manifest, declared or
+    imported in the same run; a project not in it is written as its id)."""
+
+    stack: Stack
+    live: LiveState
+    project_refs: Mapping[str, str] = field(default_factory=dict)
+
+    def project_ref(self, project_id: str) -> str:
+        return self.project_refs.get(project_id, project_id)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What `reconciler import` writes for one live object (a kind planner's `import_spec`).
+
+    `spec` is the manifest's spec, such that the next plan is a no-op; `name` the suggested
+    `metadata.name`; `pin_id` writes `metadata.id` (kinds whose planner matches by it);
+    `record` has the import record the object in the stack's ownership registry as adopted
+    (kinds matched through the registry); `note` is written as a comment above the document.
+    `spec` None means the object cannot be imported, and `reason` says why.
+    """
+
+    name: str
+    spec: dict[str, Any] | None = None
+    pin_id: bool = False
+    record: bool = False
+    note: str | None = None
+    reason: str | None = None
+
+
 class KindPlanner(Protocol):
     """The planning logic of one kind."""
 
@@ -122,6 +155,16 @@ class KindPlanner(Protocol):
     def delete_reason(self, obj: LiveObject) -> str: ...
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]: ...
+
+
+def manifest_name(*parts: str) -> str:
+    """A valid `metadata.name` made of `parts` (lowercase; other characters become '-')."""
+    import re
+
+    text = "-".join(p for p in parts if p).lower()
+    text = re.sub(r"[^a-z0-9_.]+", "-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-_.")[:63].strip("-_.")
+    return text or "imported"
 
 
 def local_match(kind: str, resource: Resource, desired: Desired) -> Match:

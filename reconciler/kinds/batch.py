@@ -36,6 +36,7 @@ UP_TO_DATE = "complete"
 
 class BatchPlanner:
     kind = "Batch"
+    data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = _spec(resource)

@@ -17,6 +17,8 @@ from pathlib import Path, PurePath
 
 from reconciler.kinds.base import (
     Desired,
+    ImportContext,
+    Imported,
     Match,
     PlanContext,
     default_change_reason,
@@ -36,6 +38,7 @@ from reconciler.state import (
 
 class DatasetPlanner:
     kind = "Dataset"
+    data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
@@ -84,6 +87,17 @@ class DatasetPlanner:
         current = max(copies, key=lambda obj: _preference(obj, desired))
         deposed = tuple(obj for obj in copies if obj is not current)
         return Match(current=current, deposed=deposed, created_by_stack=True)
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """Never: a Dataset is its local file, and the API does not give back the content of
+        fine-tuning files (nor of `user_data` files); a file the stack did not upload has no
+        name the stack could own it by."""
+        return Imported(
+            name=live.key,
+            reason="a Dataset is declared with its local file (`spec.file`), and the API does not "
+            "give back the content of fine-tuning or user_data files: put the JSONL file in the "
+            "stack's folder and declare it; apply uploads it under the stack's name",
+        )
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         return f"sha256 {short(desired.view['file'])} is not uploaded yet"

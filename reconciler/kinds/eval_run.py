@@ -34,6 +34,7 @@ from reconciler.state import HOME_PROJECT, LiveObject
 
 class EvalRunPlanner:
     kind = "EvalRun"
+    data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec

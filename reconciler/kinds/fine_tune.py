@@ -26,7 +26,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.datasets import DatasetReport, PriceTable, compare_datasets
-from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.base import (
+    Desired,
+    ImportContext,
+    Imported,
+    Match,
+    PlanContext,
+    default_change_reason,
+    manifest_name,
+)
 from reconciler.models.base import Resource
 from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec, canonical_model
 from reconciler.models.shutdowns import (
@@ -101,6 +109,7 @@ def spec_digest(spec: FineTuneSpec) -> str:
 
 class FineTunePlanner:
     kind = "FineTune"
+    data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
@@ -178,6 +187,42 @@ class FineTunePlanner:
         if current.status in IN_PROGRESS:
             return replace(match, wait=f"job {current.live_id} is {_progress(current.info)}")
         return match
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """The job pinned by `metadata.id` (adopted as it is, never re-run): its base model,
+        method and files as `Dataset/<name>` references, which must be datasets of this stack
+        (the API does not give fine-tuning files back, so import cannot write their data)."""
+        attributes = live.attributes
+        suffix = attributes.get("suffix")
+        name = manifest_name(str(suffix or ""), live.live_id.removeprefix("ftjob-")[:12])
+        files: dict[str, str] = {}
+        for field_name in ("training_file", "validation_file"):
+            file_id = attributes.get(field_name)
+            if not file_id:
+                continue
+            dataset = next(
+                (d for d in ctx.live.of_kind("Dataset") if d.live_id == file_id and d.address),
+                None,
+            )
+            if dataset is None or dataset.address not in ctx.stack.resources:
+                return Imported(
+                    name=name,
+                    reason=f"its {field_name} {file_id} is not a Dataset of this stack: declare "
+                    "that data as a Dataset first (the API does not give fine-tuning files back)",
+                )
+            files[field_name] = str(dataset.address)
+        spec: dict[str, Any] = {"model": attributes.get("model"), **files}
+        method = attributes.get("method")
+        if isinstance(method, dict) and method.get("type"):
+            spec["method"] = method
+        if suffix:
+            spec["suffix"] = suffix
+        if attributes.get("seed") is not None:
+            spec["seed"] = attributes["seed"]
+        project = str(attributes.get("project") or "")
+        if project and project != HOME_PROJECT:
+            spec["project"] = ctx.project_ref(project)
+        return Imported(name=name, spec=spec, pin_id=True)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         model = desired.view["model"]

@@ -24,9 +24,12 @@ from typing import Any
 
 from reconciler.kinds.base import (
     Desired,
+    ImportContext,
+    Imported,
     Match,
     PlanContext,
     default_change_reason,
+    manifest_name,
 )
 from reconciler.models.base import Resource
 from reconciler.models.project import ProjectSpec
@@ -60,6 +63,14 @@ class ProjectPlanner:
             "Archive the extra project(s), or pin the right one with metadata.id"
         )
         return replace(found, warnings=(*found.warnings, warning))
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """The project's name, its id pinned (settings are left out: not managed until a
+        manifest declares them)."""
+        name = manifest_name(live.key)
+        if not live.is_active:
+            return Imported(name=name, reason=f"project {live.live_id} is archived")
+        return Imported(name=name, spec={"name": live.key}, pin_id=True)
 
     def _match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         projects = ctx.live.of_kind(self.kind)

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.base import (
+    Desired,
+    ImportContext,
+    Imported,
+    Match,
+    PlanContext,
+    default_change_reason,
+    manifest_name,
+)
 from reconciler.kinds.scoped import (
     NO_PROJECT,
     desired_project,
@@ -90,6 +98,16 @@ class ProjectMemberPlanner:
         return Match(
             current=live, adopt=True, created_by_stack=made_by_interrupted_apply(live, ctx)
         )
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """The member's email and role in its project; recorded as adopted, so the next plan
+        matches it through the registry (removing the manifest later leaves it in place)."""
+        email = str(live.attributes.get("email") or "")
+        project = str(live.attributes.get("project") or "")
+        ref = ctx.project_ref(project)
+        name = manifest_name(email.split("@")[0], ref.removeprefix("Project/"))
+        spec = {"project": ref, "email": email, "role": live.attributes.get("role")}
+        return Imported(name=name, spec=spec, record=True)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         return f"{desired.view['email']} is not a member of project {desired.view['project']}"

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.base import (
+    Desired,
+    ImportContext,
+    Imported,
+    Match,
+    PlanContext,
+    default_change_reason,
+    manifest_name,
+)
 from reconciler.kinds.scoped import (
     NO_PROJECT,
     bound_object,
@@ -77,6 +85,22 @@ class ServiceAccountPlanner:
         if named:
             return Match(current=named[0], adopt=True)
         return Match()
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """The account's name and role; recorded as adopted. `key_sink` is required: a file
+        under `secrets/`, which receives a key only if the account is ever replaced (adopting
+        issues no key; its existing keys stay where they are)."""
+        account = str(live.attributes.get("name") or "")
+        ref = ctx.project_ref(str(live.attributes.get("project") or ""))
+        name = manifest_name(account, ref.removeprefix("Project/"))
+        spec = {
+            "project": ref,
+            "name": account,
+            "role": live.attributes.get("role"),
+            "key_sink": {"file": f"secrets/{name}.key"},
+        }
+        note = "adopted: no key is issued; key_sink gets one only if the account is replaced"
+        return Imported(name=name, spec=spec, record=True, note=note)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         sink = desired.payload["key_sink"]

@@ -108,11 +108,15 @@ class Clients:
         self._lock = threading.Lock()
         self._read_retries = read_retries
         self._on_retry = on_retry
+        from reconciler.providers.snapshot import make_transport
+
+        self.read_cache = make_transport()  # a pass-through unless a refresh arms it (snapshot.py)
         self._http = openai.DefaultHttpxClient(
+            transport=self.read_cache,
             event_hooks={
                 "request": [self._count],
                 "response": [reject_web_pages, self._announce_read_retry],
-            }
+            },
         )
         self._base = openai.OpenAI(
             api_key=credentials.api_key,

@@ -53,16 +53,21 @@ from reconciler.providers.projects import (
     warm_up,
 )
 from reconciler.providers.registry import READERS
+from reconciler.providers.snapshot import Refresh, begin_refresh, parse_duration
 from reconciler.state import HOME_PROJECT, LiveObject, LiveState, Ownership, name_digest
 
 
-def read_live_state(stack: Stack, clients: Clients) -> LiveState:
+def read_live_state(stack: Stack, clients: Clients, *, refresh: str | None = None) -> LiveState:
+    """`refresh` ("full" or "incremental", from --refresh) overrides reconciler.yaml's
+    `refresh.mode` for the Administration API reads (providers/snapshot.py)."""
     start = clients.requests
     pool = ThreadPoolExecutor(READ_CONCURRENCY, thread_name_prefix="reconciler-read")
     try:
-        return _Reading(stack, clients, pool).run(start)
+        return _Reading(stack, clients, pool, refresh).run(start)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # after an error: no listing left behind
+        if clients.read_cache.snapshot is not None or clients.read_cache.recording is not None:
+            clients.read_cache.snapshot = clients.read_cache.recording = None  # after an error
 
 
 def list_page_minimum(count: int, page_size: int) -> int:
@@ -77,6 +82,7 @@ class _Reading:
     stack: Stack
     clients: Clients
     pool: ThreadPoolExecutor
+    refresh_mode: str | None = None
     files: dict[str, Future[list[Any]]] = field(default_factory=dict)
 
     def run(self, start: int) -> LiveState:
@@ -86,6 +92,8 @@ class _Reading:
         # The home project's files first, alone: a bad key or a failing API shows on one
         # listing, and the registry they hold says which other collections to read.
         home_files = list_files(self.clients, HOME_PROJECT)
+        refresh = self._begin_refresh(home_files)
+        served = self.clients.read_cache.served
         ownership = read_ownership(self.clients, self.stack.name, home_files)
         projects_listing = self._list_projects(ownership)
         self._list_files_of(wanted.ids | wanted.bound_ids(ownership))
@@ -104,6 +112,8 @@ class _Reading:
         filenames = frozenset(f.filename for listed in files.values() for f in listed)
         others = self._read_other_kinds(ownership, scoped, filenames)
         projects, settings_minimum = project_settings(projects, settings)
+        described = refresh.finish(self.clients) if refresh is not None else None
+        served = self.clients.read_cache.served - served  # answered from the snapshot
         return LiveState(
             objects=(
                 *projects,
@@ -111,10 +121,25 @@ class _Reading:
                 *(obj for result in others for obj in result.objects),
             ),
             ownership=ownership,
-            requests=self.clients.requests - start,
+            requests=self.clients.requests - start - served,
+            refresh=described,
             minimum_requests=minimum
             + settings_minimum
             + sum(result.minimum_requests for result in others),
+        )
+
+    def _begin_refresh(self, home_files: list[Any]) -> Refresh | None:
+        """Arm the incremental refresh when the stack (or --refresh) asks for it."""
+        config = self.stack.config.refresh
+        mode = self.refresh_mode or config.mode
+        if mode == "off" or (mode == "full" and config.mode == "off"):  # no snapshot in use
+            return None
+        return begin_refresh(
+            self.stack.name,
+            self.clients,
+            home_files,
+            mode=mode,
+            max_age_seconds=parse_duration(config.max_age),
         )
 
     def _read_other_kinds(

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from .http import invalid, json_body, json_response, sandbox_of
 
-SWITCHES = ("training_not_available", "batch_stalled")
+SWITCHES = ("training_not_available", "batch_stalled", "audit_logs_disabled")
 
 
 async def get_clock(request: Request) -> Response:

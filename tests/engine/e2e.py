@@ -65,6 +65,11 @@ def freeze_clock(sandbox: SandboxHandle) -> None:
     _control(sandbox, "/clock/advance", {"seconds": 0, "speed": 0})
 
 
+def set_switches(sandbox: SandboxHandle, switches: dict[str, bool]) -> None:
+    """Turn sandbox behaviour switches on or off (`audit_logs_disabled`, ...)."""
+    _control(sandbox, "/switches", dict(switches))
+
+
 def _control(sandbox: SandboxHandle, route: str, body: dict[str, Any]) -> None:
     request = urllib.request.Request(
         sandbox.control_url + route,

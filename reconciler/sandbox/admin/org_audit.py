@@ -3,6 +3,9 @@
 Newest first, filtered by `effective_at[gt|gte|lt|lte]`, `project_ids[]`, `event_types[]`,
 `actor_ids[]`, `actor_emails[]` and `resource_ids[]`, paged with `after`/`before`/`limit`.
 Entries are completed on the way out (actor e-mail, project name) so each validates as `AuditLog`.
+With the `audit_logs_disabled` switch on (an organization that never turned audit logging on)
+the route answers 403 `audit_logging_disabled` (the real API's answer is undocumented; the
+reconciler treats any refusal of this route as "no audit log").
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..http import Obj, invalid, json_response, query_int, query_integer
+from ..http import APIError, Obj, invalid, json_response, query_int, query_integer
 from ..store import Store
 from .org_common import admin_context, query_list
 
@@ -141,6 +144,13 @@ def _page(request: Request, entries: list[Obj]) -> tuple[list[Obj], bool]:
 
 async def list_audit_logs(request: Request) -> Response:
     context = admin_context(request)
+    if context.sandbox.switch("audit_logs_disabled"):
+        raise APIError(
+            403,
+            "Audit logging is not enabled for this organization: an owner can turn it on in "
+            "the organization's Data controls settings.",
+            code="audit_logging_disabled",
+        )
     store = context.sandbox.store
     filters = _filters(request)
     # Newest first by time; entries written late for an earlier moment (an invite accepted

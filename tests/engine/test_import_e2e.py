@@ -1,0 +1,171 @@
+"""`reconciler import` end to end through the CLI against the sandbox (issue 13): manifests for
+objects made outside Git, metadata.id pinned, existing manifests edited in place with their
+comments kept, and a no-op plan afterwards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openai
+from ruamel.yaml import YAML
+
+from reconciler.sandbox import SandboxHandle
+
+from .e2e import Workspace
+from .test_org_e2e import invite, member, write_stack
+
+
+def _empty_stack(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "reconciler.yaml").write_text("stack: adopt\n", encoding="utf-8")
+    return root
+
+
+def _documents(path: Path) -> list[dict[str, object]]:
+    return [d for d in YAML(typ="safe").load_all(path.read_text(encoding="utf-8")) if d]
+
+
+def _assert_noop(ws: Workspace, specs: Path) -> None:
+    plan = ws.run("plan", str(specs), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert "No changes." in plan.output
+
+
+def test_import_all_of_a_project_writes_pinned_manifests_and_the_next_plan_is_a_noop(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    invite(admin_client, sandbox, "alice@example.com")
+    org = admin_client.admin.organization
+    made = org.projects.create(name="Made By Hand")
+    alice = next(u for u in org.users.list() if u.email == "alice@example.com")
+    org.projects.users.create(made.id, user_id=alice.id, role="member")
+    org.projects.service_accounts.create(made.id, name="ci-bot")
+    specs = _empty_stack(ws.root / "adopt")
+
+    result = ws.run("import", "--all", "--project", made.id, str(specs))
+    assert result.exit_code == 0, result.output
+    assert "Imported" in result.output
+    documents = _documents(specs / "imported.yaml")
+    by_kind = {d["kind"]: d for d in documents}
+    assert by_kind["Project"]["metadata"] == {"name": "made-by-hand", "id": made.id}
+    assert by_kind["Project"]["spec"] == {"name": "Made By Hand"}
+    members = [d for d in documents if d["kind"] == "ProjectMember"]
+    assert {"project": "Project/made-by-hand", "email": "alice@example.com", "role": "member"} in [
+        m["spec"] for m in members
+    ]
+    account = by_kind["ServiceAccount"]["spec"]
+    assert account["name"] == "ci-bot" and account["project"] == "Project/made-by-hand"
+    assert "sk-" not in (specs / "imported.yaml").read_text()  # no key anywhere
+    assert ws.run("validate", str(specs)).exit_code == 0
+    _assert_noop(ws, specs)
+
+    again = ws.run("import", "--all", "--project", made.id, str(specs))
+    assert "Nothing to import" in again.output, again.output  # all accounted for now
+    assert len(_documents(specs / "imported.yaml")) == len(documents)
+
+
+def test_import_one_project_by_id_and_the_organizations_projects_with_all(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    one = admin_client.admin.organization.projects.create(name="Alpha")
+    two = admin_client.admin.organization.projects.create(name="Beta")
+    specs = _empty_stack(ws.root / "adopt")
+    out = specs / "projects.yaml"
+
+    result = ws.run("import", "Project", one.id, str(specs), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert [d["metadata"] for d in _documents(out)] == [{"name": "alpha", "id": one.id}]
+    _assert_noop(ws, specs)
+    out.write_text("# projects adopted from the organization\n" + out.read_text())
+
+    every = ws.run("import", "--all", str(specs), "--out", str(out))
+    assert every.exit_code == 0, every.output
+    assert out.read_text().startswith("# projects adopted from the organization\n")
+    ids = [d["metadata"]["id"] for d in _documents(out)]
+    assert ids.count(one.id) == 1 and two.id in ids  # Alpha was accounted for already
+    _assert_noop(ws, specs)
+
+
+def test_in_place_pins_the_id_and_takes_the_live_values_keeping_comments(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    invite(admin_client, sandbox, "alice@example.com")
+    specs = write_stack(ws.root / "org", member("alice", "alice@example.com", "member"))
+    manifest = specs / "stack.yaml"
+    manifest.write_text("# the team's project\n" + manifest.read_text(), encoding="utf-8")
+    assert ws.run("apply", str(specs), "--auto-approve").exit_code == 0
+    plan = json.loads(ws.run("plan", str(specs), "--format", "json").stdout)
+    project_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "Project/team")
+    admin_client.admin.organization.projects.update(project_id, name="Renamed By Hand")
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 2
+
+    result = ws.run("import", "Project", project_id, str(specs), "--in-place")
+    assert result.exit_code == 0, result.output
+    text = manifest.read_text()
+    assert text.startswith("# the team's project\n")  # comments and layout kept
+    assert f"id: {project_id}" in text and "name: Renamed By Hand" in text
+    assert "kind: ProjectMember" in text  # the other documents are still there
+    assert not (specs / "imported.yaml").exists()
+    _assert_noop(ws, specs)
+
+
+def test_what_cannot_be_imported_says_why(ws: Workspace, admin_client: openai.OpenAI) -> None:
+    specs = _empty_stack(ws.root / "adopt")
+    unknown = ws.run("import", "Projekt", "proj_x", str(specs))
+    assert unknown.exit_code == 1 and "no such kind" in unknown.output
+    missing = ws.run("import", "Project", "proj_nope", str(specs))
+    assert missing.exit_code == 1 and "no such live object" in missing.output
+    nothing = ws.run("import", str(specs))
+    assert nothing.exit_code == 1 and "--all" in nothing.output
+
+
+def test_a_fine_tuning_job_made_by_hand_on_the_stacks_data_is_imported_pinned(
+    ws: Workspace, client: openai.OpenAI
+) -> None:
+    assert ws.run("apply", str(ws.specs), "--auto-approve").exit_code == 0
+    plan = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)
+    live = {c["address"]: c["live_id"] for c in plan["changes"]}
+    project = live["Project/support"]
+    job = client.with_options(project=project).fine_tuning.jobs.create(
+        model="gpt-4.1-mini-2025-04-14",
+        training_file=live["Dataset/support-train"],
+        suffix="by-hand",
+    )
+
+    result = ws.run("import", "FineTune", job.id, str(ws.specs))
+    assert result.exit_code == 0, result.output
+    (document,) = _documents(ws.specs / "imported.yaml")
+    assert document["metadata"]["id"] == job.id
+    spec = document["spec"]
+    assert spec["training_file"] == "Dataset/support-train"
+    assert spec["project"] == "Project/support"
+    assert spec["model"] == "gpt-4.1-mini-2025-04-14"  # (a suffix shows once the model exists)
+    plan_after = ws.run("plan", str(ws.specs), "--detailed-exitcode")
+    assert plan_after.exit_code == 0, plan_after.output  # adopted as it is: no new job
+    assert len(list(client.with_options(project=project).fine_tuning.jobs.list())) == 1
+
+
+def test_a_dataset_cannot_be_imported_and_the_import_says_why(ws: Workspace) -> None:
+    assert ws.run("apply", str(ws.specs), "--auto-approve").exit_code == 0
+    plan = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)
+    file_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "Dataset/support-valid")
+    manifests = ws.specs / "datasets.yaml"
+    manifests.write_text(
+        manifests.read_text().split("---")[0], encoding="utf-8"
+    )  # its manifest gone
+
+    result = ws.run("import", "Dataset", file_id, str(ws.specs))
+    assert result.exit_code == 1
+    assert f"cannot import Dataset {file_id}: a Dataset is declared with its local file" in (
+        result.output
+    )
+    assert not (ws.specs / "imported.yaml").exists()
+    declared = ws.run("import", "Project", plan_live_id(plan, "Project/support"), str(ws.specs))
+    assert declared.exit_code == 1 and "already declared by Project/support" in declared.output
+
+
+def plan_live_id(plan: dict[str, object], address: str) -> str:
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    return str(next(c["live_id"] for c in changes if c["address"] == address))
