@@ -1,7 +1,7 @@
 """Offline checks of Evals and EvalRuns that need more than one manifest (`validate`).
 
-`validation.py` calls `check_evals` with every resource: graders this engine cannot run (model
-and python graders, meteor, cosine, a metric whose library is missing), an EvalRun's
+`validation.py` calls `check_evals` with every resource: graders this engine cannot run (python
+and multi graders, meteor, cosine, a metric whose library is missing), an EvalRun's
 references inside `data_source` (`Dataset/x`, `FineTune/x`), template variables of its input
 messages against the Eval's `item_schema`, and every item (a Dataset's lines, or `content`)
 against `item_schema`, located at the dataset's `file:line`. Never imports the SDK.

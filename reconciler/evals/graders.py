@@ -26,6 +26,7 @@ from reconciler.evals.templates import fill
 
 EXTRA_HINT = "pip install 'reconciler[evals]'"
 LOCAL_GRADERS = ("string_check", "text_similarity")
+MODEL_GRADERS = ("score_model", "label_model")  # run by the provider: evals/model_graders.py
 ROUGE_KEYS = {f"rouge_{n}": f"rouge{n}" for n in range(1, 6)} | {"rouge_l": "rougeL"}
 METRIC_MODULES = {
     "fuzzy_match": "rapidfuzz",
@@ -40,8 +41,6 @@ REFUSED_METRICS = {
     "fuzzy_match, bleu, gleu or rouge_l",
 }
 REFUSED_TYPES = {
-    "score_model": "model graders (score_model) are not run by the local engine yet",
-    "label_model": "model graders (label_model) are not run by the local engine yet",
     "python": "python graders are not run yet (they will need an opt-in in reconciler.yaml)",
     "multi": "multi graders are not run by the local engine yet",
 }
@@ -86,6 +85,8 @@ def grade(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Gr
     if kind == "text_similarity":
         score = similarity(str(grader["evaluation_metric"]), given, reference)
         return Grade(score, score >= float(grader["pass_threshold"]))
+    if kind in MODEL_GRADERS:
+        raise ValueError(f"{kind} graders are answered by a model: see evals/model_graders.py")
     raise ValueError(REFUSED_TYPES.get(str(kind), f"unknown grader type {kind!r}"))
 
 

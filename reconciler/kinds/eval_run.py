@@ -67,6 +67,9 @@ class EvalRunPlanner:
             "batch": _finished_batch(resource, ctx, digest),
         }
         details = () if waiting else tuple(_estimate_lines(spec, model, template, items))
+        graders = _grader_calls(payload["criteria"], len(items))
+        if graders and not waiting:
+            details = (*details, graders)
         view: dict[str, Any] = {"digest": digest}
         if spec.via == "batch":  # a finished batch not graded yet differs here: an update
             view["results"] = "graded"
@@ -332,6 +335,17 @@ def _estimate_lines(
     bound = "at most " if limit else "input only: "
     lines.append(f"est. {bound}${cost:,.4f} at {prices} ({found[0]}); graded locally")
     return lines
+
+
+def _grader_calls(criteria: list[dict[str, Any]], items: int) -> str | None:
+    """The model graders' requests the run adds (one per item and model criterion)."""
+    from reconciler.evals.model_graders import is_model_grader
+
+    models = [f"{c['name']} with {c['model']}" for c in criteria if is_model_grader(c)]
+    if not models:
+        return None
+    calls = items * len(models)
+    return f"+ up to {calls:,} grader requests ({'; '.join(models)}), priced as the samples"
 
 
 def _sha(text: str) -> str:

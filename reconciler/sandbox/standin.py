@@ -245,6 +245,12 @@ def answer_text(call: Call, model: str, conversation: Conversation, seed: int) -
 def structured_text(
     call: Call, model: str, conversation: Conversation, output_format: OutputFormat, seed: int
 ) -> str:
+    if output_format.kind == "json_schema":
+        from .grading import grading_answer
+
+        graded = grading_answer(conversation, output_format.schema)
+        if graded is not None:  # a score_model / label_model grader's request
+            return graded
     text = answer_text(call, model, conversation, seed)
     if output_format.kind == "text":
         return text

@@ -116,6 +116,23 @@ def test_a_valid_eval_and_run_validate(tmp_path: Path) -> None:
             "passing label 'c' is not one of labels",
         ),
         ("    - {type: sting_check, name: x}\n", "sting_check"),
+        (
+            "    - {type: score_model, name: x, model: gpt-4.1, range: [5, 1],"
+            " input: [{role: user, content: hi}]}\n",
+            "range [5.0, 1.0] is empty",
+        ),
+        (
+            "    - {type: score_model, name: x, model: gpt-4.1, range: [1, 5], pass_threshold: 7,"
+            " input: [{role: user, content: hi}]}\n",
+            "pass_threshold 7.0 is outside range",
+        ),
+        (
+            "    - {type: score_model, name: x, model: gpt-4.1,"
+            ' input: [{role: user, content: "{{sample.output_txt}}"}]}\n',
+            "unknown template variable {{sample.output_txt}}",
+        ),
+        ("    - {type: score_model, name: x, input: [{role: user, content: hi}]}\n", "model"),
+        ("    - {type: label_model, name: x, model: gpt-4.1, input: []}\n", "labels"),
     ],
 )
 def test_malformed_graders_are_located(tmp_path: Path, criteria: str, expected: str) -> None:

@@ -81,7 +81,8 @@ def test_grade_fills_templates_and_applies_the_threshold() -> None:
     [
         ({"type": "text_similarity", "evaluation_metric": "meteor"}, "WordNet"),
         ({"type": "text_similarity", "evaluation_metric": "cosine"}, "embeddings"),
-        ({"type": "score_model"}, "not run"),
+        ({"type": "score_model"}, None),
+        ({"type": "label_model"}, None),
         ({"type": "python"}, "not run"),
         ({"type": "text_similarity", "evaluation_metric": "bleu"}, None),
         ({"type": "string_check"}, None),
