@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from reconciler.evals.formula import FormulaError, evaluate
 from reconciler.evals.templates import fill
 
 EXTRA_HINT = "pip install 'reconciler[evals]'"
 LOCAL_GRADERS = ("string_check", "text_similarity")
 MODEL_GRADERS = ("score_model", "label_model")  # run by the provider: evals/model_graders.py
+MULTI_PARTS = LOCAL_GRADERS  # what a multi grader can combine (graded here, without a model)
 ROUGE_KEYS = {f"rouge_{n}": f"rouge{n}" for n in range(1, 6)} | {"rouge_l": "rougeL"}
 METRIC_MODULES = {
     "fuzzy_match": "rapidfuzz",
@@ -42,7 +44,6 @@ REFUSED_METRICS = {
 }
 REFUSED_TYPES = {
     "python": "python graders are not run yet (they will need an opt-in in reconciler.yaml)",
-    "multi": "multi graders are not run by the local engine yet",
 }
 
 
@@ -63,6 +64,18 @@ def refusal(grader: Mapping[str, Any]) -> str | None:
     kind = str(grader.get("type"))
     if kind in REFUSED_TYPES:
         return REFUSED_TYPES[kind]
+    if kind == "multi":
+        for key, sub in dict(grader.get("graders") or {}).items():
+            sub_kind = sub.get("type") if isinstance(sub, Mapping) else None
+            if sub_kind not in MULTI_PARTS:
+                return (
+                    f"multi grader part '{key}' is a {sub_kind}: a multi grader combines "
+                    f"{', '.join(MULTI_PARTS)} graders"
+                )
+            why = refusal(sub)
+            if why is not None:
+                return f"multi grader part '{key}': {why}"
+        return None
     if kind != "text_similarity":
         return None
     metric = str(grader.get("evaluation_metric"))
@@ -77,6 +90,8 @@ def refusal(grader: Mapping[str, Any]) -> str | None:
 def grade(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Grade:
     """The grade of one item's sample (templates filled from the item and the sample)."""
     kind = grader.get("type")
+    if kind == "multi":
+        return _multi(grader, item, sample)
     given = fill(str(grader["input"]), item, sample)
     reference = fill(str(grader["reference"]), item, sample)
     if kind == "string_check":
@@ -88,6 +103,21 @@ def grade(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Gr
     if kind in MODEL_GRADERS:
         raise ValueError(f"{kind} graders are answered by a model: see evals/model_graders.py")
     raise ValueError(REFUSED_TYPES.get(str(kind), f"unknown grader type {kind!r}"))
+
+
+def _multi(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Grade:
+    """OpenAI's multi grader: `calculate_output` over the parts' scores (by their keys). It
+    passes at `pass_threshold`, or (without one) when every part passes; a formula that fails
+    on these scores (÷0) grades 0 and fails."""
+    parts = {key: grade(sub, item, sample) for key, sub in dict(grader["graders"]).items()}
+    try:
+        score = evaluate(str(grader["calculate_output"]), {k: g.score for k, g in parts.items()})
+    except FormulaError:
+        return Grade(0.0, False)
+    threshold = grader.get("pass_threshold")
+    if threshold is None:
+        return Grade(score, all(g.passed for g in parts.values()))
+    return Grade(score, score >= float(threshold))
 
 
 def string_check(operation: str, given: str, reference: str) -> bool:

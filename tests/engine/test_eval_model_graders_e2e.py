@@ -1,4 +1,4 @@
-"""End to end (issue 11): `score_model` and `label_model` graders through the CLI.
+"""End to end (issue 11): `score_model`, `label_model` and `multi` graders through the CLI.
 
 The samples and the graders' requests go through the same machinery: Responses API calls for
 `via: responses`, a second batch (the run's `grade` phase) for `via: batch`. The sandbox's
@@ -68,6 +68,15 @@ spec:
       input:
         - {{role: system, content: "Say whether the answer is the expected label."}}
         - {{role: user, content: "{ANSWER}"}}
+    - type: multi
+      name: combined
+      calculate_output: (exact + close) / 2
+      graders:
+        exact: {{type: string_check, name: exact, input: "{{{{sample.output_text}}}}",
+                reference: "{{{{item.label}}}}", operation: eq}}
+        close: {{type: text_similarity, name: close, input: "{{{{sample.output_text}}}}",
+                reference: "{{{{item.label}}}}", evaluation_metric: fuzzy_match,
+                pass_threshold: 0.5}}
 ---
 apiVersion: reconciler/v1
 kind: EvalRun
@@ -97,8 +106,9 @@ def _results(client: openai.OpenAI) -> list[str]:
     )
 
 
-# exact: 2 of 3; judged: scores 5, 5, 1 (mean 3.667), 2 pass at 4; verdict: 2 correct
-EXPECTED = "--n3e0--2p667_2p3667_2p667"
+# exact: 2 of 3; judged: scores 5, 5, 1 (mean 3.667), 2 pass at 4; verdict: 2 correct;
+# combined: 1, 1 and (0 + fuzzy_match("billing", "sales") = 1/6) / 2: mean 0.694
+EXPECTED = "--n3e0--2p667_2p3667_2p667_2p694"
 
 
 def test_model_graders_via_responses(ws: Workspace, client: openai.OpenAI) -> None:

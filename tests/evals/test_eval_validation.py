@@ -133,6 +133,28 @@ def test_a_valid_eval_and_run_validate(tmp_path: Path) -> None:
         ),
         ("    - {type: score_model, name: x, input: [{role: user, content: hi}]}\n", "model"),
         ("    - {type: label_model, name: x, model: gpt-4.1, input: []}\n", "labels"),
+        (
+            "    - {type: multi, name: m, calculate_output: 'a + b', graders: {a: {type:"
+            ' string_check, name: a, input: "{{sample.output_text}}", reference: x,'
+            " operation: eq}}}\n",
+            "calculate_output names b, not a grader of it",
+        ),
+        (
+            "    - {type: multi, name: m, calculate_output: 'a', graders: {a: {type: string_check,"
+            ' name: a, input: "{{sample.output_text}}", reference: x, operation: equals}}}\n',
+            "graders.a",
+        ),
+        (
+            "    - {type: multi, name: m, calculate_output: 'a', graders: {a: {type: string_check,"
+            ' name: a, input: "{{item.nope}}", reference: x, operation: eq}}}\n',
+            "unknown template variable {{item.nope}}",
+        ),
+        (
+            "    - {type: multi, name: m, calculate_output: 'open(a)', graders: {a: {type: "
+            'string_check, name: a, input: "{{sample.output_text}}", reference: x,'
+            " operation: eq}}}\n",
+            "may only call",
+        ),
     ],
 )
 def test_malformed_graders_are_located(tmp_path: Path, criteria: str, expected: str) -> None:
