@@ -18,6 +18,20 @@ PROJECT_ID_PREFIX = "proj_"
 DEFAULT_PROJECT_PATTERN = rf"^(?:Project/{NAME_BODY}|{PROJECT_ID_PREFIX}[A-Za-z0-9_-]+)$"
 
 
+class EvalsConfig(BaseModel):
+    """How EvalRuns may grade (`evals:` in reconciler.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    python_graders: bool = Field(
+        default=False,
+        description="Run `python` graders (code from the Eval manifests) in a child process.",
+    )
+    python_grader_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds each python grader call may take."
+    )
+
+
 class StackConfig(BaseModel):
     """The contents of reconciler.yaml."""
 
@@ -40,6 +54,10 @@ class StackConfig(BaseModel):
     cache_dir: Path = Field(
         default=Path(".reconciler/cache"),
         description="Where the reconciler keeps its local cache, relative to the stack root.",
+    )
+    evals: EvalsConfig = Field(
+        default_factory=EvalsConfig,
+        description="Eval settings: `python_graders: true` opts in to python graders.",
     )
 
     @property

@@ -41,7 +41,9 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     root = stack_root(Path(path).absolute())
     diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
     diagnostics.extend(check_models_and_methods(reading.resources))
-    diagnostics.extend(check_evals(reading.resources))
+    config = reading.stack.config if reading.stack is not None else None
+    python_graders = config is not None and config.evals.python_graders
+    diagnostics.extend(check_evals(reading.resources, python_graders=python_graders))
     diagnostics.raise_if_errors()
     return diagnostics
 
@@ -56,7 +58,7 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
     diagnostics.extend(check_models_and_methods(resources))
-    diagnostics.extend(check_evals(resources))
+    diagnostics.extend(check_evals(resources, python_graders=stack.config.evals.python_graders))
     return diagnostics
 
 
@@ -156,7 +158,7 @@ def _warn_unknown_model(resource: Resource, model: str, diagnostics: Diagnostics
         diagnostics.warning(f"spec.model: {message}", location, hint=hint, code="unknown-model")
 
 
-def check_evals(resources: Iterable[Resource]) -> list[Diagnostic]:
+def check_evals(resources: Iterable[Resource], *, python_graders: bool = False) -> list[Diagnostic]:
     """Evals, EvalRuns and Promotions: graders the local engine cannot run, references inside
     `data_source`, template variables, every item against the Eval's `item_schema`, gates
     naming a criterion (`reconciler.evals.checks`, imported only when the stack has one)."""
@@ -165,7 +167,7 @@ def check_evals(resources: Iterable[Resource]) -> list[Diagnostic]:
         return []
     from reconciler.evals.checks import check_evals as check
 
-    return check(listed, display=display_path)
+    return check(listed, display=display_path, python_graders=python_graders)
 
 
 def _existing_file(

@@ -15,6 +15,7 @@ from pathlib import Path
 from reconciler.errors import Diagnostic, Diagnostics, SourceLocation
 from reconciler.evals.graders import refusal
 from reconciler.evals.items import Item, read_items, schema_problems
+from reconciler.evals.python_grader import OPT_IN_HINT
 from reconciler.evals.templates import unknown_variable, variables
 from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
@@ -27,15 +28,19 @@ MAX_ITEM_ERRORS = 10
 
 
 def check_evals(
-    resources: Iterable[Resource], display: Callable[[Path], str] = str
+    resources: Iterable[Resource],
+    display: Callable[[Path], str] = str,
+    *,
+    python_graders: bool = False,
 ) -> list[Diagnostic]:
-    """Diagnostics of every Eval and EvalRun among `resources`; `display` shows a path."""
+    """Diagnostics of every Eval and EvalRun among `resources`; `display` shows a path;
+    `python_graders`: reconciler.yaml opts in to python graders."""
     listed = list(resources)
     by_address = {resource.address: resource for resource in listed}
     diagnostics = Diagnostics()
     for resource in listed:
         if isinstance(resource.spec, EvalSpec):
-            _check_graders(resource, resource.spec, diagnostics)
+            _check_graders(resource, resource.spec, diagnostics, python_graders)
         elif isinstance(resource.spec, EvalRunSpec):
             _check_run(resource, resource.spec, by_address, diagnostics, display)
         elif isinstance(resource.spec, PromotionSpec):
@@ -70,8 +75,19 @@ def _check_gates(
                 )
 
 
-def _check_graders(resource: Resource, spec: EvalSpec, diagnostics: Diagnostics) -> None:
+def _check_graders(
+    resource: Resource, spec: EvalSpec, diagnostics: Diagnostics, python_graders: bool
+) -> None:
     for index, grader in enumerate(spec.testing_criteria):
+        if grader.type == "python" and not python_graders:
+            diagnostics.error(
+                f"spec.testing_criteria[{index}] ({grader.name}): python graders run code from "
+                "the manifest, so they run only when the stack opts in",
+                resource.location_of("spec", "testing_criteria", index, "type"),
+                hint=f"{OPT_IN_HINT} (each call runs in a child process with a time limit)",
+                code="python-grader-not-enabled",
+            )
+            continue
         why = refusal(grader.model_dump())
         if why is not None:
             field = "evaluation_metric" if grader.type == "text_similarity" else "type"

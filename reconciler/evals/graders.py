@@ -42,9 +42,7 @@ REFUSED_METRICS = {
     "cosine": "cosine similarity goes through the embeddings API, not supported yet; use "
     "fuzzy_match, bleu, gleu or rouge_l",
 }
-REFUSED_TYPES = {
-    "python": "python graders are not run yet (they will need an opt-in in reconciler.yaml)",
-}
+REFUSED_TYPES: dict[str, str] = {}
 
 
 class MissingExtraError(RuntimeError):
@@ -102,6 +100,8 @@ def grade(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Gr
         return Grade(score, score >= float(grader["pass_threshold"]))
     if kind in MODEL_GRADERS:
         raise ValueError(f"{kind} graders are answered by a model: see evals/model_graders.py")
+    if kind == "python":
+        raise ValueError("python graders run in a child process: see evals/python_grader.py")
     raise ValueError(REFUSED_TYPES.get(str(kind), f"unknown grader type {kind!r}"))
 
 

@@ -61,6 +61,8 @@ class EvalRunPlanner:
                 g.model_dump(mode="json", exclude_none=True) for g in evaluation.testing_criteria
             ],
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
+            "python_graders": ctx.stack.config.evals.python_graders,
+            "python_timeout": ctx.stack.config.evals.python_grader_timeout,
             **where,
             "via": spec.via,
             "waiting": waiting,

@@ -206,6 +206,14 @@ def _grader_problems(grader: BaseModel, where: tuple[str | int, ...]) -> Iterato
             )
     if isinstance(grader, MultiGrader):
         yield from _multi_problems(grader, where)
+    if isinstance(grader, PythonGrader):
+        from reconciler.evals.python_grader import source_problem
+
+        why = source_problem(grader.source)
+        if why is not None:
+            yield SpecProblem(
+                (*where, "source"), why, "def grade(sample: dict, item: dict) -> float: ..."
+            )
     if isinstance(grader, LabelModelGrader):
         for index, label in enumerate(grader.passing_labels):
             if label not in grader.labels:

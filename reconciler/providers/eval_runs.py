@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from reconciler.batches.results import Outcome, parse_jsonl
 from reconciler.errors import PermanentApiError, TemporaryApiError
-from reconciler.evals import model_graders, winners
+from reconciler.evals import model_graders, python_grader, winners
 from reconciler.evals import summary as summaries
 from reconciler.evals.graders import Grade, grade
 from reconciler.evals.items import Item, read_items, render_messages
@@ -521,8 +521,14 @@ class EvalRunProvider(KindProvider):
     ) -> str:
         criteria = payload["criteria"]
         answers = judged.records if judged is not None else {}
+        coded = self._python_grades(payload, items, progress)
 
         def grade_one(index: int, criterion: dict[str, Any], item: Item, sample: Any) -> Grade:
+            if criterion.get("type") == "python":
+                outcome = coded[index][item.line]
+                if outcome.score is None:
+                    return Grade(0.0, False)
+                return Grade(outcome.score, python_grader.passes(criterion, outcome.score))
             if not model_graders.is_model_grader(criterion):
                 return grade(criterion, item.data, sample)
             answer = answers.get(f"{item.line}:{index}") or {}
@@ -588,6 +594,27 @@ class EvalRunProvider(KindProvider):
         if "source" in payload:
             return list(read_items(self._root / str(payload["source"])))
         return [Item(index, row) for index, row in enumerate(payload["content"], start=1)]
+
+    def _python_grades(
+        self, payload: dict[str, Any], items: list[Item], progress: Progress
+    ) -> dict[int, dict[int, python_grader.Outcome]]:
+        """Each python criterion's outcome per item line, from one child process each."""
+        found: dict[int, dict[int, python_grader.Outcome]] = {}
+        sampled = [i for i in items if "error" not in progress.records[i.line]]
+        for index, criterion in enumerate(payload["criteria"]):
+            if criterion.get("type") != "python":
+                continue
+            if not payload.get("python_graders"):
+                raise PermanentApiError(
+                    f"{criterion['name']} is a python grader: {python_grader.OPT_IN_HINT}",
+                    operation=f"grade EvalRun/{payload['name']}",
+                )
+            jobs = [(i.data, _sample_of(progress.records[i.line])) for i in sampled]
+            outcomes = python_grader.run(
+                str(criterion["source"]), jobs, float(payload.get("python_timeout") or 10)
+            )
+            found[index] = {i.line: o for i, o in zip(sampled, outcomes, strict=True)}
+        return found
 
     def _grades_path(self, payload: dict[str, Any]) -> Path:
         return self._progress_path(payload).with_suffix(".grades.jsonl")

@@ -162,3 +162,34 @@ def test_model_graders_via_batch_run_in_grading_batches(
     assert len(_batches(admin_client)) == 3  # nothing submitted twice
     final = ws.run("plan", "specs", "--detailed-exitcode")
     assert final.exit_code == 0, final.output
+
+
+PYTHON_CRITERION = """    - type: python
+      name: coded
+      pass_threshold: 1
+      source: |
+        def grade(sample, item):
+            return 1.0 if sample["output_text"] == item["label"] else 0.0
+"""
+
+
+def test_a_python_grader_runs_only_when_the_stack_opts_in(
+    ws: Workspace, client: openai.OpenAI
+) -> None:
+    _write_stack(ws, via="responses")
+    evals = ws.specs / "evals.yaml"
+    text = evals.read_text()
+    evals.write_text(text.replace("    - type: multi\n", PYTHON_CRITERION + "    - type: multi\n"))
+    refused = ws.run("validate", "specs")
+    assert refused.exit_code == 1, refused.output
+    line = text.splitlines().index("    - type: multi") + 1
+    assert f"evals.yaml:{line}:" in refused.output and "python_graders: true" in refused.output
+    assert "Traceback" not in refused.output
+
+    config = ws.specs / "reconciler.yaml"
+    config.write_text(config.read_text() + "evals: {python_graders: true}\n")
+    assert ws.run("validate", "specs").exit_code == 0
+    applied = ws.run("apply", "specs", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    results = _results(client)
+    assert len(results) == 1 and "--n3e0--2p667_2p3667_2p667_2p667_2p694" in results[0], results

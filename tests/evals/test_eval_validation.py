@@ -162,6 +162,24 @@ def test_malformed_graders_are_located(tmp_path: Path, criteria: str, expected: 
     assert any(expected in e and e.startswith("eval.yaml:1") for e in errors), errors
 
 
+PYTHON = """    - type: python
+      name: coded
+      source: |
+        def score(sample, item):
+            return 1.0
+"""
+
+
+def test_a_python_grader_needs_a_grade_function_then_the_opt_in(tmp_path: Path) -> None:
+    errors = _errors(_stack(tmp_path, PYTHON))
+    assert any(e.startswith("eval.yaml:17:") and "no `grade(sample" in e for e in errors), errors
+    (tmp_path / "eval.yaml").write_text(EVAL % PYTHON.replace("def score", "def grade"))
+    errors = _errors(tmp_path)
+    assert any(e.startswith("eval.yaml:15:") and "opts in" in e for e in errors), errors
+    (tmp_path / "reconciler.yaml").write_text("stack: test\nevals: {python_graders: true}\n")
+    run_validate(tmp_path)
+
+
 def test_unknown_item_variable_in_the_run_template(tmp_path: Path) -> None:
     errors = _errors(_stack(tmp_path, content="{{item.body}}"))
     assert any(e.startswith("run.yaml:12:") and "{{item.body}}" in e for e in errors), errors

@@ -83,7 +83,7 @@ def test_grade_fills_templates_and_applies_the_threshold() -> None:
         ({"type": "text_similarity", "evaluation_metric": "cosine"}, "embeddings"),
         ({"type": "score_model"}, None),
         ({"type": "label_model"}, None),
-        ({"type": "python"}, "not run"),
+        ({"type": "python"}, None),  # its opt-in is checked with the stack config
         ({"type": "text_similarity", "evaluation_metric": "bleu"}, None),
         ({"type": "string_check"}, None),
     ],
