@@ -39,8 +39,6 @@ METRIC_MODULES = {
 REFUSED_METRICS = {
     "meteor": "meteor needs NLTK's WordNet data, which the reconciler cannot ship or download "
     "at run time; use bleu, gleu, rouge_l or fuzzy_match",
-    "cosine": "cosine similarity goes through the embeddings API, not supported yet; use "
-    "fuzzy_match, bleu, gleu or rouge_l",
 }
 REFUSED_TYPES: dict[str, str] = {}
 
@@ -69,6 +67,11 @@ def refusal(grader: Mapping[str, Any]) -> str | None:
                 return (
                     f"multi grader part '{key}' is a {sub_kind}: a multi grader combines "
                     f"{', '.join(MULTI_PARTS)} graders"
+                )
+            if sub.get("evaluation_metric") == "cosine":
+                return (
+                    f"multi grader part '{key}': cosine goes through the embeddings API; make it "
+                    "a criterion of its own"
                 )
             why = refusal(sub)
             if why is not None:

@@ -96,7 +96,10 @@ def request(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> 
     for key in ("temperature", "top_p"):
         if key in params:
             body[key] = params[key]
-    limit = params.get("max_completion_tokens", params.get("max_output_tokens"))
+    limit = next(
+        (params[k] for k in ("max_completions_tokens", "max_completion_tokens") if k in params),
+        None,
+    )
     if limit is not None:
         body["max_output_tokens"] = limit
     if "reasoning_effort" in params:

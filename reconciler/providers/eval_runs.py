@@ -26,6 +26,8 @@ from reconciler.batches.results import Outcome, parse_jsonl
 from reconciler.errors import PermanentApiError, TemporaryApiError
 from reconciler.evals import model_graders, python_grader, winners
 from reconciler.evals import summary as summaries
+from reconciler.evals.cosine import EMBEDDING_CHUNK, EMBEDDING_MODEL, is_cosine, similarity
+from reconciler.evals.cosine import texts as cosine_texts
 from reconciler.evals.graders import Grade, grade
 from reconciler.evals.items import Item, read_items, render_messages
 from reconciler.evals.promotion import candidate_of, judge
@@ -522,6 +524,7 @@ class EvalRunProvider(KindProvider):
         criteria = payload["criteria"]
         answers = judged.records if judged is not None else {}
         coded = self._python_grades(payload, items, progress)
+        cosines = self._cosine_grades(payload, items, progress)
 
         def grade_one(index: int, criterion: dict[str, Any], item: Item, sample: Any) -> Grade:
             if criterion.get("type") == "python":
@@ -529,6 +532,9 @@ class EvalRunProvider(KindProvider):
                 if outcome.score is None:
                     return Grade(0.0, False)
                 return Grade(outcome.score, python_grader.passes(criterion, outcome.score))
+            if is_cosine(criterion):
+                score = cosines[index][item.line]
+                return Grade(score, score >= float(criterion["pass_threshold"]))
             if not model_graders.is_model_grader(criterion):
                 return grade(criterion, item.data, sample)
             answer = answers.get(f"{item.line}:{index}") or {}
@@ -615,6 +621,41 @@ class EvalRunProvider(KindProvider):
             )
             found[index] = {i.line: o for i, o in zip(sampled, outcomes, strict=True)}
         return found
+
+    def _cosine_grades(
+        self, payload: dict[str, Any], items: list[Item], progress: Progress
+    ) -> dict[int, dict[int, float]]:
+        """Each cosine criterion's score per item line: the distinct texts embedded in chunks."""
+        wanted = {
+            index: {
+                i.line: cosine_texts(c, i.data, _sample_of(progress.records[i.line]))
+                for i in items
+                if "error" not in progress.records[i.line]
+            }
+            for index, c in enumerate(payload["criteria"])
+            if is_cosine(c)
+        }
+        distinct = sorted(
+            {t for pairs in wanted.values() for pair in pairs.values() for t in pair if t}
+        )  # the API refuses empty inputs: an empty text scores 0 (1 against an empty one)
+        vectors: dict[str, list[float]] = {}
+        client = self._clients.writer(str(payload["project"]))
+        for start in range(0, len(distinct), EMBEDDING_CHUNK):
+            chunk = distinct[start : start + EMBEDDING_CHUNK]
+            with api_errors(f"embed the texts of EvalRun/{payload['name']} ({EMBEDDING_MODEL})"):
+                answer = client.embeddings.create(model=EMBEDDING_MODEL, input=chunk)
+            for row in answer.data:
+                vectors[chunk[row.index]] = list(row.embedding)
+
+        def score(a: str, b: str) -> float:
+            if not a or not b:
+                return 1.0 if a == b else 0.0
+            return similarity(vectors[a], vectors[b])
+
+        return {
+            index: {line: score(a, b) for line, (a, b) in pairs.items()}
+            for index, pairs in wanted.items()
+        }
 
     def _grades_path(self, payload: dict[str, Any]) -> Path:
         return self._progress_path(payload).with_suffix(".grades.jsonl")

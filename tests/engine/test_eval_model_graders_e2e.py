@@ -77,6 +77,8 @@ spec:
         close: {{type: text_similarity, name: close, input: "{{{{sample.output_text}}}}",
                 reference: "{{{{item.label}}}}", evaluation_metric: fuzzy_match,
                 pass_threshold: 0.5}}
+    - {{type: text_similarity, name: near, input: "{{{{sample.output_text}}}}",
+       reference: "{{{{item.label}}}}", evaluation_metric: cosine, pass_threshold: 0.9}}
 ---
 apiVersion: reconciler/v1
 kind: EvalRun
@@ -107,8 +109,9 @@ def _results(client: openai.OpenAI) -> list[str]:
 
 
 # exact: 2 of 3; judged: scores 5, 5, 1 (mean 3.667), 2 pass at 4; verdict: 2 correct;
-# combined: 1, 1 and (0 + fuzzy_match("billing", "sales") = 1/6) / 2: mean 0.694
-EXPECTED = "--n3e0--2p667_2p3667_2p667_2p694"
+# combined: 1, 1 and (0 + fuzzy_match("billing", "sales") = 1/6) / 2: mean 0.694;
+# near (cosine of the sandbox's embeddings): 1, 1 and ~0.016 for billing / sales
+EXPECTED = "--n3e0--2p667_2p3667_2p667_2p694_2p672--"
 
 
 def test_model_graders_via_responses(ws: Workspace, client: openai.OpenAI) -> None:
@@ -192,4 +195,5 @@ def test_a_python_grader_runs_only_when_the_stack_opts_in(
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     results = _results(client)
-    assert len(results) == 1 and "--n3e0--2p667_2p3667_2p667_2p667_2p694" in results[0], results
+    coded = "--n3e0--2p667_2p3667_2p667_2p667_2p694_2p672--"  # coded: as exact
+    assert len(results) == 1 and coded in results[0], results

@@ -80,7 +80,7 @@ def test_grade_fills_templates_and_applies_the_threshold() -> None:
     ("grader", "words"),
     [
         ({"type": "text_similarity", "evaluation_metric": "meteor"}, "WordNet"),
-        ({"type": "text_similarity", "evaluation_metric": "cosine"}, "embeddings"),
+        ({"type": "text_similarity", "evaluation_metric": "cosine"}, None),
         ({"type": "score_model"}, None),
         ({"type": "label_model"}, None),
         ({"type": "python"}, None),  # its opt-in is checked with the stack config
@@ -102,3 +102,13 @@ def test_a_missing_library_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> N
     )
     why = refusal({"type": "text_similarity", "evaluation_metric": "fuzzy_match"})
     assert why is not None and "pip install 'reconciler[evals]'" in why
+
+
+def test_cosine_of_known_vectors() -> None:
+    from reconciler.evals.cosine import similarity as cosine
+
+    assert cosine([1.0, 0.0], [1.0, 0.0]) == 1.0
+    assert cosine([1.0, 0.0], [0.0, 2.0]) == 0.0
+    assert abs(cosine([1.0, 1.0], [1.0, 0.0]) - 2**-0.5) < 1e-12
+    assert cosine([1.0, 0.0], [-1.0, 0.0]) == 0.0  # negatives score 0
+    assert cosine([0.0, 0.0], [1.0, 0.0]) == 0.0
