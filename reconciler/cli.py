@@ -34,6 +34,7 @@ class LazyGroup(click.Group):
     lazy = {
         "sandbox": ("reconciler.sandbox.cli", "sandbox_group"),
         "wait": ("reconciler.commands.wait", "wait_command"),
+        "output": ("reconciler.commands.output", "output_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
