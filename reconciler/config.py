@@ -30,6 +30,11 @@ class EvalsConfig(BaseModel):
     python_grader_timeout: float = Field(
         default=10.0, gt=0, le=600, description="Seconds each python grader call may take."
     )
+    wordnet: Path | None = Field(
+        default=None,
+        description="A folder of WordNet 3.0 files for the meteor metric (relative to the "
+        "stack root); else NLTK's data path, then /usr/share/wordnet. Never downloaded.",
+    )
 
 
 class StackConfig(BaseModel):

@@ -41,9 +41,7 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     root = stack_root(Path(path).absolute())
     diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
     diagnostics.extend(check_models_and_methods(reading.resources))
-    config = reading.stack.config if reading.stack is not None else None
-    python_graders = config is not None and config.evals.python_graders
-    diagnostics.extend(check_evals(reading.resources, python_graders=python_graders))
+    diagnostics.extend(check_evals(reading.resources, reading.stack))
     diagnostics.raise_if_errors()
     return diagnostics
 
@@ -58,7 +56,7 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
     diagnostics.extend(check_models_and_methods(resources))
-    diagnostics.extend(check_evals(resources, python_graders=stack.config.evals.python_graders))
+    diagnostics.extend(check_evals(resources, stack))
     return diagnostics
 
 
@@ -158,7 +156,7 @@ def _warn_unknown_model(resource: Resource, model: str, diagnostics: Diagnostics
         diagnostics.warning(f"spec.model: {message}", location, hint=hint, code="unknown-model")
 
 
-def check_evals(resources: Iterable[Resource], *, python_graders: bool = False) -> list[Diagnostic]:
+def check_evals(resources: Iterable[Resource], stack: Stack | None = None) -> list[Diagnostic]:
     """Evals, EvalRuns and Promotions: graders the local engine cannot run, references inside
     `data_source`, template variables, every item against the Eval's `item_schema`, gates
     naming a criterion (`reconciler.evals.checks`, imported only when the stack has one)."""
@@ -167,7 +165,17 @@ def check_evals(resources: Iterable[Resource], *, python_graders: bool = False) 
         return []
     from reconciler.evals.checks import check_evals as check
 
-    return check(listed, display=display_path, python_graders=python_graders)
+    settings = stack.config.evals if stack is not None else None
+    return check(
+        listed,
+        display=display_path,
+        python_graders=settings is not None and settings.python_graders,
+        wordnet=(
+            stack.resolve_path(settings.wordnet)
+            if stack is not None and settings is not None and settings.wordnet is not None
+            else None
+        ),
+    )
 
 
 def _existing_file(

@@ -32,6 +32,7 @@ def check_evals(
     display: Callable[[Path], str] = str,
     *,
     python_graders: bool = False,
+    wordnet: Path | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics of every Eval and EvalRun among `resources`; `display` shows a path;
     `python_graders`: reconciler.yaml opts in to python graders."""
@@ -40,7 +41,7 @@ def check_evals(
     diagnostics = Diagnostics()
     for resource in listed:
         if isinstance(resource.spec, EvalSpec):
-            _check_graders(resource, resource.spec, diagnostics, python_graders)
+            _check_graders(resource, resource.spec, diagnostics, python_graders, wordnet)
         elif isinstance(resource.spec, EvalRunSpec):
             _check_run(resource, resource.spec, by_address, diagnostics, display)
         elif isinstance(resource.spec, PromotionSpec):
@@ -76,7 +77,11 @@ def _check_gates(
 
 
 def _check_graders(
-    resource: Resource, spec: EvalSpec, diagnostics: Diagnostics, python_graders: bool
+    resource: Resource,
+    spec: EvalSpec,
+    diagnostics: Diagnostics,
+    python_graders: bool,
+    wordnet: Path | None,
 ) -> None:
     for index, grader in enumerate(spec.testing_criteria):
         if grader.type == "python" and not python_graders:
@@ -88,7 +93,7 @@ def _check_graders(
                 code="python-grader-not-enabled",
             )
             continue
-        why = refusal(grader.model_dump())
+        why = refusal(grader.model_dump(), wordnet)
         if why is not None:
             field = "evaluation_metric" if grader.type == "text_similarity" else "type"
             diagnostics.error(

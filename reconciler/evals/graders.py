@@ -12,6 +12,7 @@ rather than a failed apply. Scores are in [0, 1]. The metrics come from establis
 | bleu | `nltk.translate.bleu_score.sentence_bleu`, 4-gram, smoothing method1, wordpunct tokens |
 | gleu | `nltk.translate.gleu_score.sentence_gleu`, 1-4 grams, wordpunct tokens |
 | rouge_1 … rouge_5, rouge_l | `rouge_score.rouge_scorer` F-measure (`rouge1` … `rougeL`) |
+| meteor | `nltk.translate.meteor_score.meteor_score`, wordpunct tokens, `evals/wordnet.py` |
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from reconciler.evals.formula import FormulaError, evaluate
 from reconciler.evals.templates import fill
+from reconciler.evals.wordnet import MISSING as WORDNET_MISSING
+from reconciler.evals.wordnet import locate as wordnet_locate
+from reconciler.evals.wordnet import reader as wordnet_reader
 
 EXTRA_HINT = "pip install 'reconciler[evals]'"
 LOCAL_GRADERS = ("string_check", "text_similarity")
@@ -34,12 +39,11 @@ METRIC_MODULES = {
     "fuzzy_match": "rapidfuzz",
     "bleu": "nltk",
     "gleu": "nltk",
+    "meteor": "nltk",
     **{metric: "rouge_score" for metric in ROUGE_KEYS},
 }
-REFUSED_METRICS = {
-    "meteor": "meteor needs NLTK's WordNet data, which the reconciler cannot ship or download "
-    "at run time; use bleu, gleu, rouge_l or fuzzy_match",
-}
+REFUSED_METRICS: dict[str, str] = {}
+_WORDNET: list[Path | None] = [None]  # the stack's `evals.wordnet` folder (`use_wordnet`)
 REFUSED_TYPES: dict[str, str] = {}
 
 
@@ -55,8 +59,14 @@ class Grade:
     passed: bool
 
 
-def refusal(grader: Mapping[str, Any]) -> str | None:
-    """Why this engine cannot run `grader` (type, metric, or a missing library), else None."""
+def use_wordnet(folder: Path | None) -> None:
+    """Where meteor reads WordNet first (reconciler.yaml's `evals.wordnet`, made absolute)."""
+    _WORDNET[0] = folder
+
+
+def refusal(grader: Mapping[str, Any], wordnet: Path | None = None) -> str | None:
+    """Why this engine cannot run `grader` (type, metric, a missing library or, for meteor,
+    WordNet data not found in `wordnet` or the usual places), else None."""
     kind = str(grader.get("type"))
     if kind in REFUSED_TYPES:
         return REFUSED_TYPES[kind]
@@ -73,7 +83,7 @@ def refusal(grader: Mapping[str, Any]) -> str | None:
                     f"multi grader part '{key}': cosine goes through the embeddings API; make it "
                     "a criterion of its own"
                 )
-            why = refusal(sub)
+            why = refusal(sub, wordnet)
             if why is not None:
                 return f"multi grader part '{key}': {why}"
         return None
@@ -85,6 +95,8 @@ def refusal(grader: Mapping[str, Any]) -> str | None:
     module = METRIC_MODULES.get(metric)
     if module is not None and importlib.util.find_spec(module) is None:
         return f"{metric} needs the '{module}' package: {EXTRA_HINT}"
+    if metric == "meteor" and wordnet_locate(wordnet) is None:
+        return WORDNET_MISSING
     return None
 
 
@@ -174,6 +186,19 @@ def _gleu(given: str, reference: str) -> float:
     return float(sentence_gleu([wordpunct_tokenize(reference)], wordpunct_tokenize(given)))
 
 
+def _meteor(given: str, reference: str) -> float:
+    from nltk.tokenize import wordpunct_tokenize  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from nltk.translate.meteor_score import meteor_score  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    where = wordnet_locate(_WORDNET[0])
+    if where is None:
+        raise MissingExtraError(WORDNET_MISSING)
+    hypothesis, expected = wordpunct_tokenize(given), wordpunct_tokenize(reference)
+    if not hypothesis or not expected:
+        return 1.0 if hypothesis == expected else 0.0
+    return float(meteor_score([expected], hypothesis, wordnet=wordnet_reader(where)))
+
+
 def _rouge(key: str) -> Callable[[str, str], float]:
     def measure(given: str, reference: str) -> float:
         return float(_rouge_scorer(key).score(reference, given)[key].fmeasure)
@@ -192,4 +217,5 @@ _METRICS: dict[str, Callable[[str, str], float]] = {
     "fuzzy_match": _fuzzy,
     "bleu": _bleu,
     "gleu": _gleu,
+    "meteor": _meteor,
 }

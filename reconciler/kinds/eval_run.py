@@ -63,6 +63,11 @@ class EvalRunPlanner:
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
             "python_graders": ctx.stack.config.evals.python_graders,
             "python_timeout": ctx.stack.config.evals.python_grader_timeout,
+            "wordnet": (
+                str(ctx.stack.resolve_path(ctx.stack.config.evals.wordnet))
+                if ctx.stack.config.evals.wordnet is not None
+                else None
+            ),
             **where,
             "via": spec.via,
             "waiting": waiting,

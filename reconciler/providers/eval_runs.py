@@ -28,7 +28,7 @@ from reconciler.evals import model_graders, python_grader, winners
 from reconciler.evals import summary as summaries
 from reconciler.evals.cosine import EMBEDDING_CHUNK, EMBEDDING_MODEL, is_cosine, similarity
 from reconciler.evals.cosine import texts as cosine_texts
-from reconciler.evals.graders import Grade, grade
+from reconciler.evals.graders import Grade, grade, use_wordnet
 from reconciler.evals.items import Item, read_items, render_messages
 from reconciler.evals.promotion import candidate_of, judge
 from reconciler.manifests import Stack
@@ -524,6 +524,7 @@ class EvalRunProvider(KindProvider):
         criteria = payload["criteria"]
         answers = judged.records if judged is not None else {}
         coded = self._python_grades(payload, items, progress)
+        use_wordnet(Path(payload["wordnet"]) if payload.get("wordnet") else None)
         cosines = self._cosine_grades(payload, items, progress)
 
         def grade_one(index: int, criterion: dict[str, Any], item: Item, sample: Any) -> Grade:

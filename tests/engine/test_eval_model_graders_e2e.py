@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import openai
+from evals.tiny_wordnet import write_tiny_wordnet
 
 from reconciler.sandbox import SandboxHandle
 
@@ -167,6 +168,9 @@ def test_model_graders_via_batch_run_in_grading_batches(
     assert final.exit_code == 0, final.output
 
 
+METEOR = """    - {type: text_similarity, name: meteor, input: "{{sample.output_text}}",
+       reference: "{{item.label}}", evaluation_metric: meteor, pass_threshold: 0.4}
+"""
 PYTHON_CRITERION = """    - type: python
       name: coded
       pass_threshold: 1
@@ -189,11 +193,17 @@ def test_a_python_grader_runs_only_when_the_stack_opts_in(
     assert f"evals.yaml:{line}:" in refused.output and "python_graders: true" in refused.output
     assert "Traceback" not in refused.output
 
+    # meteor too, with a WordNet the stack names (never downloaded): a one-word exact match
+    # scores 0.5 (one chunk of one word: penalty 0.5 × 1³), billing / sales 0
+    run_document = "---\napiVersion: reconciler/v1\nkind: EvalRun"
+    evals.write_text(evals.read_text().replace(run_document, METEOR + run_document))
+    write_tiny_wordnet(ws.specs / "wordnet")
     config = ws.specs / "reconciler.yaml"
-    config.write_text(config.read_text() + "evals: {python_graders: true}\n")
-    assert ws.run("validate", "specs").exit_code == 0
+    config.write_text(config.read_text() + "evals: {python_graders: true, wordnet: wordnet}\n")
+    validated = ws.run("validate", "specs")
+    assert validated.exit_code == 0, validated.output
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     results = _results(client)
-    coded = "--n3e0--2p667_2p3667_2p667_2p667_2p694_2p672--"  # coded: as exact
+    coded = "--n3e0--2p667_2p3667_2p667_2p667_2p694_2p672_2p333--"  # coded: as exact
     assert len(results) == 1 and coded in results[0], results

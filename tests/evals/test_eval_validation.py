@@ -102,11 +102,6 @@ def test_a_valid_eval_and_run_validate(tmp_path: Path) -> None:
             "pass_threshold",
         ),
         (
-            '    - {type: text_similarity, name: x, input: "a", reference: "b",'
-            " evaluation_metric: meteor, pass_threshold: 0.5}\n",
-            "WordNet",
-        ),
-        (
             '    - {type: string_check, name: exact, input: "a", reference: "b", operation: eq}\n',
             "criterion name 'exact' is used twice",
         ),
@@ -177,6 +172,31 @@ def test_a_python_grader_needs_a_grade_function_then_the_opt_in(tmp_path: Path) 
     errors = _errors(tmp_path)
     assert any(e.startswith("eval.yaml:15:") and "opts in" in e for e in errors), errors
     (tmp_path / "reconciler.yaml").write_text("stack: test\nevals: {python_graders: true}\n")
+    run_validate(tmp_path)
+
+
+METEOR = (
+    '    - {type: text_similarity, name: x, input: "{{sample.output_text}}",'
+    ' reference: "{{item.label}}", evaluation_metric: meteor, pass_threshold: 0.5}\n'
+)
+
+
+def test_meteor_without_wordnet_says_how_to_get_it_then_validates_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.evals import wordnet
+
+    from .tiny_wordnet import write_tiny_wordnet
+
+    monkeypatch.setattr(wordnet, "SYSTEM_FOLDERS", ())
+    monkeypatch.setattr("nltk.data.path", [])  # nothing from NLTK's downloader either
+    errors = _errors(_stack(tmp_path, METEOR))
+    assert any(
+        e.startswith("eval.yaml:15:") and "never downloads" in e and "evals: {wordnet:" in e
+        for e in errors
+    ), errors
+    write_tiny_wordnet(tmp_path / "wordnet")
+    (tmp_path / "reconciler.yaml").write_text("stack: test\nevals: {wordnet: wordnet}\n")
     run_validate(tmp_path)
 
 
