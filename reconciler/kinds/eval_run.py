@@ -352,7 +352,7 @@ def _grader_calls(criteria: list[dict[str, Any]], items: int) -> str | None:
     if not models:
         return None
     calls = items * len(models)
-    return f"+ up to {calls:,} grader requests ({'; '.join(models)}), priced as the samples"
+    return f"+ up to {calls:,} grader requests ({'; '.join(models)}), not in the estimate above"
 
 
 def _sha(text: str) -> str:

@@ -80,7 +80,9 @@ def promotion_output(
             lines.append(f"  latency:  p50 {p50} ms, p95 {p95} ms")
     if data["template"]:
         lines.append("  template:")
-        lines += [f"    {m.get('role')}: {m.get('content')}" for m in data["template"]]
+        for message in data["template"]:
+            content = str(message.get("content"))
+            lines.append(f"    {message.get('role')}: " + content.replace("\n", "\n      "))
     return data, lines
 
 
