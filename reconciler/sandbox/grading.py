@@ -19,22 +19,25 @@ Deterministic and explainable, never tuned to a dataset:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
-from .standin import _STOPWORDS, Conversation
-
 _WORDS = re.compile(r"[a-z0-9]+")
+Messages = Sequence[tuple[str, str]]  # (role, text) of each message, in order
 
 
-def grading_answer(conversation: Conversation, schema: dict[str, Any]) -> str | None:
-    """The JSON answer to a grading request, or None when `schema` is not a grader's."""
+def grading_answer(
+    messages: Messages, schema: dict[str, Any], stopwords: frozenset[str] = frozenset()
+) -> str | None:
+    """The JSON answer to a grading request, or None when `schema` is not a grader's.
+    `stopwords`: words that do not count (the stand-in's own list)."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
     result = properties.get("result") if isinstance(properties, dict) else None
     if not isinstance(result, dict):
         return None
-    closeness, sample = _closeness(conversation)
+    closeness, sample = _closeness(messages, stopwords)
     steps = [
         {
             "description": "share of the answer's words that the reference has",
@@ -66,29 +69,26 @@ def pick_label(labels: list[Any], closeness: float, sample: set[str]) -> Any:
     return labels[round((1 - closeness) * (len(labels) - 1))]
 
 
-def _closeness(conversation: Conversation) -> tuple[float, set[str]]:
+def _closeness(messages: Messages, stopwords: frozenset[str]) -> tuple[float, set[str]]:
     """(closeness of the sample to the reference, the sample's words)."""
-    last_user = max(
-        (i for i, m in enumerate(conversation.messages) if m.role == "user"), default=None
-    )
+    last_user = max((i for i, (role, _) in enumerate(messages) if role == "user"), default=None)
     if last_user is None:
         return 0.0, set()
-    lines = [line for line in conversation.messages[last_user].text.splitlines() if line.strip()]
+    lines = [line for line in messages[last_user][1].splitlines() if line.strip()]
     if not lines:
         return 0.0, set()
     sample_line = lines[-1]
-    reference_text = [*lines[:-1]] + [
-        m.text for i, m in enumerate(conversation.messages) if i != last_user
-    ]
-    sample = _content(sample_line)
-    reference = _content("\n".join(reference_text))
+    others = [text for i, (_, text) in enumerate(messages) if i != last_user]
+    reference_text = [*lines[:-1], *others]
+    sample = _content(sample_line, stopwords)
+    reference = _content("\n".join(reference_text), stopwords)
     if not sample:
         return 0.0, set(_WORDS.findall(sample_line.lower()))
     return len(sample & reference) / len(sample), set(_WORDS.findall(sample_line.lower()))
 
 
-def _content(text: str) -> set[str]:
-    return {word for word in _WORDS.findall(text.lower()) if word not in _STOPWORDS}
+def _content(text: str, stopwords: frozenset[str]) -> set[str]:
+    return {word for word in _WORDS.findall(text.lower()) if word not in stopwords}
 
 
 def _numbers(*values: Any) -> bool:

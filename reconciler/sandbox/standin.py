@@ -248,7 +248,8 @@ def structured_text(
     if output_format.kind == "json_schema":
         from .grading import grading_answer
 
-        graded = grading_answer(conversation, output_format.schema)
+        messages = [(m.role, m.text) for m in conversation.messages]
+        graded = grading_answer(messages, output_format.schema, _STOPWORDS)
         if graded is not None:  # a score_model / label_model grader's request
             return graded
     text = answer_text(call, model, conversation, seed)

@@ -10,7 +10,7 @@ import pytest
 from reconciler.evals.graders import Grade
 from reconciler.evals.model_graders import answer_schema, grade_of, pass_threshold, request
 from reconciler.sandbox.grading import grading_answer
-from reconciler.sandbox.standin import Conversation, Message
+from reconciler.sandbox.standin import _STOPWORDS as STOP
 
 SCORE = {
     "type": "score_model",
@@ -70,8 +70,7 @@ def test_without_a_pass_threshold_the_middle_of_the_range_passes() -> None:
 
 
 def _ask(system: str, user: str, grader: dict[str, object]) -> object:
-    conversation = Conversation((Message("system", system), Message("user", user)))
-    answer = grading_answer(conversation, answer_schema(grader))
+    answer = grading_answer([("system", system), ("user", user)], answer_schema(grader), STOP)
     assert answer is not None
     return json.loads(answer)["result"]
 
@@ -98,5 +97,5 @@ def test_a_non_integer_range_keeps_two_decimals() -> None:
 
 
 def test_other_schemas_are_not_grading_requests() -> None:
-    conversation = Conversation((Message("user", "hi"),))
-    assert grading_answer(conversation, {"type": "object", "properties": {"x": {}}}) is None
+    schema = {"type": "object", "properties": {"x": {}}}
+    assert grading_answer([("user", "hi")], schema, STOP) is None
