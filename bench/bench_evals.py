@@ -2,9 +2,11 @@
 
 Generates an items file (default 10,000 emails with labels) in a temp dir and prints, per
 1,000 items, the local time to build the batch's request lines from the template, and to grade
-the samples with each local grader (string_check, fuzzy_match, bleu, gleu, rouge_l), each as a
-ratio of a baseline measured in the same run (parsing the items' JSON lines), plus the peak
-Python memory (tracemalloc) of building and grading all items. Best of --repeat runs.
+the samples with each local grader (string_check, fuzzy_match, bleu, gleu, rouge_l, a multi
+of two), to build the score_model grading requests, and to grade with a python grader (one
+child process for all items), each as a ratio of a baseline measured in the same run (parsing
+the items' JSON lines), plus the peak Python memory (tracemalloc) of building and grading all
+items. Best of --repeat runs.
 
     python bench/bench_evals.py [--items 10000] [--repeat 3]
 """
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reconciler.evals import model_graders, python_grader
 from reconciler.evals.graders import grade
 from reconciler.evals.items import read_items, render_messages
 
@@ -49,6 +52,29 @@ GRADERS: dict[str, dict[str, Any]] = {
         for metric in ("fuzzy_match", "bleu", "gleu", "rouge_l")
     },
 }
+PART = {"input": "{{sample.output_text}}", "reference": "{{item.label}}"}
+GRADERS["multi (eq, fuzzy)"] = {
+    "type": "multi",
+    "graders": {
+        "a": {**GRADERS["string_check eq"], "name": "a", **PART},
+        "b": {**GRADERS["fuzzy_match"], "name": "b", **PART},
+    },
+    "calculate_output": "0.5 * a + 0.5 * b ^ 2",
+}
+SCORE_MODEL = {
+    "type": "score_model",
+    "name": "judged",
+    "model": "gpt-4.1",
+    "range": [1, 5],
+    "input": [
+        {"role": "system", "content": "Rate 1-5."},
+        {"role": "user", "content": "Expected: {{item.label}}\nAnswer: {{sample.output_text}}"},
+    ],
+}
+PYTHON_SOURCE = """
+def grade(sample, item):
+    return 1.0 if sample["output_text"] == item["label"] else 0.0
+"""
 
 
 def write_items(path: Path, count: int) -> None:
@@ -107,6 +133,20 @@ def main() -> None:
             took = best(args.repeat, run)
             print(f"grade {name:<16} {took * per_k * 1000:8.2f} ms / 1,000 items "
                   f"({took / baseline:5.1f}x baseline)")  # fmt: skip
+        requests = best(
+            args.repeat,
+            lambda: [
+                json.dumps(model_graders.request(SCORE_MODEL, item.data, sample))
+                for item, sample in zip(items, samples, strict=True)
+            ],
+        )
+        print(f"build score_model requests {requests * per_k * 1000:8.2f} ms / 1,000 items "
+              f"({requests / baseline:5.1f}x baseline)")  # fmt: skip
+        jobs = [(item.data, sample) for item, sample in zip(items, samples, strict=True)]
+        coded = best(args.repeat, lambda: python_grader.run(PYTHON_SOURCE, jobs, 10))
+        print(f"grade python (child)       {coded * per_k * 1000:8.2f} ms / 1,000 items "
+              f"({coded / baseline:5.1f}x baseline; one process start included)")  # fmt: skip
+        jobs.clear()
         del items, samples
         tracemalloc.start()
         items = list(read_items(path))

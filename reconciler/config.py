@@ -52,6 +52,25 @@ class RefreshConfig(BaseModel):
     )
 
 
+class EvalsConfig(BaseModel):
+    """How EvalRuns may grade (`evals:` in reconciler.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    python_graders: bool = Field(
+        default=False,
+        description="Run `python` graders (code from the Eval manifests) in a child process.",
+    )
+    python_grader_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds each python grader call may take."
+    )
+    wordnet: Path | None = Field(
+        default=None,
+        description="A folder of WordNet 3.0 files for the meteor metric (relative to the "
+        "stack root); else NLTK's data path, then /usr/share/wordnet. Never downloaded.",
+    )
+
+
 class StackConfig(BaseModel):
     """The contents of reconciler.yaml."""
 
@@ -87,6 +106,10 @@ class StackConfig(BaseModel):
     refresh: RefreshConfig = Field(
         default_factory=RefreshConfig,
         description="Incremental refresh of the Administration API reads (a shared snapshot).",
+    )
+    evals: EvalsConfig = Field(
+        default_factory=EvalsConfig,
+        description="Eval settings: `python_graders: true` opts in to python graders.",
     )
 
     @property

@@ -43,7 +43,7 @@ def run_validate(path: Path, stack_name: str | None = None) -> Diagnostics:
     diagnostics.extend(check_local_files(reading.resources, datasets=settings, root=root))
     shutdowns = shutdown_table(reading.stack, diagnostics)
     diagnostics.extend(check_models_and_methods(reading.resources, shutdowns))
-    diagnostics.extend(check_evals(reading.resources))
+    diagnostics.extend(check_evals(reading.resources, reading.stack))
     if reading.stack is not None and reading.stack.config.policies.paths:
         from reconciler.policies import policy_diagnostics
 
@@ -62,7 +62,7 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
     diagnostics.extend(check_models_and_methods(resources, shutdown_table(stack, diagnostics)))
-    diagnostics.extend(check_evals(resources))
+    diagnostics.extend(check_evals(resources, stack))
     return diagnostics
 
 
@@ -178,7 +178,7 @@ def _warn_unknown_model(resource: Resource, model: str, diagnostics: Diagnostics
         diagnostics.warning(f"spec.model: {message}", location, hint=hint, code="unknown-model")
 
 
-def check_evals(resources: Iterable[Resource]) -> list[Diagnostic]:
+def check_evals(resources: Iterable[Resource], stack: Stack | None = None) -> list[Diagnostic]:
     """Evals, EvalRuns and Promotions: graders the local engine cannot run, references inside
     `data_source`, template variables, every item against the Eval's `item_schema`, gates
     naming a criterion (`reconciler.evals.checks`, imported only when the stack has one)."""
@@ -187,7 +187,17 @@ def check_evals(resources: Iterable[Resource]) -> list[Diagnostic]:
         return []
     from reconciler.evals.checks import check_evals as check
 
-    return check(listed, display=display_path)
+    settings = stack.config.evals if stack is not None else None
+    return check(
+        listed,
+        display=display_path,
+        python_graders=settings is not None and settings.python_graders,
+        wordnet=(
+            stack.resolve_path(settings.wordnet)
+            if stack is not None and settings is not None and settings.wordnet is not None
+            else None
+        ),
+    )
 
 
 def _existing_file(

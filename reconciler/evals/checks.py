@@ -1,7 +1,7 @@
 """Offline checks of Evals and EvalRuns that need more than one manifest (`validate`).
 
-`validation.py` calls `check_evals` with every resource: graders this engine cannot run (model
-and python graders, meteor, cosine, a metric whose library is missing), an EvalRun's
+`validation.py` calls `check_evals` with every resource: graders this engine cannot run (python
+and multi graders, meteor, cosine, a metric whose library is missing), an EvalRun's
 references inside `data_source` (`Dataset/x`, `FineTune/x`), template variables of its input
 messages against the Eval's `item_schema`, and every item (a Dataset's lines, or `content`)
 against `item_schema`, located at the dataset's `file:line`. Never imports the SDK.
@@ -15,6 +15,7 @@ from pathlib import Path
 from reconciler.errors import Diagnostic, Diagnostics, SourceLocation
 from reconciler.evals.graders import refusal
 from reconciler.evals.items import Item, read_items, schema_problems
+from reconciler.evals.python_grader import OPT_IN_HINT
 from reconciler.evals.templates import unknown_variable, variables
 from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
@@ -27,15 +28,20 @@ MAX_ITEM_ERRORS = 10
 
 
 def check_evals(
-    resources: Iterable[Resource], display: Callable[[Path], str] = str
+    resources: Iterable[Resource],
+    display: Callable[[Path], str] = str,
+    *,
+    python_graders: bool = False,
+    wordnet: Path | None = None,
 ) -> list[Diagnostic]:
-    """Diagnostics of every Eval and EvalRun among `resources`; `display` shows a path."""
+    """Diagnostics of every Eval and EvalRun among `resources`; `display` shows a path;
+    `python_graders`: reconciler.yaml opts in to python graders."""
     listed = list(resources)
     by_address = {resource.address: resource for resource in listed}
     diagnostics = Diagnostics()
     for resource in listed:
         if isinstance(resource.spec, EvalSpec):
-            _check_graders(resource, resource.spec, diagnostics)
+            _check_graders(resource, resource.spec, diagnostics, python_graders, wordnet)
         elif isinstance(resource.spec, EvalRunSpec):
             _check_run(resource, resource.spec, by_address, diagnostics, display)
         elif isinstance(resource.spec, PromotionSpec):
@@ -70,9 +76,24 @@ def _check_gates(
                 )
 
 
-def _check_graders(resource: Resource, spec: EvalSpec, diagnostics: Diagnostics) -> None:
+def _check_graders(
+    resource: Resource,
+    spec: EvalSpec,
+    diagnostics: Diagnostics,
+    python_graders: bool,
+    wordnet: Path | None,
+) -> None:
     for index, grader in enumerate(spec.testing_criteria):
-        why = refusal(grader.model_dump())
+        if grader.type == "python" and not python_graders:
+            diagnostics.error(
+                f"spec.testing_criteria[{index}] ({grader.name}): python graders run code from "
+                "the manifest, so they run only when the stack opts in",
+                resource.location_of("spec", "testing_criteria", index, "type"),
+                hint=f"{OPT_IN_HINT} (each call runs in a child process with a time limit)",
+                code="python-grader-not-enabled",
+            )
+            continue
+        why = refusal(grader.model_dump(), wordnet)
         if why is not None:
             field = "evaluation_metric" if grader.type == "text_similarity" else "type"
             diagnostics.error(

@@ -12,6 +12,7 @@ rather than a failed apply. Scores are in [0, 1]. The metrics come from establis
 | bleu | `nltk.translate.bleu_score.sentence_bleu`, 4-gram, smoothing method1, wordpunct tokens |
 | gleu | `nltk.translate.gleu_score.sentence_gleu`, 1-4 grams, wordpunct tokens |
 | rouge_1 … rouge_5, rouge_l | `rouge_score.rouge_scorer` F-measure (`rouge1` … `rougeL`) |
+| meteor | `nltk.translate.meteor_score.meteor_score`, wordpunct tokens, `evals/wordnet.py` |
 """
 
 from __future__ import annotations
@@ -20,31 +21,30 @@ import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from reconciler.evals.formula import FormulaError, evaluate
 from reconciler.evals.templates import fill
+from reconciler.evals.wordnet import MISSING as WORDNET_MISSING
+from reconciler.evals.wordnet import locate as wordnet_locate
+from reconciler.evals.wordnet import reader as wordnet_reader
 
 EXTRA_HINT = "pip install 'reconciler[evals]'"
 LOCAL_GRADERS = ("string_check", "text_similarity")
+MODEL_GRADERS = ("score_model", "label_model")  # run by the provider: evals/model_graders.py
+MULTI_PARTS = LOCAL_GRADERS  # what a multi grader can combine (graded here, without a model)
 ROUGE_KEYS = {f"rouge_{n}": f"rouge{n}" for n in range(1, 6)} | {"rouge_l": "rougeL"}
 METRIC_MODULES = {
     "fuzzy_match": "rapidfuzz",
     "bleu": "nltk",
     "gleu": "nltk",
+    "meteor": "nltk",
     **{metric: "rouge_score" for metric in ROUGE_KEYS},
 }
-REFUSED_METRICS = {
-    "meteor": "meteor needs NLTK's WordNet data, which the reconciler cannot ship or download "
-    "at run time; use bleu, gleu, rouge_l or fuzzy_match",
-    "cosine": "cosine similarity goes through the embeddings API, not supported yet; use "
-    "fuzzy_match, bleu, gleu or rouge_l",
-}
-REFUSED_TYPES = {
-    "score_model": "model graders (score_model) are not run by the local engine yet",
-    "label_model": "model graders (label_model) are not run by the local engine yet",
-    "python": "python graders are not run yet (they will need an opt-in in reconciler.yaml)",
-    "multi": "multi graders are not run by the local engine yet",
-}
+REFUSED_METRICS: dict[str, str] = {}
+_WORDNET: list[Path | None] = [None]  # the stack's `evals.wordnet` folder (`use_wordnet`)
+REFUSED_TYPES: dict[str, str] = {}
 
 
 class MissingExtraError(RuntimeError):
@@ -59,11 +59,34 @@ class Grade:
     passed: bool
 
 
-def refusal(grader: Mapping[str, Any]) -> str | None:
-    """Why this engine cannot run `grader` (type, metric, or a missing library), else None."""
+def use_wordnet(folder: Path | None) -> None:
+    """Where meteor reads WordNet first (reconciler.yaml's `evals.wordnet`, made absolute)."""
+    _WORDNET[0] = folder
+
+
+def refusal(grader: Mapping[str, Any], wordnet: Path | None = None) -> str | None:
+    """Why this engine cannot run `grader` (type, metric, a missing library or, for meteor,
+    WordNet data not found in `wordnet` or the usual places), else None."""
     kind = str(grader.get("type"))
     if kind in REFUSED_TYPES:
         return REFUSED_TYPES[kind]
+    if kind == "multi":
+        for key, sub in dict(grader.get("graders") or {}).items():
+            sub_kind = sub.get("type") if isinstance(sub, Mapping) else None
+            if sub_kind not in MULTI_PARTS:
+                return (
+                    f"multi grader part '{key}' is a {sub_kind}: a multi grader combines "
+                    f"{', '.join(MULTI_PARTS)} graders"
+                )
+            if sub.get("evaluation_metric") == "cosine":
+                return (
+                    f"multi grader part '{key}': cosine goes through the embeddings API; make it "
+                    "a criterion of its own"
+                )
+            why = refusal(sub, wordnet)
+            if why is not None:
+                return f"multi grader part '{key}': {why}"
+        return None
     if kind != "text_similarity":
         return None
     metric = str(grader.get("evaluation_metric"))
@@ -72,12 +95,16 @@ def refusal(grader: Mapping[str, Any]) -> str | None:
     module = METRIC_MODULES.get(metric)
     if module is not None and importlib.util.find_spec(module) is None:
         return f"{metric} needs the '{module}' package: {EXTRA_HINT}"
+    if metric == "meteor" and wordnet_locate(wordnet) is None:
+        return WORDNET_MISSING
     return None
 
 
 def grade(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Grade:
     """The grade of one item's sample (templates filled from the item and the sample)."""
     kind = grader.get("type")
+    if kind == "multi":
+        return _multi(grader, item, sample)
     given = fill(str(grader["input"]), item, sample)
     reference = fill(str(grader["reference"]), item, sample)
     if kind == "string_check":
@@ -86,7 +113,26 @@ def grade(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Gr
     if kind == "text_similarity":
         score = similarity(str(grader["evaluation_metric"]), given, reference)
         return Grade(score, score >= float(grader["pass_threshold"]))
+    if kind in MODEL_GRADERS:
+        raise ValueError(f"{kind} graders are answered by a model: see evals/model_graders.py")
+    if kind == "python":
+        raise ValueError("python graders run in a child process: see evals/python_grader.py")
     raise ValueError(REFUSED_TYPES.get(str(kind), f"unknown grader type {kind!r}"))
+
+
+def _multi(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> Grade:
+    """OpenAI's multi grader: `calculate_output` over the parts' scores (by their keys). It
+    passes at `pass_threshold`, or (without one) when every part passes; a formula that fails
+    on these scores (÷0) grades 0 and fails."""
+    parts = {key: grade(sub, item, sample) for key, sub in dict(grader["graders"]).items()}
+    try:
+        score = evaluate(str(grader["calculate_output"]), {k: g.score for k, g in parts.items()})
+    except FormulaError:
+        return Grade(0.0, False)
+    threshold = grader.get("pass_threshold")
+    if threshold is None:
+        return Grade(score, all(g.passed for g in parts.values()))
+    return Grade(score, score >= float(threshold))
 
 
 def string_check(operation: str, given: str, reference: str) -> bool:
@@ -140,6 +186,19 @@ def _gleu(given: str, reference: str) -> float:
     return float(sentence_gleu([wordpunct_tokenize(reference)], wordpunct_tokenize(given)))
 
 
+def _meteor(given: str, reference: str) -> float:
+    from nltk.tokenize import wordpunct_tokenize  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from nltk.translate.meteor_score import meteor_score  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    where = wordnet_locate(_WORDNET[0])
+    if where is None:
+        raise MissingExtraError(WORDNET_MISSING)
+    hypothesis, expected = wordpunct_tokenize(given), wordpunct_tokenize(reference)
+    if not hypothesis or not expected:
+        return 1.0 if hypothesis == expected else 0.0
+    return float(meteor_score([expected], hypothesis, wordnet=wordnet_reader(where)))
+
+
 def _rouge(key: str) -> Callable[[str, str], float]:
     def measure(given: str, reference: str) -> float:
         return float(_rouge_scorer(key).score(reference, given)[key].fmeasure)
@@ -158,4 +217,5 @@ _METRICS: dict[str, Callable[[str, str], float]] = {
     "fuzzy_match": _fuzzy,
     "bleu": _bleu,
     "gleu": _gleu,
+    "meteor": _meteor,
 }

@@ -62,6 +62,13 @@ class EvalRunPlanner:
                 g.model_dump(mode="json", exclude_none=True) for g in evaluation.testing_criteria
             ],
             "cache_dir": _relative(ctx.stack.cache_dir, ctx.stack.root),
+            "python_graders": ctx.stack.config.evals.python_graders,
+            "python_timeout": ctx.stack.config.evals.python_grader_timeout,
+            "wordnet": (
+                str(ctx.stack.resolve_path(ctx.stack.config.evals.wordnet))
+                if ctx.stack.config.evals.wordnet is not None
+                else None
+            ),
             **where,
             "via": spec.via,
             "waiting": waiting,
@@ -69,6 +76,9 @@ class EvalRunPlanner:
         }
         cost = None if waiting else _estimate(spec, model, template, items)
         details = () if cost is None else cost[0]
+        graders = _grader_calls(payload["criteria"], len(items))
+        if graders and not waiting:
+            details = (*details, graders)
         view: dict[str, Any] = {"digest": digest}
         if spec.via == "batch":  # a finished batch not graded yet differs here: an update
             view["results"] = "graded"
@@ -342,6 +352,17 @@ def _estimate(
     lines.append(f"est. {bound}${cost:,.4f} at {prices} ({found[0]}); graded locally")
     basis = f"{len(items):,} requests, {bound}{prices} ({found[0]})"
     return tuple(lines), Cost(category="eval", usd=cost, basis=basis)
+
+
+def _grader_calls(criteria: list[dict[str, Any]], items: int) -> str | None:
+    """The model graders' requests the run adds (one per item and model criterion)."""
+    from reconciler.evals.model_graders import is_model_grader
+
+    models = [f"{c['name']} with {c['model']}" for c in criteria if is_model_grader(c)]
+    if not models:
+        return None
+    calls = items * len(models)
+    return f"+ up to {calls:,} grader requests ({'; '.join(models)}), not in the estimate above"
 
 
 def _sha(text: str) -> str:

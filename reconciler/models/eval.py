@@ -102,12 +102,16 @@ class PythonGrader(_Strict):
 
 
 class MultiGrader(_Strict):
-    """Several graders combined by a formula."""
+    """Several graders combined by a formula over their scores (by their keys)."""
 
     type: Literal["multi"]
     name: str = Field(min_length=1)
-    graders: dict[str, Any]
+    graders: dict[str, Any] = Field(min_length=1)
     calculate_output: str = Field(min_length=1)
+    pass_threshold: float | None = Field(
+        default=None,
+        description="The score from which an item passes; without it, when every grader passes.",
+    )
 
 
 Grader = Annotated[
@@ -200,6 +204,16 @@ def _grader_problems(grader: BaseModel, where: tuple[str | int, ...]) -> Iterato
                 (*where, "pass_threshold"),
                 f"pass_threshold {grader.pass_threshold} is outside range [{low}, {high}]",
             )
+    if isinstance(grader, MultiGrader):
+        yield from _multi_problems(grader, where)
+    if isinstance(grader, PythonGrader):
+        from reconciler.evals.python_grader import source_problem
+
+        why = source_problem(grader.source)
+        if why is not None:
+            yield SpecProblem(
+                (*where, "source"), why, "def grade(sample: dict, item: dict) -> float: ..."
+            )
     if isinstance(grader, LabelModelGrader):
         for index, label in enumerate(grader.passing_labels):
             if label not in grader.labels:
@@ -208,6 +222,34 @@ def _grader_problems(grader: BaseModel, where: tuple[str | int, ...]) -> Iterato
                     f"passing label '{label}' is not one of labels",
                     f"labels are {', '.join(grader.labels)}",
                 )
+
+
+def _multi_problems(grader: MultiGrader, where: tuple[str | int, ...]) -> Iterator[SpecProblem]:
+    """Each part is a valid grader; the formula computes from the parts' keys only."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from reconciler.evals.formula import check
+
+    adapter: TypeAdapter[Any] = TypeAdapter(Grader)
+    for key, part in grader.graders.items():
+        try:
+            parsed = adapter.validate_python(part)
+        except ValidationError as error:
+            for found in error.errors():
+                yield SpecProblem(
+                    (*where, "graders", key, *found["loc"][1:]),
+                    f"graders.{key}: {found['msg']}",
+                )
+            continue
+        yield from _grader_problems(parsed, (*where, "graders", key))
+    why = check(grader.calculate_output, set(grader.graders))
+    if why is not None:
+        yield SpecProblem(
+            (*where, "calculate_output"),
+            why,
+            "use + - * / ^, parentheses, numbers, the graders' keys and min max abs floor ceil "
+            "exp sqrt log",
+        )
 
 
 KIND = KindInfo(

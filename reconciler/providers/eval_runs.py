@@ -24,9 +24,11 @@ from typing import Any, Literal
 
 from reconciler.batches.results import Outcome, parse_jsonl
 from reconciler.errors import PermanentApiError, TemporaryApiError
+from reconciler.evals import model_graders, python_grader, winners
 from reconciler.evals import summary as summaries
-from reconciler.evals import winners
-from reconciler.evals.graders import grade
+from reconciler.evals.cosine import EMBEDDING_CHUNK, EMBEDDING_MODEL, is_cosine, similarity
+from reconciler.evals.cosine import texts as cosine_texts
+from reconciler.evals.graders import Grade, grade, use_wordnet
 from reconciler.evals.items import Item, read_items, render_messages
 from reconciler.evals.promotion import candidate_of, judge
 from reconciler.manifests import Stack
@@ -112,6 +114,7 @@ def batch_objects(stack: str, project: str, batches: list[Any]) -> list[LiveObje
                 created_at=int(batch.created_at or 0),
                 info={
                     "batch": True,
+                    "phase": metadata.get(tag("phase"), "sample"),
                     "request_counts": counts.model_dump() if counts is not None else {},
                     "output_file_id": batch.output_file_id,
                     "error_file_id": batch.error_file_id,
@@ -163,38 +166,56 @@ class EvalRunProvider(KindProvider):
             return self._submit_batch(op, items)
         progress = Progress(self._progress_path(payload))
         self._sample(op, items, progress)
-        return self._finish(payload, items, progress)
+        judged = Progress(self._grades_path(payload))
+        self._judge(op, items, progress, judged)
+        return self._finish(payload, items, progress, judged)
 
     def update(self, op: Operation) -> str:
         """Grade a finished batch (the only update the plan makes): its output, joined by
-        `custom_id`, becomes the progress records; then the result file as for `responses`."""
+        `custom_id`, becomes the progress records. With model graders, their requests go in a
+        second batch (the run's `grade` phase) and this update returns it; the update after it
+        completes reads its answers. Then the result file as for `responses`."""
         payload = op.payload
         found = self._find_result(payload)
         if found is not None:
             return found
         items = self._items(payload)
+        done = self._completed_batches(payload)
         progress = Progress(self._progress_path(payload))
-        outcome = Outcome()
-        for key, add in (
-            ("output_file_id", outcome.add_output_line),
-            ("error_file_id", outcome.add_error_line),
-        ):
-            file_id = (payload.get("batch") or {}).get(key)
-            if file_id:
-                for line in parse_jsonl(self._download(str(payload["project"]), str(file_id))):
-                    add(line)
-        for item in items:
-            if item.line in progress.records:
-                continue
-            body = outcome.succeeded.get(f"item-{item.line}")
-            if body is None:
-                why = outcome.failed.get(f"item-{item.line}", {}).get("reason", "not run")
-                progress.add(item.line, {"error": str(why)})
-            else:
-                progress.add(
-                    item.line, {"output_text": _body_text(body), "usage": body.get("usage") or {}}
-                )
-        result = self._finish(payload, items, progress)
+        if any(item.line not in progress.records for item in items):
+            sampled = done.get("sample") or payload.get("batch") or {}
+            outcome = self._outcome(payload, sampled)
+            for item in items:
+                if item.line in progress.records:
+                    continue
+                body = outcome.succeeded.get(f"item-{item.line}")
+                if body is None:
+                    why = outcome.failed.get(f"item-{item.line}", {}).get("reason", "not run")
+                    progress.add(item.line, {"error": str(why)})
+                else:
+                    progress.add(
+                        item.line,
+                        {"output_text": _body_text(body), "usage": body.get("usage") or {}},
+                    )
+        judged = Progress(self._grades_path(payload))
+        requests = self._grading_requests(payload, items, progress)
+        for phase in sorted(p for p in done if p.startswith("grade:")):
+            if all(key in judged.records for key, _ in requests):
+                break
+            outcome = self._outcome(payload, done[phase])
+            for key, body in requests:
+                if key in judged.records or _grade_phase(body) != phase:
+                    continue
+                body = outcome.succeeded.get(_grade_custom_id(key))
+                if body is None:
+                    why = outcome.failed.get(_grade_custom_id(key), {}).get("reason", "not run")
+                    judged.add(key, {"error": str(why)})
+                else:
+                    judged.add(key, {"output_text": _body_text(body)})
+        pending = [(key, body) for key, body in requests if key not in judged.records]
+        if pending:
+            return self._submit_grading_batches(payload, pending)
+        result = self._finish(payload, items, progress, judged)
         self._forget_input(payload)
         return result
 
@@ -218,6 +239,101 @@ class EvalRunProvider(KindProvider):
 
     # -- via: batch ----------------------------------------------------------------------
 
+    def _completed_batches(self, payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The newest completed batch of this run's digest per phase (`sample`, `grade`)."""
+        found: dict[str, LiveObject] = {}
+        for batch in batch_objects(
+            str(payload["stack"]),
+            str(payload["project"]),
+            list_batches(self._clients, str(payload["project"])),
+        ):
+            if (
+                batch.attributes["digest"] != payload["digest"]
+                or batch.address != f"EvalRun/{payload['name']}"
+                or batch.status != "completed"
+            ):
+                continue
+            phase = str(batch.info.get("phase"))
+            if phase not in found or (batch.created_at or 0) > (found[phase].created_at or 0):
+                found[phase] = batch
+        return {
+            phase: {
+                "id": batch.live_id,
+                "output_file_id": batch.info.get("output_file_id"),
+                "error_file_id": batch.info.get("error_file_id"),
+            }
+            for phase, batch in found.items()
+        }
+
+    def _outcome(self, payload: dict[str, Any], batch: dict[str, Any]) -> Outcome:
+        outcome = Outcome()
+        for key, add in (
+            ("output_file_id", outcome.add_output_line),
+            ("error_file_id", outcome.add_error_line),
+        ):
+            file_id = batch.get(key)
+            if file_id:
+                for line in parse_jsonl(self._download(str(payload["project"]), str(file_id))):
+                    add(line)
+        return outcome
+
+    def _submit_grading_batches(
+        self, payload: dict[str, Any], pending: list[tuple[str, dict[str, Any]]]
+    ) -> str:
+        """One batch per grader model (a batch has one model), each tagged with its phase
+        `grade:<model>` and found again by its tags after a retry; the last one's id."""
+        by_phase: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for key, body in pending:
+            by_phase.setdefault(_grade_phase(body), []).append((key, body))
+        return [self._submit_grading_batch(payload, p, jobs) for p, jobs in by_phase.items()][-1]
+
+    def _submit_grading_batch(
+        self, payload: dict[str, Any], phase: str, pending: list[tuple[str, dict[str, Any]]]
+    ) -> str:
+        found = self._find_batch(payload, phase=phase)
+        if found is not None:
+            return found
+        name = input_filename(payload, phase=phase)
+        project = str(payload["project"])
+        file_id = None
+        for file in list_files(self._clients, project):
+            if file.filename == name and file.status != "error":
+                file_id = str(file.id)
+        if file_id is None:
+            lines = [
+                json.dumps(
+                    {
+                        "custom_id": _grade_custom_id(key),
+                        "method": "POST",
+                        "url": "/v1/responses",
+                        "body": body,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+                for key, body in pending
+            ]
+            with api_errors(f"upload {name}"):
+                file_id = str(
+                    self._clients.writer(project)
+                    .files.create(file=(name, "".join(lines).encode()), purpose="batch")
+                    .id
+                )
+        metadata = {
+            tag("stack"): str(payload["stack"]),
+            tag("evalrun"): str(payload["name"]),
+            tag("digest"): str(payload["digest"]),
+            tag("phase"): phase,
+        }
+        with api_errors(f"create the grading batch of EvalRun/{payload['name']}"):
+            batch = self._clients.writer(project).batches.create(
+                input_file_id=file_id,
+                endpoint="/v1/responses",
+                completion_window="24h",
+                metadata=metadata,
+            )
+        return str(batch.id)
+
     def _submit_batch(self, op: Operation, items: list[Item]) -> str:
         payload = op.payload
         found = self._find_batch(payload)
@@ -238,7 +354,7 @@ class EvalRunProvider(KindProvider):
             )
         return str(batch.id)
 
-    def _find_batch(self, payload: dict[str, Any]) -> str | None:
+    def _find_batch(self, payload: dict[str, Any], phase: str = "sample") -> str | None:
         for batch in batch_objects(
             str(payload["stack"]),
             str(payload["project"]),
@@ -248,6 +364,7 @@ class EvalRunProvider(KindProvider):
             if (
                 batch.attributes["digest"] == payload["digest"]
                 and batch.address == f"EvalRun/{payload['name']}"
+                and batch.info.get("phase") == phase
                 and not ended_badly
             ):
                 return batch.live_id
@@ -276,11 +393,13 @@ class EvalRunProvider(KindProvider):
         return str(file.id)
 
     def _forget_input(self, payload: dict[str, Any]) -> None:
-        """The batch's input file once graded (its requests are in the progress file)."""
-        name = input_filename(payload)
+        """The batches' input files once graded (their requests are in the progress files)."""
+        sample = input_filename(payload)
+        grades = input_filename(payload, phase="grade:")[: -len(".jsonl")]
         project = str(payload["project"])
         for file in list_files(self._clients, project):
-            if file.filename == name:
+            name = str(file.filename)
+            if name == sample or name.startswith(grades):
                 with api_errors(f"delete {name}", missing_ok=True):
                     self._clients.writer(project).files.delete(str(file.id))
 
@@ -291,20 +410,50 @@ class EvalRunProvider(KindProvider):
     # -- sampling ------------------------------------------------------------------------
 
     def _sample(self, op: Operation, items: list[Item], progress: Progress) -> None:
-        todo = [item for item in items if item.line not in progress.records]
-        op.progress(len(items) - len(todo), len(items))
+        call = self._caller(op.payload)
+        self._run_calls(op, [(item.line, item) for item in items], progress, call)
+
+    def _judge(
+        self, op: Operation, items: list[Item], progress: Progress, judged: Progress
+    ) -> None:
+        """The model graders' requests of every sampled item, one Responses call each."""
+        requests = self._grading_requests(op.payload, items, progress)
+        if not requests:
+            return
+        client = self._clients.writer(str(op.payload["project"]))
+        address = f"EvalRun/{op.payload['name']}"
+
+        def call(body: dict[str, Any]) -> dict[str, Any]:
+            with api_errors(f"grade a sample of {address} with {body['model']}"):
+                answer = client.responses.create(**body)
+            used = answer.usage.model_dump() if answer.usage is not None else {}
+            return {"output_text": answer.output_text, "usage": used}
+
+        self._run_calls(op, requests, judged, call)
+
+    def _run_calls(
+        self,
+        op: Operation,
+        calls: list[tuple[Any, Any]],
+        progress: Progress,
+        call: Callable[[Any], dict[str, Any]],
+    ) -> None:
+        """`call(argument)` for every (key, argument) whose key has no record yet,
+        `SAMPLING_CONCURRENCY` at a time, each answer recorded as it arrives."""
+        todo = [(key, argument) for key, argument in calls if key not in progress.records]
+        op.progress(len(calls) - len(todo), len(calls))
         if not todo:
             return
-        call = self._caller(op.payload)
         stop = threading.Event()
         failures: list[TemporaryApiError] = []
         permanent: list[PermanentApiError] = []
 
-        def sample(item: Item) -> None:
+        def run(job: tuple[Any, Any]) -> None:
+            key, argument = job
             if stop.is_set():
                 return
             try:
-                progress.add(item.line, call(item))
+                progress.add(key, call(argument))
             except TemporaryApiError as error:  # the apply engine retries; progress is kept
                 stop.set()
                 failures.append(error)
@@ -312,14 +461,33 @@ class EvalRunProvider(KindProvider):
                 if error.status != 400:  # the key, the model or the project: stop the run
                     stop.set()
                     permanent.append(error)
-                else:  # this item cannot be sampled (too long, refused): counted as failed
-                    progress.add(item.line, {"error": str(error)})
-            op.progress(len(progress.records), len(items))
+                else:  # this request cannot be answered (too long, refused): counted as failed
+                    progress.add(key, {"error": str(error)})
+            op.progress(len(progress.records), len(calls))
 
         with ThreadPoolExecutor(SAMPLING_CONCURRENCY, thread_name_prefix="reconciler-eval") as pool:
-            list(pool.map(sample, todo))
+            list(pool.map(run, todo))
         if permanent or failures:
             raise (permanent or failures)[0]
+
+    def _grading_requests(
+        self, payload: dict[str, Any], items: list[Item], progress: Progress
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(`line:criterion`, Responses body) of every model grader on every sampled item."""
+        criteria = payload["criteria"]
+        model_criteria = [
+            (i, c) for i, c in enumerate(criteria) if model_graders.is_model_grader(c)
+        ]
+        found = []
+        for item in items:
+            record = progress.records.get(item.line)
+            if not model_criteria or record is None or "error" in record:
+                continue
+            sample = _sample_of(record)
+            for index, criterion in model_criteria:
+                body = model_graders.request(criterion, item.data, sample)
+                found.append((f"{item.line}:{index}", body))
+        return found
 
     def _caller(self, payload: dict[str, Any]) -> Callable[[Item], dict[str, Any]]:
         client = self._clients.writer(str(payload["project"]))
@@ -346,8 +514,33 @@ class EvalRunProvider(KindProvider):
 
     # -- grading and the result file ---------------------------------------------------
 
-    def _finish(self, payload: dict[str, Any], items: list[Item], progress: Progress) -> str:
+    def _finish(
+        self,
+        payload: dict[str, Any],
+        items: list[Item],
+        progress: Progress,
+        judged: Progress | None = None,
+    ) -> str:
         criteria = payload["criteria"]
+        answers = judged.records if judged is not None else {}
+        coded = self._python_grades(payload, items, progress)
+        use_wordnet(Path(payload["wordnet"]) if payload.get("wordnet") else None)
+        cosines = self._cosine_grades(payload, items, progress)
+
+        def grade_one(index: int, criterion: dict[str, Any], item: Item, sample: Any) -> Grade:
+            if criterion.get("type") == "python":
+                outcome = coded[index][item.line]
+                if outcome.score is None:
+                    return Grade(0.0, False)
+                return Grade(outcome.score, python_grader.passes(criterion, outcome.score))
+            if is_cosine(criterion):
+                score = cosines[index][item.line]
+                return Grade(score, score >= float(criterion["pass_threshold"]))
+            if not model_graders.is_model_grader(criterion):
+                return grade(criterion, item.data, sample)
+            answer = answers.get(f"{item.line}:{index}") or {}
+            return model_graders.grade_of(criterion, answer.get("output_text"))
+
         graded: list[list[Any] | None] = []
         details = []
         for item in items:
@@ -356,8 +549,8 @@ class EvalRunProvider(KindProvider):
                 graded.append(None)
                 details.append({"line": item.line, "error": record["error"]})
                 continue
-            sample = {"output_text": record["output_text"], "output_json": _json(record)}
-            grades = [grade(c, item.data, sample) for c in criteria]
+            sample = _sample_of(record)
+            grades = [grade_one(i, c, item, sample) for i, c in enumerate(criteria)]
             graded.append(grades)
             details.append(
                 {
@@ -409,6 +602,65 @@ class EvalRunProvider(KindProvider):
             return list(read_items(self._root / str(payload["source"])))
         return [Item(index, row) for index, row in enumerate(payload["content"], start=1)]
 
+    def _python_grades(
+        self, payload: dict[str, Any], items: list[Item], progress: Progress
+    ) -> dict[int, dict[int, python_grader.Outcome]]:
+        """Each python criterion's outcome per item line, from one child process each."""
+        found: dict[int, dict[int, python_grader.Outcome]] = {}
+        sampled = [i for i in items if "error" not in progress.records[i.line]]
+        for index, criterion in enumerate(payload["criteria"]):
+            if criterion.get("type") != "python":
+                continue
+            if not payload.get("python_graders"):
+                raise PermanentApiError(
+                    f"{criterion['name']} is a python grader: {python_grader.OPT_IN_HINT}",
+                    operation=f"grade EvalRun/{payload['name']}",
+                )
+            jobs = [(i.data, _sample_of(progress.records[i.line])) for i in sampled]
+            outcomes = python_grader.run(
+                str(criterion["source"]), jobs, float(payload.get("python_timeout") or 10)
+            )
+            found[index] = {i.line: o for i, o in zip(sampled, outcomes, strict=True)}
+        return found
+
+    def _cosine_grades(
+        self, payload: dict[str, Any], items: list[Item], progress: Progress
+    ) -> dict[int, dict[int, float]]:
+        """Each cosine criterion's score per item line: the distinct texts embedded in chunks."""
+        wanted = {
+            index: {
+                i.line: cosine_texts(c, i.data, _sample_of(progress.records[i.line]))
+                for i in items
+                if "error" not in progress.records[i.line]
+            }
+            for index, c in enumerate(payload["criteria"])
+            if is_cosine(c)
+        }
+        distinct = sorted(
+            {t for pairs in wanted.values() for pair in pairs.values() for t in pair if t}
+        )  # the API refuses empty inputs: an empty text scores 0 (1 against an empty one)
+        vectors: dict[str, list[float]] = {}
+        client = self._clients.writer(str(payload["project"]))
+        for start in range(0, len(distinct), EMBEDDING_CHUNK):
+            chunk = distinct[start : start + EMBEDDING_CHUNK]
+            with api_errors(f"embed the texts of EvalRun/{payload['name']} ({EMBEDDING_MODEL})"):
+                answer = client.embeddings.create(model=EMBEDDING_MODEL, input=chunk)
+            for row in answer.data:
+                vectors[chunk[row.index]] = list(row.embedding)
+
+        def score(a: str, b: str) -> float:
+            if not a or not b:
+                return 1.0 if a == b else 0.0
+            return similarity(vectors[a], vectors[b])
+
+        return {
+            index: {line: score(a, b) for line, (a, b) in pairs.items()}
+            for index, pairs in wanted.items()
+        }
+
+    def _grades_path(self, payload: dict[str, Any]) -> Path:
+        return self._progress_path(payload).with_suffix(".grades.jsonl")
+
     def _progress_path(self, payload: dict[str, Any]) -> Path:
         folder = self._root / str(payload["cache_dir"]) / "evals"
         return folder / f"{payload['stack']}--{payload['name']}--{payload['digest']}.jsonl"
@@ -419,7 +671,7 @@ class Progress:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.records: dict[int, dict[str, Any]] = {}
+        self.records: dict[Any, dict[str, Any]] = {}  # item line, or `line:criterion`
         self._lock = threading.Lock()
         if path.exists():
             for raw in path.read_text(encoding="utf-8").splitlines():
@@ -427,9 +679,9 @@ class Progress:
                     record = json.loads(raw)
                 except json.JSONDecodeError:
                     continue  # a line cut by a kill: that item is sampled again
-                self.records[int(record["line"])] = record
+                self.records[record["line"]] = record
 
-    def add(self, line: int, record: dict[str, Any]) -> None:
+    def add(self, line: int | str, record: dict[str, Any]) -> None:
         with self._lock:
             self.records[line] = {"line": line, **record}
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -438,10 +690,25 @@ class Progress:
                 handle.flush()
 
 
-def input_filename(payload: dict[str, Any]) -> str:
-    """The batch input of a `via: batch` run (deleted once graded)."""
+def input_filename(payload: dict[str, Any], phase: str = "sample") -> str:
+    """The batch input of a `via: batch` run (deleted once graded); `grade`: its graders'."""
     stack, name, digest = payload["stack"], payload["name"], payload["digest"]
-    return f"reconciler--{stack}--EvalRun--{name}--{digest}--input.jsonl"
+    suffix = "input" if phase == "sample" else "grades-" + phase.partition(":")[2]
+    return f"reconciler--{stack}--EvalRun--{name}--{digest}--{suffix.replace(':', '~')}.jsonl"
+
+
+def _grade_phase(body: dict[str, Any]) -> str:
+    """The phase tag of the batch that holds a grading request: one batch per grader model."""
+    return f"grade:{body['model']}"
+
+
+def _grade_custom_id(key: str) -> str:
+    line, _, index = key.partition(":")
+    return f"grade-{line}-{index}"
+
+
+def _sample_of(record: dict[str, Any]) -> dict[str, Any]:
+    return {"output_text": record["output_text"], "output_json": _json(record)}
 
 
 def _endpoint(payload: dict[str, Any]) -> Literal["/v1/responses", "/v1/chat/completions"]:

@@ -245,6 +245,13 @@ def answer_text(call: Call, model: str, conversation: Conversation, seed: int) -
 def structured_text(
     call: Call, model: str, conversation: Conversation, output_format: OutputFormat, seed: int
 ) -> str:
+    if output_format.kind == "json_schema":
+        from .grading import grading_answer
+
+        messages = [(m.role, m.text) for m in conversation.messages]
+        graded = grading_answer(messages, output_format.schema, _STOPWORDS)
+        if graded is not None:  # a score_model / label_model grader's request
+            return graded
     text = answer_text(call, model, conversation, seed)
     if output_format.kind == "text":
         return text

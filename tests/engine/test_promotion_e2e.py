@@ -117,3 +117,47 @@ def test_promotion_waits_then_picks_the_candidate_passing_its_gates(
     assert "no candidate passes every gate" in blocked.output
     assert "the previous winner EvalRun/keyword (model gpt-4.1-mini) stays" in blocked.output
     assert "EvalRun/promoted  blocked" not in blocked.output  # it keeps the previous winner
+
+
+def test_output_prints_the_recorded_winner_for_ci(ws: Workspace) -> None:
+    _write_stack(ws, "{criterion: mentions, min_pass_rate: 0.9}")
+    none_yet = ws.run("output", "Promotion/answer-model", "specs")
+    assert none_yet.exit_code == 1 and "has no winner recorded" in none_yet.output
+    assert "reconciler apply" in none_yet.output and "Traceback" not in none_yet.output
+    unknown = ws.run("output", "Dataset/questions", "specs")
+    assert unknown.exit_code == 1 and "give Batch/name or Promotion/name" in unknown.output
+
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    human = ws.run("output", "Promotion/answer-model", "specs")
+    assert human.exit_code == 0, human.output
+    lines = human.output.splitlines()
+    assert lines[0] == "Promotion/answer-model: gpt-4.1-mini"
+    assert "winner:   EvalRun/keyword (digest " in lines[1]
+    assert "mentions: 100% pass (2/2), mean 1.000" in human.output
+    assert "user: {{item.question}} {{item.keyword}}" in human.output
+    assert ws.run("output", "Promotion/answer-model", "specs", "--format", "model").output == (
+        "gpt-4.1-mini\n"
+    )
+
+    github = ws.specs / "github_output.txt"
+    github.write_text("earlier=1\n")
+    ws.env["GITHUB_OUTPUT"] = str(github)
+    try:
+        machine = ws.run("output", "Promotion/answer-model", "specs", "--format", "json")
+    finally:
+        del ws.env["GITHUB_OUTPUT"]
+    data = json.loads(machine.output)
+    assert data["model"] == "gpt-4.1-mini" and data["winner"] == "EvalRun/keyword"
+    assert data["scores"]["mentions"] == {"pass_rate": 1.0, "passed": 2, "items": 2, "mean": 1.0}
+    assert data["scores"]["exact"]["pass_rate"] == 0.0
+    assert data["latency_ms"]["p95"] >= data["latency_ms"]["p50"]
+    written = github.read_text().splitlines()
+    assert written[0] == "earlier=1"  # appended, never overwritten
+    assert "model=gpt-4.1-mini" in written and "winner=EvalRun/keyword" in written
+    assert f"digest={data['digest']}" in written
+
+    # no candidate passes any more: the previous winner stays the output
+    _write_stack(ws, "{criterion: exact, min_pass_rate: 0.5}")
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 1
+    kept = ws.run("output", "Promotion/answer-model", "specs", "--format", "model")
+    assert kept.exit_code == 0 and kept.output == "gpt-4.1-mini\n"

@@ -102,11 +102,6 @@ def test_a_valid_eval_and_run_validate(tmp_path: Path) -> None:
             "pass_threshold",
         ),
         (
-            '    - {type: text_similarity, name: x, input: "a", reference: "b",'
-            " evaluation_metric: meteor, pass_threshold: 0.5}\n",
-            "WordNet",
-        ),
-        (
             '    - {type: string_check, name: exact, input: "a", reference: "b", operation: eq}\n',
             "criterion name 'exact' is used twice",
         ),
@@ -116,11 +111,93 @@ def test_a_valid_eval_and_run_validate(tmp_path: Path) -> None:
             "passing label 'c' is not one of labels",
         ),
         ("    - {type: sting_check, name: x}\n", "sting_check"),
+        (
+            "    - {type: score_model, name: x, model: gpt-4.1, range: [5, 1],"
+            " input: [{role: user, content: hi}]}\n",
+            "range [5.0, 1.0] is empty",
+        ),
+        (
+            "    - {type: score_model, name: x, model: gpt-4.1, range: [1, 5], pass_threshold: 7,"
+            " input: [{role: user, content: hi}]}\n",
+            "pass_threshold 7.0 is outside range",
+        ),
+        (
+            "    - {type: score_model, name: x, model: gpt-4.1,"
+            ' input: [{role: user, content: "{{sample.output_txt}}"}]}\n',
+            "unknown template variable {{sample.output_txt}}",
+        ),
+        ("    - {type: score_model, name: x, input: [{role: user, content: hi}]}\n", "model"),
+        ("    - {type: label_model, name: x, model: gpt-4.1, input: []}\n", "labels"),
+        (
+            "    - {type: multi, name: m, calculate_output: 'a + b', graders: {a: {type:"
+            ' string_check, name: a, input: "{{sample.output_text}}", reference: x,'
+            " operation: eq}}}\n",
+            "calculate_output names b, not a grader of it",
+        ),
+        (
+            "    - {type: multi, name: m, calculate_output: 'a', graders: {a: {type: string_check,"
+            ' name: a, input: "{{sample.output_text}}", reference: x, operation: equals}}}\n',
+            "graders.a",
+        ),
+        (
+            "    - {type: multi, name: m, calculate_output: 'a', graders: {a: {type: string_check,"
+            ' name: a, input: "{{item.nope}}", reference: x, operation: eq}}}\n',
+            "unknown template variable {{item.nope}}",
+        ),
+        (
+            "    - {type: multi, name: m, calculate_output: 'open(a)', graders: {a: {type: "
+            'string_check, name: a, input: "{{sample.output_text}}", reference: x,'
+            " operation: eq}}}\n",
+            "may only call",
+        ),
     ],
 )
 def test_malformed_graders_are_located(tmp_path: Path, criteria: str, expected: str) -> None:
     errors = _errors(_stack(tmp_path, criteria))
     assert any(expected in e and e.startswith("eval.yaml:1") for e in errors), errors
+
+
+PYTHON = """    - type: python
+      name: coded
+      source: |
+        def score(sample, item):
+            return 1.0
+"""
+
+
+def test_a_python_grader_needs_a_grade_function_then_the_opt_in(tmp_path: Path) -> None:
+    errors = _errors(_stack(tmp_path, PYTHON))
+    assert any(e.startswith("eval.yaml:17:") and "no `grade(sample" in e for e in errors), errors
+    (tmp_path / "eval.yaml").write_text(EVAL % PYTHON.replace("def score", "def grade"))
+    errors = _errors(tmp_path)
+    assert any(e.startswith("eval.yaml:15:") and "opts in" in e for e in errors), errors
+    (tmp_path / "reconciler.yaml").write_text("stack: test\nevals: {python_graders: true}\n")
+    run_validate(tmp_path)
+
+
+METEOR = (
+    '    - {type: text_similarity, name: x, input: "{{sample.output_text}}",'
+    ' reference: "{{item.label}}", evaluation_metric: meteor, pass_threshold: 0.5}\n'
+)
+
+
+def test_meteor_without_wordnet_says_how_to_get_it_then_validates_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.evals import wordnet
+
+    from .tiny_wordnet import write_tiny_wordnet
+
+    monkeypatch.setattr(wordnet, "SYSTEM_FOLDERS", ())
+    monkeypatch.setattr("nltk.data.path", [])  # nothing from NLTK's downloader either
+    errors = _errors(_stack(tmp_path, METEOR))
+    assert any(
+        e.startswith("eval.yaml:15:") and "never downloads" in e and "evals: {wordnet:" in e
+        for e in errors
+    ), errors
+    write_tiny_wordnet(tmp_path / "wordnet")
+    (tmp_path / "reconciler.yaml").write_text("stack: test\nevals: {wordnet: wordnet}\n")
+    run_validate(tmp_path)
 
 
 def test_unknown_item_variable_in_the_run_template(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ string_check's four operations; templates filled from the item and the sample.""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -79,10 +80,10 @@ def test_grade_fills_templates_and_applies_the_threshold() -> None:
 @pytest.mark.parametrize(
     ("grader", "words"),
     [
-        ({"type": "text_similarity", "evaluation_metric": "meteor"}, "WordNet"),
-        ({"type": "text_similarity", "evaluation_metric": "cosine"}, "embeddings"),
-        ({"type": "score_model"}, "not run"),
-        ({"type": "python"}, "not run"),
+        ({"type": "text_similarity", "evaluation_metric": "cosine"}, None),
+        ({"type": "score_model"}, None),
+        ({"type": "label_model"}, None),
+        ({"type": "python"}, None),  # its opt-in is checked with the stack config
         ({"type": "text_similarity", "evaluation_metric": "bleu"}, None),
         ({"type": "string_check"}, None),
     ],
@@ -101,3 +102,46 @@ def test_a_missing_library_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> N
     )
     why = refusal({"type": "text_similarity", "evaluation_metric": "fuzzy_match"})
     assert why is not None and "pip install 'reconciler[evals]'" in why
+
+
+def test_cosine_of_known_vectors() -> None:
+    from reconciler.evals.cosine import similarity as cosine
+
+    assert cosine([1.0, 0.0], [1.0, 0.0]) == 1.0
+    assert cosine([1.0, 0.0], [0.0, 2.0]) == 0.0
+    assert abs(cosine([1.0, 1.0], [1.0, 0.0]) - 2**-0.5) < 1e-12
+    assert cosine([1.0, 0.0], [-1.0, 0.0]) == 0.0  # negatives score 0
+    assert cosine([0.0, 0.0], [1.0, 0.0]) == 0.0
+
+
+def test_meteor_of_known_pairs_with_a_wordnet(tmp_path: Path) -> None:
+    """METEOR (alpha 0.9, beta 3, gamma 0.5): exact matches, then Porter stems, then WordNet
+    synonyms ("auto" is a synonym of "car" in the tiny WordNet). All 4 words matched in one
+    chunk: 1 × (1 - 0.5 × (1/4)³) = 0.9921875; 3 of 4: Fmean 0.75 × (1 - 0.5 × (1/3)³)."""
+    from reconciler.evals.graders import use_wordnet
+
+    from .tiny_wordnet import write_tiny_wordnet
+
+    use_wordnet(write_tiny_wordnet(tmp_path / "wordnet"))
+    try:
+        assert similarity("meteor", "I drove my auto", "I drove my car") == 0.9921875
+        without = similarity("meteor", "I drove my bike", "I drove my car")
+        assert abs(without - 0.75 * 53 / 54) < 1e-12
+        assert similarity("meteor", "nothing alike", "I drove my car") == 0.0
+        meteor = {"type": "text_similarity", "evaluation_metric": "meteor"}
+        assert refusal(meteor, tmp_path / "wordnet") is None
+    finally:
+        use_wordnet(None)
+
+
+def test_meteor_never_downloads_wordnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.evals import wordnet
+    from reconciler.evals.graders import MissingExtraError
+
+    monkeypatch.setattr(wordnet, "SYSTEM_FOLDERS", ())
+    monkeypatch.setattr("nltk.data.path", [])
+    why = refusal({"type": "text_similarity", "evaluation_metric": "meteor"})
+    assert why is not None and "never downloads" in why and "nltk.downloader wordnet" in why
+    assert refusal({"type": "text_similarity", "evaluation_metric": "meteor"}, tmp_path) == why
+    with pytest.raises(MissingExtraError, match="never downloads"):
+        similarity("meteor", "a", "b")

@@ -123,3 +123,16 @@ def test_the_recorded_winner_a_better_candidate_and_none_passing(
     assert reason.endswith("the previous winner EvalRun/a (model model-a) stays the output")
     consumer = next(c for c in none.changes if c.address == "EvalRun/c")
     assert consumer.action is Action.CREATE and consumer.desired["model"] == "model-a"
+
+
+def test_github_output_appends_scalars_with_a_delimiter_for_multi_line_values(
+    tmp_path: Path,
+) -> None:
+    from reconciler.commands.output import write_github_output
+
+    target = tmp_path / "out"
+    write_github_output(target, {"model": "m-1", "ok": True, "note": "a\nb", "scores": {"x": 1}})
+    lines = target.read_text().splitlines()
+    assert lines[:2] == ["model=m-1", "ok=true"]
+    assert lines[2].startswith("note<<EOF_") and lines[3:5] == ["a", "b"]
+    assert lines[5] == lines[2].partition("<<")[2] and len(lines) == 6
