@@ -57,7 +57,10 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
-    diagnostics.extend(check_models_and_methods(resources, shutdown_table(stack, diagnostics)))
+    # a broken model_shutdowns file is an error here; the warnings themselves are the plan's,
+    # with the dates GET /v1/models lists (kinds/fine_tune.py), not the offline ones again
+    shutdowns = shutdown_table(stack, diagnostics)
+    diagnostics.extend(check_models_and_methods(resources, shutdowns, shutdown_warnings=False))
     diagnostics.extend(check_evals(resources))
     return diagnostics
 
@@ -121,7 +124,10 @@ def shutdown_table(stack: Stack | None, diagnostics: Diagnostics) -> ShutdownTab
 
 
 def check_models_and_methods(
-    resources: Iterable[Resource], shutdowns: ShutdownTable | None = None
+    resources: Iterable[Resource],
+    shutdowns: ShutdownTable | None = None,
+    *,
+    shutdown_warnings: bool = True,
 ) -> list[Diagnostic]:
     """FineTunes: a declared training file format that the method cannot read, a `model:
     FineTune/x` naming no FineTune, a model that shuts down within 90 days. Datasets: a model
@@ -139,7 +145,7 @@ def check_models_and_methods(
             _warn_unknown_model(resource, spec.model, diagnostics)
         if not isinstance(spec, FineTuneSpec):
             continue
-        warning = shutdown_warning(spec.model, shutdowns)
+        warning = shutdown_warning(spec.model, shutdowns) if shutdown_warnings else None
         if warning is not None:
             location = resource.location_of("spec", "model")
             diagnostics.warning(f"spec.model: {warning}", location, code="model-shutdown")
