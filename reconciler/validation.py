@@ -98,14 +98,18 @@ def check_local_files(
     folder `root`; with `datasets` settings, Dataset files also pass
     `reconciler.datasets.check_dataset` (format, tokens)."""
     from reconciler.models import KINDS
+    from reconciler.models.fine_tune import validation_only_datasets
 
+    listed = list(resources)
+    validation_only = validation_only_datasets(listed)
     diagnostics = Diagnostics()
-    for resource in resources:
+    for resource in listed:
         info = KINDS.get(resource.kind)
         for field in sorted(info.file_fields) if info else ():
             path = _existing_file(resource, field, root, diagnostics)
             if path is not None and datasets is not None and resource.kind == "Dataset":
-                diagnostics.extend(_check_dataset_contents(resource, path, datasets))
+                role = resource.address in validation_only
+                diagnostics.extend(_check_dataset_contents(resource, path, datasets, role))
     return diagnostics.items
 
 
@@ -229,7 +233,7 @@ def _existing_file(
 
 
 def _check_dataset_contents(
-    resource: Resource, path: Path, settings: DatasetCheckSettings
+    resource: Resource, path: Path, settings: DatasetCheckSettings, validation_only: bool
 ) -> list[Diagnostic]:
     from reconciler.datasets import check_dataset
 
@@ -244,4 +248,6 @@ def _check_dataset_contents(
         cache_dir=settings.cache_dir,
         prices=settings.prices,
     )
+    if validation_only:  # only a FineTune's validation file: no example count rules
+        report = report.as_validation_file()
     return report.diagnostics(display_path(path))
