@@ -61,7 +61,10 @@ def validate_stack(stack: Stack, *, check_datasets: bool = True) -> Diagnostics:
     diagnostics.extend(DependencyGraph.from_resources(resources).cycle_diagnostics())
     settings = dataset_check_settings(stack, diagnostics) if check_datasets else None
     diagnostics.extend(check_local_files(resources, datasets=settings, root=stack.root))
-    diagnostics.extend(check_models_and_methods(resources, shutdown_table(stack, diagnostics)))
+    # a broken model_shutdowns file is an error here; the warnings themselves are the plan's,
+    # with the dates GET /v1/models lists (kinds/fine_tune.py), not the offline ones again
+    shutdowns = shutdown_table(stack, diagnostics)
+    diagnostics.extend(check_models_and_methods(resources, shutdowns, shutdown_warnings=False))
     diagnostics.extend(check_evals(resources, stack))
     return diagnostics
 
@@ -99,14 +102,18 @@ def check_local_files(
     folder `root`; with `datasets` settings, Dataset files also pass
     `reconciler.datasets.check_dataset` (format, tokens)."""
     from reconciler.models import KINDS
+    from reconciler.models.fine_tune import validation_only_datasets
 
+    listed = list(resources)
+    validation_only = validation_only_datasets(listed)
     diagnostics = Diagnostics()
-    for resource in resources:
+    for resource in listed:
         info = KINDS.get(resource.kind)
         for field in sorted(info.file_fields) if info else ():
             path = _existing_file(resource, field, root, diagnostics)
             if path is not None and datasets is not None and resource.kind == "Dataset":
-                diagnostics.extend(_check_dataset_contents(resource, path, datasets))
+                role = resource.address in validation_only
+                diagnostics.extend(_check_dataset_contents(resource, path, datasets, role))
     return diagnostics.items
 
 
@@ -125,7 +132,10 @@ def shutdown_table(stack: Stack | None, diagnostics: Diagnostics) -> ShutdownTab
 
 
 def check_models_and_methods(
-    resources: Iterable[Resource], shutdowns: ShutdownTable | None = None
+    resources: Iterable[Resource],
+    shutdowns: ShutdownTable | None = None,
+    *,
+    shutdown_warnings: bool = True,
 ) -> list[Diagnostic]:
     """FineTunes: a declared training file format that the method cannot read, a `model:
     FineTune/x` naming no FineTune, a model that shuts down within 90 days. Datasets: a model
@@ -143,7 +153,7 @@ def check_models_and_methods(
             _warn_unknown_model(resource, spec.model, diagnostics)
         if not isinstance(spec, FineTuneSpec):
             continue
-        warning = shutdown_warning(spec.model, shutdowns)
+        warning = shutdown_warning(spec.model, shutdowns) if shutdown_warnings else None
         if warning is not None:
             location = resource.location_of("spec", "model")
             diagnostics.warning(f"spec.model: {warning}", location, code="model-shutdown")
@@ -237,7 +247,7 @@ def _existing_file(
 
 
 def _check_dataset_contents(
-    resource: Resource, path: Path, settings: DatasetCheckSettings
+    resource: Resource, path: Path, settings: DatasetCheckSettings, validation_only: bool
 ) -> list[Diagnostic]:
     from reconciler.datasets import check_dataset
 
@@ -252,4 +262,6 @@ def _check_dataset_contents(
         cache_dir=settings.cache_dir,
         prices=settings.prices,
     )
+    if validation_only:  # only a FineTune's validation file: no example count rules
+        report = report.as_validation_file()
     return report.diagnostics(display_path(path))

@@ -7,7 +7,7 @@ saved in the plan and the cache through `to_dict`/`from_dict` (JSON-safe). Finge
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from reconciler.datasets.fingerprints import ExampleFingerprints
@@ -73,6 +73,18 @@ class DatasetReport:
     def _count(self, severity: str) -> int:
         severities = {p.code: p.severity for p in self.problems}
         return sum(n for code, n in self.problem_counts.items() if severities.get(code) == severity)
+
+    def as_validation_file(self) -> DatasetReport:
+        """The report of a file only ever used as a FineTune's validation file: the example
+        count rules are the training file's (the API takes a validation file of any size)."""
+        if self.stats.examples < 1:
+            return self
+        dropped = {"too_few_examples", "few_examples"}
+        return replace(
+            self,
+            problems=tuple(p for p in self.problems if p.code not in dropped),
+            problem_counts={k: n for k, n in self.problem_counts.items() if k not in dropped},
+        )
 
     def diagnostics(self, file: str | None = None) -> list[Diagnostic]:
         """The kept problems as Diagnostics naming `file` (default: the report's path)."""

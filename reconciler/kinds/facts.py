@@ -16,6 +16,7 @@ from reconciler.errors import Diagnostic
 from reconciler.manifests import Stack, display_path
 from reconciler.models.base import Resource
 from reconciler.models.dataset import DatasetSpec
+from reconciler.models.fine_tune import validation_only_datasets
 
 
 def check_datasets(stack: Stack) -> dict[str, DatasetReport]:
@@ -24,9 +25,10 @@ def check_datasets(stack: Stack) -> dict[str, DatasetReport]:
     if stack.config.prices is not None:
         prices = PriceTable.load(stack.resolve_path(stack.config.prices))
     reports = {}
+    validation_only = validation_only_datasets(stack.resources.values())
     for resource in stack.of_kind("Dataset"):
         spec = _spec(resource)
-        reports[resource.address] = check_dataset(
+        reports[resource.address] = report = check_dataset(
             resource.base_dir / spec.file,
             purpose=spec.purpose,
             format=spec.format,
@@ -35,6 +37,8 @@ def check_datasets(stack: Stack) -> dict[str, DatasetReport]:
             cache_dir=stack.cache_dir,
             prices=prices,
         )
+        if resource.address in validation_only:
+            reports[resource.address] = report.as_validation_file()
     return reports
 
 

@@ -445,6 +445,8 @@ def _as_seen(job: LiveObject, desired: Desired, *, remembered: bool) -> LiveObje
             attributes[name] = desired.view[name]
     else:  # a value the API resolved from a declared 'auto' is no change
         attributes["method"] = _with_autos(attributes.get("method"), desired.view["method"])
+        if desired.view["seed"] is None:  # nor the seed the API picks when none is declared
+            attributes.pop("seed", None)
     if job.status != "succeeded" or "share_with" not in attributes:
         # no final checkpoint yet (or not read): sharing waits until the job succeeds
         attributes["share_with"] = desired.view["share_with"]

@@ -11,12 +11,12 @@ OpenAPI document; the checks across resources (the training file's format) are i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from pydantic import Field
 
-from reconciler.models.base import KindInfo, Spec, SpecProblem, parse_reference
+from reconciler.models.base import KindInfo, Resource, Spec, SpecProblem, parse_reference
 
 # The API's limits (../shared/openapi/openapi.json: FineTune*Hyperparameters, Metadata,
 # CreateFineTuningJobRequest.suffix/seed).
@@ -297,3 +297,16 @@ KIND = KindInfo(
     identity="ownership tags in the job's metadata (or metadata.id when pinned)",
     depends_on_project=True,
 )
+
+
+def validation_only_datasets(resources: Iterable[Resource]) -> set[str]:
+    """The Datasets that FineTunes use as `validation_file` and none as `training_file`: the
+    example count rules (at least 10, better 50-100) are not theirs."""
+    training: set[str] = set()
+    validation: set[str] = set()
+    for resource in resources:
+        if isinstance(resource.spec, FineTuneSpec):
+            training.add(resource.spec.training_file)
+            if resource.spec.validation_file is not None:
+                validation.add(resource.spec.validation_file)
+    return validation - training

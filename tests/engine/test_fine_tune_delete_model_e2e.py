@@ -76,6 +76,7 @@ def test_delete_model_deletes_the_old_model_once_its_replacement_succeeded(
     assert "-/+ FineTune/support-ft" in replaced.stdout
     assert f"the model {first} of job" in replaced.stdout
     assert "is deleted once the new job succeeds" in replaced.stdout
+    assert "seed" not in replaced.stdout  # the API picked one: not declared, so no change
     applied = ws.run("apply", "specs", "--auto-approve", "--allow-delete", "--allow-archive")
     assert applied.exit_code == 0, applied.output
     assert _final_models(support) == {first}  # the new job runs: the old model still serves

@@ -49,3 +49,29 @@ def test_role_warnings_name_the_training_and_validation_files(ws: Workspace) -> 
         assert "[shared_example]" in out
         assert "validation file: 13 examples (no training cost is charged for it)" in out
         assert "training cost: est. $" in out
+
+
+def test_a_small_validation_file_is_fine_a_small_training_file_is_not(ws: Workspace) -> None:
+    data = ws.specs / "data"
+    valid = (data / "support-valid.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+    (data / "support-valid.jsonl").write_text("\n".join(valid) + "\n", encoding="utf-8")
+    (ws.specs / "fine-tune.yaml").write_text(FINE_TUNE, encoding="utf-8")
+
+    validated = ws.run("validate", "specs")
+    assert validated.exit_code == 0, validated.output
+    assert "support-valid.jsonl" not in validated.output  # 5 examples: fine for validation
+    planned = ws.run("plan", "specs")
+    assert planned.exit_code == 0, planned.output
+    assert "+ FineTune/support-ft" in planned.stdout
+    assert "validation file: 5 examples (no training cost is charged for it)" in planned.stdout
+    assert "too_few_examples" not in planned.output
+
+    # the same file as a training file: the API needs at least 10 examples
+    swapped = FINE_TUNE.replace("Dataset/support-train", "Dataset/x").replace(
+        "Dataset/support-valid", "Dataset/support-train"
+    )
+    swapped = swapped.replace("Dataset/x", "Dataset/support-valid")
+    (ws.specs / "fine-tune.yaml").write_text(swapped, encoding="utf-8")
+    refused = ws.run("validate", "specs")
+    assert refused.exit_code == 1, refused.output
+    assert "the file has 5 examples; fine-tuning needs at least 10" in refused.output
