@@ -146,7 +146,8 @@ def test_output_of_a_batch_not_submitted_says_what_to_do(ws: Workspace) -> None:
     assert "has no batch of its current spec and input" in result.output
     assert "reconciler apply" in result.output and "Traceback" not in result.output
     unknown = ws.run("output", "Dataset/review-requests", "specs")
-    assert unknown.exit_code == 1 and "only Batch and Promotion objects have an output" in unknown.output
+    assert unknown.exit_code == 1
+    assert "only Batch and Promotion objects have an output" in unknown.output
 
 
 def _project_of(client: openai.OpenAI, batch_id: str) -> str:
