@@ -145,3 +145,17 @@ def test_a_rate_limit_changed_outside_git_is_attributed_to_its_rate_limit_entry(
     (change,) = [c for c in report["changes"] if c["action"] == "update"]
     newest = change["attribution"]["events"][0]
     assert (newest["actor"], newest["event_type"]) == (OWNER, "rate_limit.updated")
+
+
+def test_a_project_archived_outside_git_names_who_archived_it(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    specs = _applied_team(ws, admin_client, sandbox)
+    advance_clock(sandbox, 600)
+    admin_client.admin.organization.projects.archive(_team(admin_client).id)
+
+    report = json.loads(_drift(ws, specs, "json"))
+    project = next(c for c in report["changes"] if c["address"] == "Project/team")
+    assert project["action"] == "create" and project["live_id"] is None
+    newest = project["attribution"]["events"][0]  # found by the id the registry recorded
+    assert (newest["actor"], newest["event_type"]) == (OWNER, "project.archived")
