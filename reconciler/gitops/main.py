@@ -217,7 +217,10 @@ def _post_plan(ctx: Context, key: str, body: str) -> None:
 def cmd_drift(args: argparse.Namespace, ctx: Context) -> int:
     """One issue per stack: opened on drift, updated while it lasts, closed when clean."""
     key = stack_key(args.path, args.stack)
-    found = run_reconciler(["drift", *_stack_args(args.path, args.stack), "--format", "markdown"])
+    # a full read of the Administration API: renews the incremental-refresh snapshot and catches
+    # what the audit log does not record (a no-op for stacks without `refresh: incremental`)
+    drift_args = ["drift", *_stack_args(args.path, args.stack), "--format", "markdown"]
+    found = run_reconciler([*drift_args, "--refresh", "full"])
     _say(found.stdout)
     _say(found.stderr)
     if found.code not in (0, 2):

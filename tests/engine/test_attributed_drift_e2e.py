@@ -120,3 +120,42 @@ def test_a_data_plane_change_says_the_audit_log_does_not_record_it(
     assert "does not record data-plane changes" in dataset["attribution"]["note"]
     assert report["requests"] == before  # nothing the log could name: no audit request
     assert "does not record data-plane changes" in _drift(ws, ws.specs, "human")
+
+
+def test_a_rate_limit_changed_outside_git_is_attributed_to_its_rate_limit_entry(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    specs = write_stack(ws.root / "org", "")
+    stack = specs / "stack.yaml"
+    stack.write_text(
+        stack.read_text().replace(
+            "spec: {name: Org Team}",
+            "spec:\n  name: Org Team\n  rate_limits: {gpt-4.1: {max_requests_per_1_minute: 500}}",
+        ),
+        encoding="utf-8",
+    )
+    assert ws.run("apply", str(specs), "--auto-approve").exit_code == 0
+    advance_clock(sandbox, 600)
+    team = _team(admin_client)
+    limits = admin_client.admin.organization.projects.rate_limits
+    row = next(r for r in limits.list_rate_limits(team.id) if r.model == "gpt-4.1")
+    limits.update_rate_limit(row.id, project_id=team.id, max_requests_per_1_minute=9)
+
+    report = json.loads(_drift(ws, specs, "json"))
+    (change,) = [c for c in report["changes"] if c["action"] == "update"]
+    newest = change["attribution"]["events"][0]
+    assert (newest["actor"], newest["event_type"]) == (OWNER, "rate_limit.updated")
+
+
+def test_a_project_archived_outside_git_names_who_archived_it(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    specs = _applied_team(ws, admin_client, sandbox)
+    advance_clock(sandbox, 600)
+    admin_client.admin.organization.projects.archive(_team(admin_client).id)
+
+    report = json.loads(_drift(ws, specs, "json"))
+    project = next(c for c in report["changes"] if c["address"] == "Project/team")
+    assert project["action"] == "create" and project["live_id"] is None
+    newest = project["attribution"]["events"][0]  # found by the id the registry recorded
+    assert (newest["actor"], newest["event_type"]) == (OWNER, "project.archived")
