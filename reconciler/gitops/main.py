@@ -26,6 +26,7 @@ from reconciler.gitops.github import DEFAULT_API_URL, GitHub, GitHubError
 
 PLAN_FILENAME = "plan.json"
 STALE = "the saved plan is stale"
+DENIED = "the stack's policies deny this plan"
 
 
 @dataclass(frozen=True)
@@ -356,6 +357,12 @@ def cmd_apply(args: argparse.Namespace, ctx: Context) -> int:
         now = run_reconciler(["plan", *_stack_args(args.path, args.stack), "--format", "markdown"])
         if now.code == 0:
             extra = bodies.details("What an apply would do now (not reviewed)", now.stdout)
+    elif DENIED in applied.stderr:
+        headline = (
+            "Not applied: the stack's policies deny this plan (each rule and resource below). "
+            "Nothing was changed."
+        )
+        result = "denied"
     else:
         headline = "The apply failed (see the output)."
         result = "failed"

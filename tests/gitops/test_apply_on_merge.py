@@ -152,3 +152,36 @@ def test_a_manual_run_applies_main_as_it_is_even_over_a_stale_plan(loop: Loop) -
     assert "The reviewed plan was stale (below); applied the manifests as they are" in body
     assert "manifest project.yaml changed" in body
     assert _cli(loop, "drift", "specs").returncode == 0
+
+
+def test_a_policy_that_landed_after_the_review_stops_the_apply(loop: Loop) -> None:
+    policies = loop.specs / "policies"
+    policies.mkdir()
+    config = loop.specs / "reconciler.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "policies: {paths: [policies]}\n", encoding="utf-8"
+    )
+    (policies / "labels.rego").write_text("package acme.labels\n", encoding="utf-8")
+    artifact = _reviewed_plan(loop)
+    strict = """package acme.labels
+
+import rego.v1
+
+deny contains {"msg": msg, "resource": change.address} if {
+	some change in input.changes
+	change.kind == "Dataset"
+	not change.labels.owner
+	msg := sprintf("%s has no owner label", [change.address])
+}
+"""
+    (policies / "labels.rego").write_text(strict, encoding="utf-8")  # merged after the review
+    del loop.env["GITHUB_EVENT_PATH"]
+    refused = loop.run(
+        "apply", "--path", "specs", "--plan-dir", str(artifact), "--pr", str(PR), sha=MERGE
+    )
+    assert refused.returncode == 1
+    assert loop.outputs()["result"] == "denied"
+    body = _apply_comment(loop)
+    assert "Not applied: the stack's policies deny this plan" in body
+    assert "[acme.labels.deny] Dataset/support-train has no owner label" in body
+    assert "3 to create" in _cli(loop, "plan", "specs").stdout  # nothing was applied
