@@ -10,6 +10,7 @@ to hit the cache for the template's stable prefix.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -188,3 +189,50 @@ def batch_rates(table: Any) -> Any:
 def usd(amount: float) -> str:
     """`$1.2345`, or six decimals under a cent (`$0.000042`), so small batches show a cost."""
     return f"${amount:,.4f}" if amount >= 0.01 or amount == 0 else f"${amount:.6f}"
+
+
+# -- the cached share of a batch-format input ---------------------------------------------------
+
+
+def shared_prefix(body: Any) -> str | None:
+    """The part of a request body that repeats across requests and comes first in the prompt:
+    `instructions`, else the leading system/developer messages (`messages`, or `input` as a
+    list of messages)."""
+    if not isinstance(body, dict):
+        return None
+    instructions = body.get("instructions")
+    if isinstance(instructions, str) and instructions:
+        return instructions
+    messages = body.get("messages")
+    if messages is None and isinstance(body.get("input"), list):
+        messages = body["input"]
+    if not isinstance(messages, list):
+        return None
+    leading = []
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") not in ("system", "developer"):
+            break
+        if isinstance(message.get("content"), str):
+            leading.append(message["content"])
+    return "\n".join(leading) or None
+
+
+def file_cached_tokens(requests: Iterable[RequestLine], count: Any) -> int:
+    """Input tokens a batch-format input should get from the prompt cache: requests sharing a
+    model, a `prompt_cache_key` and a stable prefix of 1,024+ tokens hit the cache for it,
+    every one after the first. `count(text)` counts tokens, once per distinct prefix."""
+    groups: dict[str, list[int]] = {}  # digest of (model, key, prefix) -> [cacheable, requests]
+    for request in requests:
+        body = request.request.get("body")
+        text = shared_prefix(body)
+        if text is None or not isinstance(body, dict):
+            continue
+        key = hashlib.sha256(
+            canonical([body.get("model"), body.get("prompt_cache_key"), text]).encode()
+        ).hexdigest()
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [cacheable(count(text)), 1]
+        else:
+            group[1] += 1
+    return sum(tokens * (seen - 1) for tokens, seen in groups.values())

@@ -56,7 +56,7 @@ class BatchPlanner:
         else:
             input_digest = facts.sha256
         try:
-            found = _estimate(spec, source_path, facts, cache_key)
+            found = _estimate(spec, source_path, facts, cache_key, ctx.stack.cache_dir)
         except (requests.TemplateError, ValueError) as error:
             where = f"{_relative(source_path, ctx.stack.root)}"
             return Desired(view={}, payload={}, blocked=f"{where}: {error}")
@@ -330,15 +330,54 @@ def _in_generation(batch: LiveObject, payload: dict[str, Any]) -> bool:
     return bool(batch.info.get("digest") == payload["digest"] and same_project)
 
 
+def _file_cached_tokens(source: Path, sha256: str, cache_dir: Path) -> int:
+    """`estimate.file_cached_tokens` of a batch-format file, kept by content hash under the
+    stack's cache folder (the file is read once per content, not once per plan)."""
+    import json
+
+    from reconciler.datasets.tokens import count_tokens
+
+    kept = cache_dir / "batches" / f"cached-prefix-{sha256[:32]}.json"
+    try:
+        return int(json.loads(kept.read_text(encoding="utf-8"))["cached_tokens"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    model = _file_model(source)
+    cached = estimate.file_cached_tokens(
+        requests.file_requests(source), lambda text: count_tokens(text, model)
+    )
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps({"cached_tokens": cached}), encoding="utf-8")
+    except OSError:
+        pass  # a read-only checkout: counted again next time
+    return cached
+
+
+def _file_model(source: Path) -> str | None:
+    """The model of the first request of a batch-format file (for token counts and prices)."""
+    try:
+        first = next(requests.file_requests(source), None)
+    except (OSError, ValueError):
+        return None
+    body = first.request.get("body") if first is not None else None
+    model = body.get("model") if isinstance(body, dict) else None
+    return model if isinstance(model, str) else None
+
+
 def _estimate(
-    spec: BatchSpec, source: Path, facts: Any, cache_key: str | None
+    spec: BatchSpec, source: Path, facts: Any, cache_key: str | None, cache_dir: Path
 ) -> estimate.Estimate:
     stats = getattr(facts, "stats", None)
     if spec.template is None or cache_key is None:
         count = int(getattr(stats, "requests", None) or 0)
         tokens = int(getattr(stats, "est_input_tokens", None) or 0)
         cost = getattr(stats, "estimated_cost_usd", None)
-        return estimate.Estimate(count, tokens, 0, cost, getattr(stats, "cost_basis", None))
+        cached = min(tokens, _file_cached_tokens(source, str(facts.sha256), cache_dir))
+        if cost is not None and tokens:  # the cached part at the cached rate
+            model = _file_model(source)
+            cost -= cost / tokens * cached * (1 - estimate.cached_factor(model))
+        return estimate.Estimate(count, tokens, cached, cost, getattr(stats, "cost_basis", None))
     from reconciler.datasets.prices import PriceTable
     from reconciler.datasets.tokens import count_tokens
 

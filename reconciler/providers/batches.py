@@ -182,15 +182,33 @@ class BatchProvider(KindProvider):
                 raise
 
     def progress(self, live_id: str, project: str) -> JobProgress:
-        """`Waitable`: the batch's status and its finished requests of all (one request)."""
+        """`Waitable`: the batch's status and its finished requests of all (one request); for
+        a batch split into parts, all parts of its submission together (one listing more)."""
         with api_errors(f"read batch {live_id}"):
             batch = self._clients.reader(project).batches.retrieve(live_id)
-        counts = batch.request_counts
-        done, total = (counts.completed + counts.failed, counts.total) if counts else (0, 0)
-        ended = None if batch.status in RUNNING_STATUSES else "succeeded"
-        if batch.status in ("failed", "cancelled", "expired"):
+        metadata = dict(batch.metadata or {})
+        parts = [batch]
+        if split.parse_part(metadata.get(tag("part")))[1] > 1:
+            keys = ("stack", "name", "digest", "replay")
+            parts = [
+                b
+                for b in list_batches(self._clients, project)
+                if all(dict(b.metadata or {}).get(tag(k)) == metadata.get(tag(k)) for k in keys)
+            ] or [batch]
+        done = total = 0
+        for part in parts:
+            counts = part.request_counts
+            if counts is not None:
+                done, total = done + counts.completed + counts.failed, total + counts.total
+        running = [p for p in parts if p.status in RUNNING_STATUSES]
+        status = running[0].status if running else batch.status
+        ended = None if running else "succeeded"
+        if not running and any(p.status in ("failed", "cancelled", "expired") for p in parts):
             ended = "failed"
-        return JobProgress(batch.status, done, total, f"{done:,} of {total:,} requests", ended)
+        shown = f"{done:,} of {total:,} requests"
+        if len(parts) > 1:
+            shown += f" in {len(parts)} parts"
+        return JobProgress(status, done, total, shown, ended)
 
     # -- create and replay -----------------------------------------------------------------
 

@@ -46,3 +46,22 @@ def test_limits_lowered_by_environment_never_raised(monkeypatch: pytest.MonkeyPa
     assert limits().max_requests == 7
     monkeypatch.setenv("RECONCILER_BATCH_MAX_REQUESTS", "900000")
     assert limits().max_requests == MAX_REQUESTS
+
+
+def test_cached_tokens_of_a_batch_format_input() -> None:
+    from reconciler.batches.estimate import file_cached_tokens, shared_prefix
+
+    def request(i: int, instructions: str, key: str | None = None) -> RequestLine:
+        body = {"model": "m", "instructions": instructions, "input": f"item {i}"}
+        if key:
+            body["prompt_cache_key"] = key
+        return RequestLine(i, f"r{i}", {"custom_id": f"r{i}", "body": body})
+
+    def words(text: str) -> int:
+        return len(text.split())
+
+    long, short = "w " * 1300, "w " * 100
+    built = [request(i, long) for i in range(3)] + [request(9, short), request(10, long, "k")]
+    assert file_cached_tokens(built, words) == 2 * 1280  # 1,300 -> 1,280 (128-token steps)
+    chat = {"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]}
+    assert shared_prefix(chat) == "S" and shared_prefix({"input": "U"}) is None

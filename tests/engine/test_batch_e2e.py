@@ -88,7 +88,7 @@ def test_batch_plan_apply_wait_results_failures_replay_noop(
     waiting = ws.run("plan", "specs")
     assert waiting.exit_code == 0, waiting.output
     assert "Batch/review-sentiment  wait: batch_" in waiting.output
-    assert re.search(r"is (validating|in_progress), \d/5 requests done", waiting.output)
+    assert re.search(r"is (validating|in_progress|finalizing), \d/5 requests done", waiting.output)
 
     advance_clock(sandbox, 60)
     written = ws.run("apply", "specs", "--auto-approve")

@@ -101,3 +101,29 @@ def _response() -> Any:
     import httpx
 
     return httpx.Response(403, request=httpx.Request("POST", "http://sandbox/v1/batches"))
+
+
+def test_wait_follows_every_part_of_a_split_batch(
+    ws: Workspace, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.commands import wait
+    from reconciler.providers.base import JobProgress
+    from reconciler.providers.batches import BatchProvider
+
+    look = BatchProvider.progress
+    seen: list[JobProgress] = []
+
+    def progress(self: BatchProvider, live_id: str, project: str) -> JobProgress:
+        advance_clock(sandbox, 30)
+        seen.append(look(self, live_id, project))
+        return seen[-1]
+
+    monkeypatch.setattr(BatchProvider, "progress", progress)
+    monkeypatch.setattr(wait, "DEFAULT_INTERVAL", "0s")
+    ws.env["RECONCILER_BATCH_MAX_REQUESTS"] = "2"
+    _write_stack(ws, bad=set())
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    waited = ws.run("wait", "specs", "--interval", "0s")
+    assert waited.exit_code == 0, waited.output
+    assert seen[-1].outcome == "succeeded" and (seen[-1].done, seen[-1].total) == (5, 5)
+    assert "5 of 5 requests in 3 parts" in waited.stdout
