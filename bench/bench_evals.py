@@ -140,11 +140,11 @@ def main() -> None:
                 for item, sample in zip(items, samples, strict=True)
             ],
         )
-        print(f"build score_model requests {requests * per_k * 1000:8.2f} ms / 1,000 items "
+        print(f"build score_model requests: {requests * per_k * 1000:8.2f} ms / 1,000 items "
               f"({requests / baseline:5.1f}x baseline)")  # fmt: skip
         jobs = [(item.data, sample) for item, sample in zip(items, samples, strict=True)]
         coded = best(args.repeat, lambda: python_grader.run(PYTHON_SOURCE, jobs, 10))
-        print(f"grade python (child)       {coded * per_k * 1000:8.2f} ms / 1,000 items "
+        print(f"grade python (child process): {coded * per_k * 1000:8.2f} ms / 1,000 items "
               f"({coded / baseline:5.1f}x baseline; one process start included)")  # fmt: skip
         jobs.clear()
         del items, samples

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 MAX_LENGTH = 1000
 
@@ -64,7 +65,9 @@ def evaluate(formula: str, values: Mapping[str, float]) -> float:
     return result
 
 
+@lru_cache(maxsize=64)
 def _parse(formula: str) -> ast.Expression:
+    """The checked tree of `formula` (kept: a run evaluates one formula for every item)."""
     if len(formula) > MAX_LENGTH:
         raise FormulaError(f"calculate_output is longer than {MAX_LENGTH} characters")
     try:

@@ -74,12 +74,10 @@ def request(grader: Mapping[str, Any], item: Any, sample: Mapping[str, Any]) -> 
     """The Responses API body that asks the grader's model to judge one item's sample."""
     messages = []
     for message in grader["input"]:
-        filled = fill_value(dict(message), item, sample)
-        filled.pop("type", None)
-        content = filled.get("content")
-        if not isinstance(content, str):
-            filled["content"] = json.dumps(content, ensure_ascii=False)
-        messages.append(filled)
+        content = fill_value(message["content"], item, sample)
+        if isinstance(content, dict):  # one content part: the API takes a list of them
+            content = [content]
+        messages.append({"role": message["role"], "content": content})
     params = dict(grader.get("sampling_params") or {})
     body: dict[str, Any] = {
         "model": grader["model"],

@@ -76,9 +76,8 @@ class EvalRunPlanner:
         }
         cost = None if waiting else _estimate(spec, model, template, items)
         details = () if cost is None else cost[0]
-        graders = _grader_calls(payload["criteria"], len(items))
-        if graders and not waiting:
-            details = (*details, graders)
+        if not waiting:
+            details = (*details, *_grader_lines(spec, payload["criteria"], items))
         view: dict[str, Any] = {"digest": digest}
         if spec.via == "batch":  # a finished batch not graded yet differs here: an update
             view["results"] = "graded"
@@ -354,15 +353,47 @@ def _estimate(
     return tuple(lines), Cost(category="eval", usd=cost, basis=basis)
 
 
-def _grader_calls(criteria: list[dict[str, Any]], items: int) -> str | None:
-    """The model graders' requests the run adds (one per item and model criterion)."""
-    from reconciler.evals.model_graders import is_model_grader
+def _grader_lines(
+    spec: EvalRunSpec, criteria: list[dict[str, Any]], items: list[Item]
+) -> list[str]:
+    """Per model criterion: its requests (one per item), input tokens (its messages filled
+    with each item and an empty sample, plus the samples' output bound) and cost estimate,
+    at batch prices for `via: batch`."""
+    from reconciler.datasets.prices import PriceTable
+    from reconciler.datasets.tokens import count_tokens
+    from reconciler.evals.model_graders import is_model_grader, request
 
-    models = [f"{c['name']} with {c['model']}" for c in criteria if is_model_grader(c)]
-    if not models:
-        return None
-    calls = items * len(models)
-    return f"+ up to {calls:,} grader requests ({'; '.join(models)}), not in the estimate above"
+    table = PriceTable.load()
+    sample_bound = spec.data_source.sampling_params.max_completion_tokens
+    lines = []
+    for criterion in (c for c in criteria if is_model_grader(c)):
+        model = str(criterion["model"])
+        empty = {"output_text": ""}
+        tokens = sum(
+            count_tokens(json.dumps(request(criterion, item.data, empty)["input"]), model)
+            for item in items
+        )
+        tokens += (sample_bound or 0) * len(items)
+        line = (
+            f"+ {len(items):,} grader requests ({criterion['name']} with {model}), "
+            f"~{tokens:,} input tokens"
+        )
+        found = table.lookup(model)
+        params = criterion.get("sampling_params") or {}
+        limit = params.get("max_completions_tokens", params.get("max_completion_tokens"))
+        if found is None or found[1].input is None:
+            lines.append(line + "; cost unknown (no price for the model)")
+            continue
+        cost = tokens * found[1].input / 1_000_000
+        if limit and found[1].output is not None:
+            cost += int(limit) * len(items) * found[1].output / 1_000_000
+        prices = "full prices"
+        if spec.via == "batch":
+            cost *= 1 - table.batch_discount
+            prices = "batch prices"
+        bound = "at most " if limit else "input only: "
+        lines.append(f"{line}; est. {bound}${cost:,.4f} at {prices}")
+    return lines
 
 
 def _sha(text: str) -> str:

@@ -10,6 +10,7 @@ are known: a right label scores 5 of [1, 5] and is `correct`, a wrong one 1 and 
 from __future__ import annotations
 
 import json
+import re
 
 import openai
 from evals.tiny_wordnet import write_tiny_wordnet
@@ -119,6 +120,13 @@ def test_model_graders_via_responses(ws: Workspace, client: openai.OpenAI) -> No
     _write_stack(ws, via="responses")
     validated = ws.run("validate", "specs")
     assert validated.exit_code == 0, validated.output
+    planned = ws.run("plan", "specs")
+    assert re.search(
+        r"\+ 3 grader requests \(judged with gpt-4\.1\), ~\d+ input tokens; "
+        r"est\. input only: \$\d+\.\d{4} at full prices",
+        planned.output,
+    ), planned.output
+    assert "+ 3 grader requests (verdict with gpt-4.1-mini)" in planned.output
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     results = _results(client)

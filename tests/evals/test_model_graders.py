@@ -99,3 +99,12 @@ def test_a_non_integer_range_keeps_two_decimals() -> None:
 def test_other_schemas_are_not_grading_requests() -> None:
     schema = {"type": "object", "properties": {"x": {}}}
     assert grading_answer([("user", "hi")], schema, STOP) is None
+
+
+def test_content_parts_are_filled_and_sent_as_a_list() -> None:
+    part = {"type": "input_text", "text": "Answer: {{sample.output_text}}"}
+    grader = {**LABEL, "input": [{"role": "user", "content": part, "type": "message"}]}
+    body = request(grader, {"label": "a"}, {"output_text": "b"})
+    assert body["input"] == [
+        {"role": "user", "content": [{"type": "input_text", "text": "Answer: b"}]}
+    ]
