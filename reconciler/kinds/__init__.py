@@ -15,7 +15,9 @@ from reconciler.kinds.dataset import DatasetPlanner
 from reconciler.kinds.eval import EvalPlanner
 from reconciler.kinds.eval_run import EvalRunPlanner
 from reconciler.kinds.fine_tune import FineTunePlanner
+from reconciler.kinds.invite import InvitePlanner
 from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
+from reconciler.kinds.org_user import OrgUserPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
 from reconciler.kinds.promotion import PromotionPlanner
@@ -35,6 +37,8 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             PromotionPlanner(),
             ProjectMemberPlanner(),
             ServiceAccountPlanner(),
+            OrgUserPlanner(),
+            InvitePlanner(),
         )
     }
 )

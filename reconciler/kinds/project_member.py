@@ -4,8 +4,8 @@ Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. A membership
 (project id, email). The manifest manages the membership the ownership registry binds to it;
 else the project's member with that email, adopted (apply records it, so removing the
 manifest later leaves an adopted member in place; a member added by an interrupted apply of
-the stack is recorded as the stack's own). The user must be in the organization (the reader
-lists its users once); a user managed by SCIM (`is_scim_managed`) is read-only here, so a
+the stack is recorded as the stack's own). The user must be in the organization (listed once
+by `providers/org_users.py`); a user managed by SCIM (`is_scim_managed`) is read-only here, so a
 manifest that would add it or change its role is blocked, saying so.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.org_user import org_user
 from reconciler.kinds.scoped import (
     NO_PROJECT,
     desired_project,
@@ -24,9 +25,6 @@ from reconciler.models.base import Resource
 from reconciler.models.project_member import ProjectMemberSpec
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import LiveObject
-
-ORG_USER = "OrgUser"
-"""Live objects of the organization's users (read with the members): key = email."""
 
 
 def member_key(project: str, email: str) -> str:
@@ -44,7 +42,7 @@ class ProjectMemberPlanner:
             return Desired(view={}, payload={}, blocked=NO_PROJECT)
         email = spec.email.lower()
         view = {"project": project, "email": email, "role": spec.role}
-        user = _org_user(email, ctx)
+        user = org_user(email, ctx)
         if user is None:
             blocked = (
                 f"{spec.email} is not a user of the organization: invite them first (a project "
@@ -55,7 +53,7 @@ class ProjectMemberPlanner:
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         found = self._match(resource, desired, ctx)
-        user = _org_user(str(desired.view["email"]), ctx)
+        user = org_user(str(desired.view["email"]), ctx)
         if user is None or not user.info.get("is_scim_managed"):
             return found
         current = found.current
@@ -119,7 +117,3 @@ class ProjectMemberPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return project_dependency(obj, ctx)
-
-
-def _org_user(email: str, ctx: PlanContext) -> LiveObject | None:
-    return next((u for u in ctx.live.of_kind(ORG_USER) if u.key == email.lower()), None)

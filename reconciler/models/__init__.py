@@ -17,7 +17,9 @@ from reconciler.models import (
     eval,
     eval_run,
     fine_tune,
+    invite,
     moderation_policy,
+    org_user,
     project,
     project_member,
     promotion,
@@ -47,6 +49,8 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             eval.KIND,
             eval_run.KIND,
             promotion.KIND,
+            org_user.KIND,
+            invite.KIND,
         )
     }
 )

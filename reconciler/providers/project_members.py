@@ -1,5 +1,5 @@
-"""The `ProjectMember` kind over the Administration API: `organization/users` (who is in the
-organization, read once) and `organization/projects/{id}/users` (one listing per project).
+"""The `ProjectMember` kind over the Administration API: `organization/projects/{id}/users` (one
+listing per project); who is in the organization is read by `providers/org_users.py`.
 
 `ProjectMemberReader` is registered in `providers/registry.py` (`READERS`); apply calls
 `ProjectMemberProvider`. A membership has no metadata: the stack's ownership registry binds it
@@ -10,19 +10,16 @@ records it, so nothing is done twice.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from typing import Any
 
 from reconciler.errors import PermanentApiError
-from reconciler.kinds.project_member import ORG_USER, member_key
+from reconciler.kinds.project_member import member_key
 from reconciler.manifests import Stack
-from reconciler.models.project_member import ProjectMemberSpec
 from reconciler.providers.admin_scoped import (
     PAGE_SIZE,
     BoundScopedProvider,
     bound_addresses,
     kind_is_needed,
-    list_admin,
     list_in_project,
     projects_to_read,
     scoped_id,
@@ -35,32 +32,12 @@ from reconciler.providers.ownership import OwnershipStore
 from reconciler.state import LiveObject, Ownership
 
 KIND = "ProjectMember"
-EMAIL_FILTER_MAX = 100  # up to this many declared emails, the users listing asks for them only
 
 
 def list_project_users(clients: Clients, project: str) -> list[Any] | None:
     return list_in_project(
         clients, "users", project, lambda org: org.projects.users.list(project, limit=PAGE_SIZE)
     )
-
-
-def list_org_users(clients: Clients, emails: list[str] | None) -> list[Any]:
-    """The organization's users: only those with `emails` when given (one page), else all."""
-
-    def listing(org: Any) -> Any:
-        if emails is not None:
-            return org.users.list(emails=emails, limit=PAGE_SIZE)
-        return org.users.list(limit=PAGE_SIZE)
-
-    return list_admin(clients, "the organization's users", listing)
-
-
-def _declared_emails(stack: Stack) -> list[str] | None:
-    emails = set()
-    for resource in stack.of_kind(KIND):
-        assert isinstance(resource.spec, ProjectMemberSpec)
-        emails.add(resource.spec.email.lower())
-    return sorted(emails) if len(emails) <= EMAIL_FILTER_MAX else None
 
 
 def _pages(count: int) -> int:
@@ -75,15 +52,12 @@ class ProjectMemberReader:
 
     def read(self, ctx: ReadContext) -> ReadResult:
         ctx.clients.require_admin_key(f"read the project members of stack '{ctx.stack.name}'")
-        emails = _declared_emails(ctx.stack)
-        users: Future[list[Any]] = ctx.submit(list_org_users, ctx.clients, emails)
         listings = {
             project: ctx.submit(list_project_users, ctx.clients, project)
             for project in projects_to_read(KIND, ctx)
         }
-        org_users = users.result()
-        objects = [org_user_object(user) for user in org_users]
-        minimum = _pages(len(org_users))
+        objects: list[LiveObject] = []
+        minimum = 0
         addresses = bound_addresses(KIND, ctx.ownership)
         for project, listing in listings.items():
             members = listing.result()
@@ -91,18 +65,6 @@ class ProjectMemberReader:
             for member in members or ():
                 objects.append(member_object(project, member, ctx.ownership, addresses))
         return ReadResult(tuple(objects), minimum)
-
-
-def org_user_object(user: Any) -> LiveObject:
-    email = str(user.email or "").lower()
-    return LiveObject(
-        kind=ORG_USER,
-        key=email,
-        live_id=str(user.id),
-        attributes={"email": email, "role": user.role},
-        created_at=int(user.added_at or 0),
-        info={"is_scim_managed": bool(getattr(user, "is_scim_managed", None))},
-    )
 
 
 def member_object(

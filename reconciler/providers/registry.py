@@ -26,6 +26,12 @@ from reconciler.providers.eval_runs import (
 from reconciler.providers.files import DatasetProvider
 from reconciler.providers.fine_tuning import FineTuneProvider, FineTuneReader
 from reconciler.providers.moderation import ModerationPolicyProvider, ModerationPolicyReader
+from reconciler.providers.org_users import (
+    InviteProvider,
+    InviteReader,
+    OrgUserProvider,
+    OrgUserReader,
+)
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
 from reconciler.providers.projects import ProjectProvider
@@ -40,6 +46,8 @@ READERS: tuple[LiveReader, ...] = (
     EvalReader(),
     EvalRunReader(),
     PromotionReader(),
+    OrgUserReader(),
+    InviteReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
@@ -68,5 +76,7 @@ def make_providers(
         EvalProvider(),
         EvalRunProvider(clients, root),
         PromotionProvider(clients),
+        OrgUserProvider(clients, registry),
+        InviteProvider(clients, registry),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)
