@@ -15,6 +15,7 @@ from reconciler.kinds.dataset import DatasetPlanner
 from reconciler.kinds.eval import EvalPlanner
 from reconciler.kinds.eval_run import EvalRunPlanner
 from reconciler.kinds.fine_tune import FineTunePlanner
+from reconciler.kinds.group import GroupPlanner
 from reconciler.kinds.invite import InvitePlanner
 from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
 from reconciler.kinds.org_user import OrgUserPlanner
@@ -39,6 +40,7 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             ServiceAccountPlanner(),
             OrgUserPlanner(),
             InvitePlanner(),
+            GroupPlanner(),
         )
     }
 )

@@ -17,6 +17,7 @@ from reconciler.models import (
     eval,
     eval_run,
     fine_tune,
+    group,
     invite,
     moderation_policy,
     org_user,
@@ -51,6 +52,7 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             promotion.KIND,
             org_user.KIND,
             invite.KIND,
+            group.KIND,
         )
     }
 )

@@ -27,8 +27,9 @@ from reconciler.providers.ownership import OwnershipStore
 from reconciler.state import LiveObject, Ownership
 
 EMAIL_FILTER_MAX = 100  # up to this many declared emails, the users listing asks for them only
-USER_KINDS = (ORG_USER, INVITE, "ProjectMember")
-"""Kinds whose manifests name users by email: any of them needs the users listing."""
+USER_KINDS = (ORG_USER, INVITE, "ProjectMember", "Group")
+"""Kinds whose manifests name users by email (`email`, a Group's `users`): any of them needs
+the users listing."""
 
 
 def declared_emails(stack: Stack) -> set[str]:
@@ -38,6 +39,7 @@ def declared_emails(stack: Stack) -> set[str]:
             email = getattr(resource.spec, "email", None)
             if isinstance(email, str):
                 emails.add(email.lower())
+            emails.update(e.lower() for e in getattr(resource.spec, "users", None) or ())
     return emails
 
 

@@ -25,6 +25,7 @@ from reconciler.providers.eval_runs import (
 )
 from reconciler.providers.files import DatasetProvider
 from reconciler.providers.fine_tuning import FineTuneProvider, FineTuneReader
+from reconciler.providers.groups import GroupProvider, GroupReader
 from reconciler.providers.moderation import ModerationPolicyProvider, ModerationPolicyReader
 from reconciler.providers.org_users import (
     InviteProvider,
@@ -48,6 +49,7 @@ READERS: tuple[LiveReader, ...] = (
     PromotionReader(),
     OrgUserReader(),
     InviteReader(),
+    GroupReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
@@ -78,5 +80,6 @@ def make_providers(
         PromotionProvider(clients),
         OrgUserProvider(clients, registry),
         InviteProvider(clients, registry),
+        GroupProvider(clients, registry),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

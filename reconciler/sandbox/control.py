@@ -93,6 +93,24 @@ async def scim_user(request: Request) -> Response:
     return json_response(user)
 
 
+async def scim_group(request: Request) -> Response:
+    """A group provisioned by the identity provider (SCIM): `is_scim_managed: true`."""
+    body = await json_body(request)
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise invalid("'name' must be a non-empty string", param="name")
+    sandbox = sandbox_of(request)
+    group = {
+        "id": new_id("group_"),
+        "name": name,
+        "created_at": sandbox.clock.now(),
+        "is_scim_managed": True,
+        "group_type": "group",
+    }
+    sandbox.store.put("group", group)
+    return json_response(group)
+
+
 ROUTES: list[BaseRoute] = [
     Route("/clock", get_clock, methods=["GET"]),
     Route("/clock/advance", advance_clock, methods=["POST"]),
@@ -101,4 +119,5 @@ ROUTES: list[BaseRoute] = [
     Route("/switches", get_switches, methods=["GET"]),
     Route("/switches", set_switches, methods=["POST"]),
     Route("/scim/users", scim_user, methods=["POST"]),
+    Route("/scim/groups", scim_group, methods=["POST"]),
 ]
