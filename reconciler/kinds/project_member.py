@@ -11,7 +11,8 @@ manifest that would add it or change its role is blocked, saying so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
 from reconciler.kinds.org_user import org_user
@@ -31,6 +32,10 @@ def member_key(project: str, email: str) -> str:
     return f"{project}/{email.lower()}"
 
 
+def group_member_key(project: str, group_id: str) -> str:
+    return f"{project}/group:{group_id}"
+
+
 class ProjectMemberPlanner:
     kind = "ProjectMember"
 
@@ -40,6 +45,9 @@ class ProjectMemberPlanner:
         project, references = desired_project(resource, ctx)
         if project is None:
             return Desired(view={}, payload={}, blocked=NO_PROJECT)
+        if spec.group is not None:
+            return _desired_group(resource, ctx, project, references)
+        assert spec.email is not None
         email = spec.email.lower()
         view = {"project": project, "email": email, "role": spec.role}
         user = org_user(email, ctx)
@@ -53,6 +61,8 @@ class ProjectMemberPlanner:
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         found = self._match(resource, desired, ctx)
+        if "group" in desired.view:
+            return found
         user = org_user(str(desired.view["email"]), ctx)
         if user is None or not user.info.get("is_scim_managed"):
             return found
@@ -75,13 +85,18 @@ class ProjectMemberPlanner:
         project = str(desired.view["project"])
         if project == UNKNOWN:
             return Match()
-        key = member_key(project, str(desired.view["email"]))
+        if "group" in desired.view:
+            if desired.view["group"] == UNKNOWN:
+                return Match()
+            key = group_member_key(project, str(desired.view["group"]))
+        else:
+            key = member_key(project, str(desired.view["email"]))
         live = next((m for m in members if m.key == key), None)
         if live is None:
             return Match()
         if live.address is not None and live.address in ctx.stack.resources:
             warning = (
-                f"{live.address} declares the same membership ({desired.view['email']} in "
+                f"{live.address} declares the same membership ({_who(desired.view)} in "
                 f"project {project}); only one manifest should"
             )
             return Match(current=live, adopt=True, warnings=(warning,))
@@ -90,10 +105,10 @@ class ProjectMemberPlanner:
         )
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
-        return f"{desired.view['email']} is not a member of project {desired.view['project']}"
+        return f"{_who(desired.view)} is not a member of project {desired.view['project']}"
 
     def noop_reason(self, desired: Desired, current: LiveObject) -> str:
-        return f"{desired.view['email']} is already {desired.view['role']} of the project"
+        return f"{_who(desired.view)} is already {desired.view['role']} of the project"
 
     def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
         role = next((c for c in changes if c.path == "spec.role"), None)
@@ -103,7 +118,7 @@ class ProjectMemberPlanner:
 
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None
-        found = f"{match.current.attributes.get('email')} in project "
+        found = f"{_who(match.current.attributes)} in project "
         found += str(match.current.attributes.get("project"))
         if match.created_by_stack:
             return f"record {found}: added by an interrupted apply of this stack"
@@ -111,9 +126,32 @@ class ProjectMemberPlanner:
 
     def delete_reason(self, obj: LiveObject) -> str:
         return (
-            f"no manifest declares {obj.address} any more ({obj.attributes.get('email')} in "
+            f"no manifest declares {obj.address} any more ({_who(obj.attributes)} in "
             f"project {obj.attributes.get('project')})"
         )
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return project_dependency(obj, ctx)
+
+
+def _who(view: Mapping[str, Any]) -> str:
+    """The member in words: its email, or `group <id>`."""
+    if "group" in view:
+        return f"group {view['group']}"
+    return str(view.get("email"))
+
+
+def _desired_group(
+    resource: Resource, ctx: PlanContext, project: str, references: dict[str, str]
+) -> Desired:
+    """A group's membership: the group's live id (known after apply when this plan creates
+    it), its role; apply resolves `group` from the Group reference."""
+    spec = resource.spec
+    assert isinstance(spec, ProjectMemberSpec)
+    reference = next((r for r in resource.references if r.field[:1] == ("group",)), None)
+    assert reference is not None  # `group` is a reference field
+    group_id = ctx.known_ids.get(reference.address) or UNKNOWN
+    view = {"project": project, "group": group_id, "role": spec.role}
+    return Desired(
+        view=view, payload=dict(view), references={**references, "group": reference.address}
+    )

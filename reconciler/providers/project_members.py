@@ -29,6 +29,12 @@ from reconciler.providers.base import Operation, ReadContext, ReadResult
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.ownership import OwnershipStore
+from reconciler.providers.project_groups import (
+    GroupMemberships,
+    declares_groups,
+    is_group_id,
+    read_group_members,
+)
 from reconciler.state import LiveObject, Ownership
 
 KIND = "ProjectMember"
@@ -59,6 +65,8 @@ class ProjectMemberReader:
         objects: list[LiveObject] = []
         minimum = 0
         addresses = bound_addresses(KIND, ctx.ownership)
+        if declares_groups(ctx.stack, ctx.ownership):
+            objects, minimum = read_group_members(ctx, sorted(listings), addresses)
         for project, listing in listings.items():
             members = listing.result()
             minimum += 1 if members is None else _pages(len(members))
@@ -91,11 +99,17 @@ class ProjectMemberProvider(BoundScopedProvider):
     def __init__(self, clients: Clients, registry: OwnershipStore) -> None:
         self._clients = clients
         self._registry = registry
+        self._groups = GroupMemberships(clients)
 
     def _users(self) -> Any:
         return self._clients.writer().admin.organization.projects.users
 
     def create(self, op: Operation) -> str:
+        if op.payload.get("group") is not None:
+            project, group_id = str(op.payload["project"]), str(op.payload["group"])
+            live_id = self._groups.add(project, group_id, str(op.payload["role"]))
+            self._registry.record(op.address, live_id, created=True)
+            return live_id
         project, email, role = _payload(op)
         try:
             with self._clients.admin_slots, api_errors(f"add {email} to project {project}"):
@@ -124,13 +138,19 @@ class ProjectMemberProvider(BoundScopedProvider):
         live_id = op.live_id
         project, user_id = split_scoped_id(live_id)
         if any(change.path == "spec.role" for change in op.change.changes):
-            self._set_role(project, user_id, str(op.payload["role"]))
+            if is_group_id(user_id):
+                self._groups.set_role(project, user_id, str(op.payload["role"]))
+            else:
+                self._set_role(project, user_id, str(op.payload["role"]))
         if "record_ownership" in op.payload:
             self._registry.record(op.address, live_id, created=bool(op.payload["record_ownership"]))
         return live_id
 
     def _remove(self, live_id: str) -> None:
         project, user_id = split_scoped_id(live_id)
+        if is_group_id(user_id):
+            self._groups.remove(project, user_id)
+            return
         with (
             self._clients.admin_slots,
             api_errors(f"remove {user_id} from project {project}", missing_ok=True),

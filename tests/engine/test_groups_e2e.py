@@ -128,3 +128,68 @@ def test_a_scim_managed_group_is_read_only(
     (specs / "stack.yaml").write_text(group("admins", "Okta Admins", []), encoding="utf-8")
     apply(ws, specs)  # matching it is fine: adopted, never changed
     assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
+PROJECT = """---
+apiVersion: reconciler/v1
+kind: Project
+metadata: {name: team}
+spec: {name: Group Team}
+"""
+
+
+def group_member(name: str, group_name: str, role: str) -> str:
+    return (
+        f"---\napiVersion: reconciler/v1\nkind: ProjectMember\nmetadata: {{name: {name}}}\n"
+        f"spec: {{project: Project/team, group: Group/{group_name}, role: {role}}}\n"
+    )
+
+
+def project_groups(admin_client: openai.OpenAI) -> dict[str, list[str]]:
+    org = admin_client.admin.organization
+    team = next(p for p in org.projects.list(limit=100) if p.name == "Group Team")
+    found = {}
+    for held in org.projects.groups.list(team.id):
+        roles = org.projects.groups.roles.list(held.group_id, project_id=team.id)
+        found[held.group_name] = sorted(str(r.name) for r in roles)
+    return found
+
+
+def test_a_group_is_a_project_member_with_a_role_changed_in_place_and_removed(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    body = PROJECT + group("ops", "Ops", ["owner@sandbox.example"])
+    specs = write_stack(ws.root / "g", body + group_member("ops-in-team", "ops", "member"))
+    first = changes(ws, specs)
+    assert first["ProjectMember/ops-in-team"][0] == "create"
+    apply(ws, specs)
+    assert project_groups(admin_client) == {"Ops": ["member"]}
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    (specs / "stack.yaml").write_text(
+        body + group_member("ops-in-team", "ops", "owner"), encoding="utf-8"
+    )
+    assert changes(ws, specs)["ProjectMember/ops-in-team"] == ("update", "role member → owner")
+    apply(ws, specs)
+    assert project_groups(admin_client) == {"Ops": ["owner"]}
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    (specs / "stack.yaml").write_text(body, encoding="utf-8")
+    gone = changes(ws, specs)["ProjectMember/ops-in-team"]
+    assert gone[0] == "delete" and "group " in gone[1]
+    apply(ws, specs, "--allow-delete")
+    assert project_groups(admin_client) == {}
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_project_member_names_exactly_one_of_email_or_group(ws: Workspace) -> None:
+    specs = write_stack(
+        ws.root / "g",
+        PROJECT + "---\napiVersion: reconciler/v1\nkind: ProjectMember\nmetadata: {name: both}\n"
+        "spec: {project: Project/team, email: a@example.com, group: Group/x, role: member}\n"
+        + group("x", "X", None),
+    )
+    result = ws.run("validate", str(specs))
+    assert result.exit_code == 1
+    assert "exactly one of `email` (a user) or `group`" in result.output
+    assert "stack.yaml:" in result.output
