@@ -22,6 +22,7 @@ from reconciler.kinds.org_user import OrgUserPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
 from reconciler.kinds.promotion import PromotionPlanner
+from reconciler.kinds.role import RolePlanner
 from reconciler.kinds.service_account import ServiceAccountPlanner
 
 PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
@@ -41,6 +42,7 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             OrgUserPlanner(),
             InvitePlanner(),
             GroupPlanner(),
+            RolePlanner(),
         )
     }
 )

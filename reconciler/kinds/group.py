@@ -101,7 +101,7 @@ class GroupPlanner:
         users = [c for c in changes if c.path.startswith("spec.users")]
         if not users or replace:
             return default_change_reason(changes, replace=replace)
-        old, new = _emails(c.old for c in users), _emails(c.new for c in users)
+        old, new = strings_in(c.old for c in users), strings_in(c.new for c in users)
         parts = [f"add {', '.join(sorted(new - old))}"] if new - old else []
         parts += [f"remove {', '.join(sorted(old - new))}"] if old - new else []
         others = [c for c in changes if c not in users]
@@ -122,8 +122,9 @@ class GroupPlanner:
         return ()
 
 
-def _emails(values: Iterable[object]) -> set[str]:
-    """The emails in the old (or new) sides of the `users` changes (lists are diffed by index)."""
+def strings_in(values: Iterable[object]) -> set[str]:
+    """The strings on the old (or new) sides of a list's changes (lists are diffed by index, so
+    a side is an item, or the whole list when the field is added or removed)."""
     found: set[str] = set()
     for value in values:
         if isinstance(value, list):

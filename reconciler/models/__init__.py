@@ -24,6 +24,7 @@ from reconciler.models import (
     project,
     project_member,
     promotion,
+    role,
     service_account,
 )
 from reconciler.models.base import (
@@ -53,6 +54,7 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             org_user.KIND,
             invite.KIND,
             group.KIND,
+            role.KIND,
         )
     }
 )

@@ -36,6 +36,7 @@ from reconciler.providers.org_users import (
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
 from reconciler.providers.projects import ProjectProvider
+from reconciler.providers.roles import RoleProvider, RoleReader
 from reconciler.providers.service_accounts import ServiceAccountProvider, ServiceAccountReader
 
 READERS: tuple[LiveReader, ...] = (
@@ -50,6 +51,7 @@ READERS: tuple[LiveReader, ...] = (
     OrgUserReader(),
     InviteReader(),
     GroupReader(),
+    RoleReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
@@ -81,5 +83,6 @@ def make_providers(
         OrgUserProvider(clients, registry),
         InviteProvider(clients, registry),
         GroupProvider(clients, registry),
+        RoleProvider(clients, registry),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

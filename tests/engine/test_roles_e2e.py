@@ -1,0 +1,121 @@
+"""Custom roles as code, end to end through the CLI against the sandbox (issue 12): an
+organization role and a project role created, a second plan a no-op, permissions and name
+changed in place, drift reported, a predefined name refused, deleted behind --allow-delete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from .e2e import Workspace
+
+PROJECT = """apiVersion: reconciler/v1
+kind: Project
+metadata: {name: team}
+spec: {name: Role Team}
+"""
+
+
+def role(name: str, role_name: str, permissions: list[str], project: str | None = None) -> str:
+    scope = "" if project is None else f", project: {project}"
+    return (
+        f"---\napiVersion: reconciler/v1\nkind: Role\nmetadata: {{name: {name}}}\n"
+        f"spec: {{role_name: {role_name}, permissions: [{', '.join(permissions)}]{scope}}}\n"
+    )
+
+
+def write_stack(root: Path, body: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "reconciler.yaml").write_text("stack: roles\n", encoding="utf-8")
+    (root / "stack.yaml").write_text(PROJECT + body, encoding="utf-8")
+    return root
+
+
+def changes(ws: Workspace, specs: Path, exits: tuple[int, ...] = (0, 2)) -> dict[str, Any]:
+    result = ws.run("plan", str(specs), "--format", "json")
+    assert result.exit_code in exits, result.output
+    return {c["address"]: (c["action"], c["reason"]) for c in json.loads(result.stdout)["changes"]}
+
+
+def apply(ws: Workspace, specs: Path, *flags: str) -> None:
+    result = ws.run("apply", str(specs), "--auto-approve", *flags)
+    assert result.exit_code == 0, result.output
+
+
+def custom_roles(admin_client: openai.OpenAI) -> dict[str, list[str]]:
+    org = admin_client.admin.organization
+    found = {
+        f"org:{r.name}": sorted(r.permissions)
+        for r in org.roles.list(limit=1000)
+        if not r.predefined_role
+    }
+    for project in org.projects.list(limit=100):
+        for r in org.projects.roles.list(project.id, limit=1000):
+            if not r.predefined_role:
+                found[f"{project.name}:{r.name}"] = sorted(r.permissions)
+    return found
+
+
+def test_organization_and_project_roles_are_created_changed_drift_and_deleted(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    body = role("groups", "Group Manager", ["api.groups.read", "api.groups.write"])
+    body += role("tuner", "Tuner", ["api.fine_tuning.jobs.write"], project="Project/team")
+    specs = write_stack(ws.root / "r", body)
+    first = changes(ws, specs)
+    assert first["Role/groups"][0] == "create" and first["Role/tuner"][0] == "create"
+    apply(ws, specs)
+    assert custom_roles(admin_client) == {
+        "org:Group Manager": ["api.groups.read", "api.groups.write"],
+        "Role Team:Tuner": ["api.fine_tuning.jobs.write"],
+    }
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    body = role("groups", "Group Admin", ["api.groups.write", "api.users.read"])
+    body += role("tuner", "Tuner", ["api.fine_tuning.jobs.write"], project="Project/team")
+    (specs / "stack.yaml").write_text(PROJECT + body, encoding="utf-8")
+    action, reason = changes(ws, specs)["Role/groups"]
+    assert action == "update"
+    assert "role_name: 'Group Manager' → 'Group Admin'" in reason
+    assert "grant api.users.read" in reason and "revoke api.groups.read" in reason
+    apply(ws, specs)
+    assert custom_roles(admin_client)["org:Group Admin"] == ["api.groups.write", "api.users.read"]
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    org = admin_client.admin.organization
+    live = next(r for r in org.roles.list(limit=1000) if r.name == "Group Admin")
+    org.roles.update(live.id, permissions=["api.groups.write"])
+    drift = ws.run("drift", str(specs))
+    assert drift.exit_code == 2 and "Role/groups" in drift.output, drift.output
+    apply(ws, specs)
+    assert custom_roles(admin_client)["org:Group Admin"] == ["api.groups.write", "api.users.read"]
+
+    (specs / "stack.yaml").write_text(PROJECT, encoding="utf-8")
+    gone = changes(ws, specs)
+    assert gone["Role/groups"][0] == "delete" and gone["Role/tuner"][0] == "delete"
+    apply(ws, specs)
+    assert len(custom_roles(admin_client)) == 2  # no --allow-delete
+    apply(ws, specs, "--allow-delete")
+    assert custom_roles(admin_client) == {}
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
+def test_an_existing_role_is_adopted_and_a_predefined_name_is_refused(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    existing = admin_client.admin.organization.roles.create(
+        role_name="Auditor", permissions=["api.audit_logs.read"]
+    )
+    specs = write_stack(
+        ws.root / "r",
+        role("auditor", "Auditor", ["api.audit_logs.read"])
+        + role("owner", "owner", ["api.groups.read"]),
+    )
+    found = changes(ws, specs, exits=(1,))
+    assert found["Role/auditor"][0] == "update"
+    assert f"adopt role 'Auditor' ({existing.id})" in found["Role/auditor"][1]
+    assert found["Role/owner"][0] == "blocked"
+    assert "'owner' is a predefined role" in found["Role/owner"][1]
