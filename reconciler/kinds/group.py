@@ -11,10 +11,11 @@ by SCIM is read-only: a manifest that would change it is blocked, saying so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
 from reconciler.kinds.org_user import org_user
+from reconciler.kinds.role import desired_roles, strings_in
 from reconciler.kinds.scoped import made_by_interrupted_apply
 from reconciler.models.base import Resource
 from reconciler.models.group import GroupSpec
@@ -49,14 +50,25 @@ class GroupPlanner:
                     f"not in the organization yet, so not added: {', '.join(missing)} (invite "
                     "them; a later apply adds them once they accept)",
                 )
-        return Desired(view=view, payload=payload, warnings=warnings)
+        references: dict[str, str] = {}
+        blocked = None
+        if spec.roles is not None:
+            view["roles"], references, blocked = desired_roles(resource, ctx)
+            payload["roles"] = view["roles"]
+        return Desired(
+            view=view, payload=payload, references=references, warnings=warnings, blocked=blocked
+        )
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         found = self._match(resource, desired, ctx)
         current = found.current
         if current is None or not current.info.get("is_scim_managed"):
             return found
-        differs = [k for k, v in desired.view.items() if current.attributes.get(k) != v]
+        differs = [  # SCIM owns the name and the members; role assignments stay ours
+            k
+            for k in ("name", "users")
+            if k in desired.view and current.attributes.get(k) != desired.view[k]
+        ]
         if not differs:
             return found
         return Match(
@@ -120,15 +132,3 @@ class GroupPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return ()
-
-
-def strings_in(values: Iterable[object]) -> set[str]:
-    """The strings on the old (or new) sides of a list's changes (lists are diffed by index, so
-    a side is an item, or the whole list when the field is added or removed)."""
-    found: set[str] = set()
-    for value in values:
-        if isinstance(value, list):
-            found.update(str(v) for v in value)
-        elif isinstance(value, str):
-            found.add(value)
-    return found

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.role import desired_roles
 from reconciler.models.base import Resource
 from reconciler.models.org_user import REMOVE_USERS_FLAG, OrgUserSpec
 from reconciler.plan import UNKNOWN, FieldChange
@@ -57,8 +58,11 @@ class OrgUserPlanner:
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, OrgUserSpec)
-        view = {"email": spec.email.lower(), "role": spec.role}
-        return Desired(view=view, payload=dict(view))
+        view: dict[str, object] = {"email": spec.email.lower(), "role": spec.role}
+        if spec.roles is None:
+            return Desired(view=view, payload=dict(view))
+        view["roles"], references, blocked = desired_roles(resource, ctx)
+        return Desired(view=view, payload=dict(view), references=references, blocked=blocked)
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         email = str(desired.view["email"])

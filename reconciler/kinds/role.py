@@ -9,10 +9,9 @@ its scope (adopted). A predefined role of that name cannot be managed: blocked, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
-from reconciler.kinds.group import strings_in
 from reconciler.kinds.scoped import made_by_interrupted_apply
 from reconciler.models.base import Resource
 from reconciler.models.role import RoleSpec
@@ -105,3 +104,41 @@ class RolePlanner:
         project = obj.attributes.get("project")
         found = ctx.live.find("Project", str(project)) if project else None
         return () if found is None or found.address is None else (found.address,)
+
+
+def desired_roles(
+    resource: Resource, ctx: PlanContext
+) -> tuple[list[str], dict[str, str], str | None]:
+    """The live ids of the organization roles in the resource's `roles` (UNKNOWN for one this
+    plan creates), the references apply resolves (`roles.<i>` -> `Role/x`), and why the
+    resource is blocked when one names a project role."""
+    ids: list[str] = []
+    references: dict[str, str] = {}
+    for reference in (r for r in resource.references if r.field[:1] == ("roles",)):
+        target = ctx.stack.resources.get(reference.address)
+        if target is not None and isinstance(target.spec, RoleSpec) and target.spec.project:
+            blocked = (
+                f"{reference.address} is a project role ({target.spec.project}): "
+                f"{resource.kind} roles are organization roles"
+            )
+            return [], {}, blocked
+        references[f"roles.{len(ids)}"] = reference.address
+        ids.append(ctx.known_ids.get(reference.address) or UNKNOWN)
+    return sorted(ids), references, None
+
+
+def resolved_roles(payload: dict[str, object]) -> list[str]:
+    """The role ids of a payload once apply resolved its `roles.<i>` references."""
+    return sorted(str(value) for key, value in payload.items() if key.startswith("roles."))
+
+
+def strings_in(values: Iterable[object]) -> set[str]:
+    """The strings on the old (or new) sides of a list's changes (lists are diffed by index, so
+    a side is an item, or the whole list when the field is added or removed)."""
+    found: set[str] = set()
+    for value in values:
+        if isinstance(value, list):
+            found.update(str(v) for v in value)
+        elif isinstance(value, str):
+            found.add(value)
+    return found

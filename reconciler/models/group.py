@@ -33,10 +33,17 @@ class GroupSpec(Spec):
         description="The members, by email (any case): the whole set. Omit to leave the "
         "membership unmanaged.",
     )
+    roles: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="Custom organization roles assigned, as `Role/name` references (the whole "
+        "set). Omit to leave assignments unmanaged.",
+    )
 
 
 KIND = KindInfo(
     kind="Group",
     spec_model=GroupSpec,
+    reference_fields={"roles": ("Role",)},
     identity="bound by the ownership registry, else its name (adopted)",
 )

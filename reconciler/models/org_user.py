@@ -30,11 +30,18 @@ class OrgUserSpec(Spec):
         description="The user's email (the API's `email`, any case); an Invite brings them.",
     )
     role: OrgRole = Field(description="The user's organization role: owner or reader.")
+    roles: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="Custom organization roles assigned, as `Role/name` references (the whole "
+        "set). Omit to leave assignments unmanaged.",
+    )
 
 
 KIND = KindInfo(
     kind="OrgUser",
     spec_model=OrgUserSpec,
+    reference_fields={"roles": ("Role",)},
     delete_verb="remove from the organization",
     delete_flag=REMOVE_USERS_FLAG,
     identity="email (adopted, never created)",

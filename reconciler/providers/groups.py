@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from reconciler.kinds.group import GROUP
+from reconciler.kinds.role import resolved_roles
 from reconciler.manifests import Stack
 from reconciler.models.group import GroupSpec
 from reconciler.providers.admin_scoped import PAGE_SIZE, bound_addresses, list_admin
@@ -23,6 +24,7 @@ from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.org_users import pages
 from reconciler.providers.ownership import OwnershipStore
+from reconciler.providers.role_assignments import list_custom_roles, set_custom_roles
 from reconciler.state import LiveObject, Ownership
 
 
@@ -51,23 +53,39 @@ class GroupReader:
         ctx.clients.require_admin_key(f"read the organization's groups for '{ctx.stack.name}'")
         groups = list_groups(ctx.clients)
         addresses = bound_addresses(GROUP, ctx.ownership)
-        names = {
-            r.spec.name
-            for r in ctx.stack.of_kind(GROUP)
-            if isinstance(r.spec, GroupSpec) and r.spec.users is not None
-        }
-        wanted = [g for g in groups if str(g.id) in addresses or g.name in names]
-        members: dict[str, Future[list[Any]]] = {
-            str(g.id): ctx.submit(list_group_users, ctx.clients, str(g.id)) for g in wanted
-        }
-        minimum = pages(len(groups))
+        members: dict[str, Future[list[Any]]] = {}
+        roles: dict[str, Future[list[str]]] = {}
+        for group in groups:
+            group_id = str(group.id)
+            if str(group.id) in addresses or _declares(ctx.stack, group.name, "users"):
+                members[group_id] = ctx.submit(list_group_users, ctx.clients, group_id)
+            if _declares(ctx.stack, group.name, "roles", addresses.get(group_id)):
+                roles[group_id] = ctx.submit(list_custom_roles, ctx.clients, "group", group_id)
+        minimum = pages(len(groups)) + len(roles)
         objects = []
         for group in groups:
             listing = members.get(str(group.id))
             users = None if listing is None else listing.result()
             minimum += 0 if users is None else pages(len(users))
-            objects.append(group_object(group, users, ctx.ownership, addresses))
+            obj = group_object(group, users, ctx.ownership, addresses)
+            if str(group.id) in roles:
+                assigned = roles[str(group.id)].result()
+                obj = obj.model_copy(update={"attributes": {**obj.attributes, "roles": assigned}})
+            objects.append(obj)
         return ReadResult(tuple(objects), minimum)
+
+
+def _declares(stack: Stack, name: str, field: str, address: str | None = None) -> bool:
+    """A Group manifest bound to `address`, or else named `name`, declares `field`."""
+    bound = stack.resources.get(address) if address is not None else None
+    candidates = (
+        [bound]
+        if bound is not None
+        else [
+            r for r in stack.of_kind(GROUP) if isinstance(r.spec, GroupSpec) and r.spec.name == name
+        ]
+    )
+    return any(getattr(r.spec, field, None) is not None for r in candidates)
 
 
 def group_object(
@@ -102,7 +120,8 @@ class GroupProvider(KindProvider):
 
     def create(self, op: Operation) -> str:
         name = str(op.payload["name"])
-        bound = self._registry.ownership().bound_ids()
+        entries = self._registry.ownership().entries.values()
+        bound = {entry.live_id for entry in entries if entry.live_id}
         earlier = [g for g in list_groups(self._clients) if g.name == name and g.id not in bound]
         if earlier:  # made by an attempt whose answer was lost
             group_id = str(min(earlier, key=lambda g: (g.created_at, g.id)).id)
@@ -111,6 +130,8 @@ class GroupProvider(KindProvider):
                 group_id = str(self._groups().create(name=name).id)
         self._registry.record(op.address, group_id, created=True)
         self._set_members(group_id, op)
+        if "roles" in op.payload:
+            set_custom_roles(self._clients, "group", group_id, resolved_roles(op.payload))
         return group_id
 
     def update(self, op: Operation) -> str:
@@ -125,6 +146,8 @@ class GroupProvider(KindProvider):
                 self._groups().update(group_id, name=name)
         if any(change.path.startswith("spec.users") for change in op.change.changes):
             self._set_members(group_id, op)
+        if any(change.path.startswith("spec.roles") for change in op.change.changes):
+            set_custom_roles(self._clients, "group", group_id, resolved_roles(op.payload))
         return group_id
 
     def _set_members(self, group_id: str, op: Operation) -> None:

@@ -18,12 +18,15 @@ from typing import Any
 from reconciler.errors import PermanentApiError
 from reconciler.kinds.invite import invite_projects
 from reconciler.kinds.org_user import INVITE, ORG_USER
+from reconciler.kinds.role import resolved_roles
 from reconciler.manifests import Stack
+from reconciler.models.org_user import OrgUserSpec
 from reconciler.providers.admin_scoped import PAGE_SIZE, bound_addresses, list_admin
 from reconciler.providers.base import KindProvider, Operation, ReadContext, ReadResult
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.ownership import OwnershipStore
+from reconciler.providers.role_assignments import list_custom_roles, set_custom_roles
 from reconciler.state import LiveObject, Ownership
 
 EMAIL_FILTER_MAX = 100  # up to this many declared emails, the users listing asks for them only
@@ -89,8 +92,24 @@ class OrgUserReader:
             emails = None
         users = list_org_users(ctx.clients, emails)
         addresses = bound_addresses(ORG_USER, ctx.ownership)
-        objects = tuple(org_user_object(user, ctx.ownership, addresses) for user in users)
-        return ReadResult(objects, pages(len(users)))
+        with_roles = {
+            r.spec.email.lower()
+            for r in ctx.stack.of_kind(ORG_USER)
+            if isinstance(r.spec, OrgUserSpec) and r.spec.roles is not None
+        }
+        roles = {
+            str(u.id): ctx.submit(list_custom_roles, ctx.clients, "user", str(u.id))
+            for u in users
+            if str(u.email or "").lower() in with_roles
+        }
+        objects = []
+        for user in users:
+            obj = org_user_object(user, ctx.ownership, addresses)
+            if str(user.id) in roles:
+                assigned = roles[str(user.id)].result()
+                obj = obj.model_copy(update={"attributes": {**obj.attributes, "roles": assigned}})
+            objects.append(obj)
+        return ReadResult(tuple(objects), pages(len(users)) + len(roles))
 
 
 def org_user_object(user: Any, ownership: Ownership, addresses: dict[str, str]) -> LiveObject:
@@ -130,6 +149,8 @@ class OrgUserProvider(KindProvider):
             role = str(op.payload["role"])
             with self._clients.admin_slots, api_errors(f"set the role of {user_id} to {role}"):
                 self._users().update(user_id, role=role)
+        if any(change.path.startswith("spec.roles") for change in op.change.changes):
+            set_custom_roles(self._clients, "user", user_id, resolved_roles(op.payload))
         if "record_ownership" in op.payload:
             self._registry.record(op.address, user_id, created=bool(op.payload["record_ownership"]))
         return user_id

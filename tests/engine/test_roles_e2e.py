@@ -119,3 +119,61 @@ def test_an_existing_role_is_adopted_and_a_predefined_name_is_refused(
     assert f"adopt role 'Auditor' ({existing.id})" in found["Role/auditor"][1]
     assert found["Role/owner"][0] == "blocked"
     assert "'owner' is a predefined role" in found["Role/owner"][1]
+
+
+def held(admin_client: openai.OpenAI, principal: str, principal_id: str) -> list[str]:
+    org = admin_client.admin.organization
+    listing = org.users.roles if principal == "user" else org.groups.roles
+    return sorted(
+        str(r.name) for r in listing.list(principal_id) if not getattr(r, "predefined_role", False)
+    )
+
+
+def test_custom_roles_are_assigned_to_users_and_groups_and_unassigned(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    roles = role("auditor", "Auditor", ["api.audit_logs.read"])
+    roles += role("groups", "Group Manager", ["api.groups.write"])
+    user = (
+        "---\napiVersion: reconciler/v1\nkind: OrgUser\nmetadata: {name: owner}\n"
+        "spec: {email: owner@sandbox.example, role: owner, roles: [Role/auditor, Role/groups]}\n"
+    )
+    group = (
+        "---\napiVersion: reconciler/v1\nkind: Group\nmetadata: {name: ops}\n"
+        "spec: {name: Ops, roles: [Role/auditor]}\n"
+    )
+    specs = write_stack(ws.root / "r", roles + user + group)
+    apply(ws, specs)
+    org = admin_client.admin.organization
+    owner = next(u for u in org.users.list() if u.email == "owner@sandbox.example")
+    ops = next(g for g in org.groups.list() if g.name == "Ops")
+    assert held(admin_client, "user", owner.id) == ["Auditor", "Group Manager"]
+    assert held(admin_client, "group", ops.id) == ["Auditor"]
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    user = user.replace("roles: [Role/auditor, Role/groups]", "roles: [Role/groups]")
+    group = group.replace("roles: [Role/auditor]", "roles: [Role/groups]")
+    (specs / "stack.yaml").write_text(PROJECT + roles + user + group, encoding="utf-8")
+    found = changes(ws, specs)
+    assert found["OrgUser/owner"][0] == "update" and found["Group/ops"][0] == "update"
+    apply(ws, specs)
+    assert held(admin_client, "user", owner.id) == ["Group Manager"]
+    assert held(admin_client, "group", ops.id) == ["Group Manager"]
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    auditor = next(r for r in org.roles.list(limit=1000) if r.name == "Auditor")
+    org.users.roles.create(owner.id, role_id=auditor.id)
+    drift = ws.run("drift", str(specs))
+    assert drift.exit_code == 2 and "OrgUser/owner" in drift.output, drift.output
+
+
+def test_a_project_role_cannot_be_assigned_in_the_organization(ws: Workspace) -> None:
+    body = role("tuner", "Tuner", ["api.fine_tuning.jobs.write"], project="Project/team")
+    body += (
+        "---\napiVersion: reconciler/v1\nkind: Group\nmetadata: {name: ops}\n"
+        "spec: {name: Ops, roles: [Role/tuner]}\n"
+    )
+    specs = write_stack(ws.root / "r", body)
+    action, reason = changes(ws, specs, exits=(1,))["Group/ops"]
+    assert action == "blocked"
+    assert "Role/tuner is a project role" in reason
