@@ -19,6 +19,7 @@ from reconciler.kinds.group import GroupPlanner
 from reconciler.kinds.invite import InvitePlanner
 from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
 from reconciler.kinds.org_user import OrgUserPlanner
+from reconciler.kinds.organization import OrganizationPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
 from reconciler.kinds.promotion import PromotionPlanner
@@ -43,6 +44,7 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             InvitePlanner(),
             GroupPlanner(),
             RolePlanner(),
+            OrganizationPlanner(),
         )
     }
 )

@@ -21,6 +21,7 @@ from reconciler.models import (
     invite,
     moderation_policy,
     org_user,
+    organization,
     project,
     project_member,
     promotion,
@@ -55,6 +56,7 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             invite.KIND,
             group.KIND,
             role.KIND,
+            organization.KIND,
         )
     }
 )

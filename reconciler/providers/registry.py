@@ -33,6 +33,7 @@ from reconciler.providers.org_users import (
     OrgUserProvider,
     OrgUserReader,
 )
+from reconciler.providers.organization import OrganizationProvider, OrganizationReader
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
 from reconciler.providers.projects import ProjectProvider
@@ -52,6 +53,7 @@ READERS: tuple[LiveReader, ...] = (
     InviteReader(),
     GroupReader(),
     RoleReader(),
+    OrganizationReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
@@ -84,5 +86,6 @@ def make_providers(
         InviteProvider(clients, registry),
         GroupProvider(clients, registry),
         RoleProvider(clients, registry),
+        OrganizationProvider(clients),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)
