@@ -19,7 +19,7 @@ from reconciler.plan import FieldChange
 from reconciler.state import LiveObject
 
 ORGANIZATION = "Organization"
-SETTINGS = ("spend_limit", "spend_alerts", "data_retention")
+SETTINGS = ("spend_limit", "spend_alerts", "data_retention", "certificates")
 
 
 def declared_settings(spec: OrganizationSpec) -> dict[str, Any]:
@@ -45,6 +45,10 @@ class OrganizationPlanner:
         assert isinstance(spec, OrganizationSpec)
         view = declared_settings(spec)
         blocked = None
+        if spec.certificates is not None:
+            live = next(iter(ctx.live.of_kind(ORGANIZATION)), None)
+            known = dict(live.info.get("certificate_ids", {})) if live is not None else {}
+            view["certificates"], blocked = resolve_certificates(spec.certificates, known)
         for other in ctx.stack.of_kind(ORGANIZATION):
             if other.address >= resource.address or not isinstance(other.spec, OrganizationSpec):
                 continue
@@ -89,3 +93,15 @@ class OrganizationPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return ()
+
+
+def resolve_certificates(wanted: list[str], known: dict[str, str]) -> tuple[list[str], str | None]:
+    """Certificate ids for `wanted` ids or names (`known`: id or name -> id), sorted; and why
+    the manifest is blocked when one is not an uploaded certificate."""
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        return [], (
+            f"certificates: no uploaded certificate {', '.join(repr(c) for c in missing)} "
+            "(upload it first: POST /organization/certificates; names must be unique)"
+        )
+    return sorted({known[c] for c in wanted}), None

@@ -1,5 +1,5 @@
 """The `Organization` kind: the organization's own settings (`data_retention`, `spend_limit`,
-`spend_alerts`), each optional and compared field by field.
+`spend_alerts`, which `certificates` are active), each optional and compared field by field.
 
 Registered in `reconciler.models.KINDS`. There is one organization (the admin key's), so a stack
 declares at most one `Organization` manifest; it is never created or deleted: removing the
@@ -27,6 +27,12 @@ class OrganizationSpec(Spec):
     )
     data_retention: DataRetention | None = Field(
         default=None, description="The organization's data retention (`retention_type`)."
+    )
+    certificates: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="The certificates active in the organization, by id (`cert_…`) or name: "
+        "the whole set (others are deactivated). Uploaded certificates only.",
     )
 
 

@@ -42,6 +42,47 @@ def _alert_view(alert: Any) -> dict[str, Any]:
     return {k: data[k] for k in _ALERT_FIELDS if k in data}
 
 
+def list_certificates(clients: Clients, project: str | None = None) -> list[Any]:
+    """The organization's certificates, with `active` in the organization (or in `project`)."""
+    what = "the certificates" + ("" if project is None else f" of project {project}")
+    with clients.admin_slots, api_errors(f"list {what}"):
+        org = clients.reader().admin.organization
+        if project is None:
+            return list(org.certificates.list(limit=PAGE_SIZE))
+        return list(org.projects.certificates.list(project, limit=PAGE_SIZE))
+
+
+def certificate_ids(certificates: list[Any]) -> dict[str, str]:
+    """id -> id, and name -> id for names that only one certificate has."""
+    known = {str(c.id): str(c.id) for c in certificates}
+    names = [str(c.name) for c in certificates if c.name]
+    for c in certificates:
+        if c.name and names.count(str(c.name)) == 1:
+            known.setdefault(str(c.name), str(c.id))
+    return known
+
+
+def set_active_certificates(clients: Clients, wanted: list[str], project: str | None) -> None:
+    """Activate the `wanted` certificates that are not, deactivate the active others (in the
+    organization, or in `project`), 10 ids a request; a fresh listing first, so a retry does
+    nothing twice."""
+    listed = list_certificates(clients, project)
+    active = {str(c.id) for c in listed if c.active}
+    org = clients.writer().admin.organization
+    where = "the organization" if project is None else f"project {project}"
+    for verb, ids in (
+        ("activate", sorted(set(wanted) - active)),
+        ("deactivate", sorted(active - set(wanted))),
+    ):
+        for start in range(0, len(ids), 10):
+            chunk = ids[start : start + 10]
+            with clients.admin_slots, api_errors(f"{verb} certificates {chunk} in {where}"):
+                if project is None:
+                    getattr(org.certificates, verb)(certificate_ids=chunk)
+                else:
+                    getattr(org.projects.certificates, verb)(project, certificate_ids=chunk)
+
+
 def read_setting(clients: Clients, setting: str) -> tuple[Any, int]:
     """One organization setting in its declared shape (None when unset), and its pages."""
     if setting == "spend_alerts":
@@ -64,13 +105,27 @@ class OrganizationReader:
 
     def read(self, ctx: ReadContext) -> ReadResult:
         ctx.clients.require_admin_key(f"read the organization's settings for '{ctx.stack.name}'")
-        reads = {s: ctx.submit(read_setting, ctx.clients, s) for s in _declared(ctx.stack)}
+        declared = _declared(ctx.stack)
+        reads = {
+            s: ctx.submit(read_setting, ctx.clients, s) for s in declared if s != "certificates"
+        }
+        certificates = (
+            ctx.submit(list_certificates, ctx.clients) if "certificates" in declared else None
+        )
         attributes: dict[str, Any] = {}
         minimum = 0
         for setting, future in reads.items():
             attributes[setting], pages = future.result()
             minimum += pages
-        obj = LiveObject(kind=ORGANIZATION, key=LIVE_ID, live_id=LIVE_ID, attributes=attributes)
+        info: dict[str, Any] = {}
+        if certificates is not None:
+            listed = certificates.result()
+            attributes["certificates"] = sorted(str(c.id) for c in listed if c.active)
+            info["certificate_ids"] = certificate_ids(listed)
+            minimum += max(1, -(-len(listed) // PAGE_SIZE))
+        obj = LiveObject(
+            kind=ORGANIZATION, key=LIVE_ID, live_id=LIVE_ID, attributes=attributes, info=info
+        )
         return ReadResult((obj,), minimum)
 
 
@@ -84,12 +139,17 @@ class OrganizationProvider(KindProvider):
         return self.update(op)
 
     def update(self, op: Operation) -> str:
-        changed = {c.path.removeprefix("spec.").split(".")[0] for c in op.change.changes}
+        changed = {
+            c.path.removeprefix("spec.").split(".")[0].split("[")[0] for c in op.change.changes
+        }
         org = self._clients.writer().admin.organization
         for setting in sorted(changed & set(op.payload)):
             wanted = op.payload[setting]
             if setting == "spend_alerts":
                 self._write_alerts(wanted)
+                continue
+            if setting == "certificates":
+                set_active_certificates(self._clients, list(wanted), None)
                 continue
             with self._clients.admin_slots, api_errors(f"set the organization's {setting}"):
                 getattr(org, setting).update(**wanted)

@@ -92,3 +92,40 @@ def test_two_manifests_declaring_a_setting_differently_are_blocked(ws: Workspace
     assert (
         "Organization/org declares the organization's spend_limit differently" in change["reason"]
     )
+
+
+PEM = "-----BEGIN CERTIFICATE-----\nMIIBsandbox\n-----END CERTIFICATE-----\n"
+
+
+def test_certificates_are_activated_by_name_or_id_and_the_others_deactivated(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    org = admin_client.admin.organization
+    edge = org.certificates.create(certificate=PEM, name="edge")
+    core = org.certificates.create(certificate=PEM, name="core")
+    org.certificates.activate(certificate_ids=[core.id])
+    specs = ws.root / "o"
+    specs.mkdir()
+    (specs / "reconciler.yaml").write_text("stack: certs\n", encoding="utf-8")
+    manifest = specs / "org.yaml"
+    manifest.write_text(
+        "apiVersion: reconciler/v1\nkind: Organization\nmetadata: {name: org}\n"
+        "spec: {certificates: [edge]}\n",
+        encoding="utf-8",
+    )
+    assert plan(ws, specs)["Organization/org"]["action"] == "update"
+    apply(ws, specs)
+    assert {c.name: c.active for c in org.certificates.list()} == {"edge": True, "core": False}
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    org.certificates.activate(certificate_ids=[core.id])
+    drift = ws.run("drift", str(specs))
+    assert drift.exit_code == 2 and "Organization/org" in drift.output, drift.output
+    manifest.write_text(manifest.read_text().replace("[edge]", f"[edge, {core.id}]"))
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+    assert edge.id != core.id
+
+    manifest.write_text(manifest.read_text().replace("[edge, ", "[gone, "))
+    change = plan(ws, specs, exits=(1,))["Organization/org"]
+    assert change["action"] == "blocked"
+    assert "no uploaded certificate 'gone'" in change["reason"]
