@@ -129,3 +129,30 @@ def test_certificates_are_activated_by_name_or_id_and_the_others_deactivated(
     change = plan(ws, specs, exits=(1,))["Organization/org"]
     assert change["action"] == "blocked"
     assert "no uploaded certificate 'gone'" in change["reason"]
+
+
+def test_certificates_are_activated_in_a_project(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    org = admin_client.admin.organization
+    edge = org.certificates.create(certificate=PEM, name="edge")
+    specs = ws.root / "p"
+    specs.mkdir()
+    (specs / "reconciler.yaml").write_text("stack: projcerts\n", encoding="utf-8")
+    manifest = specs / "project.yaml"
+    manifest.write_text(
+        "apiVersion: reconciler/v1\nkind: Project\nmetadata: {name: tls}\n"
+        f"spec: {{name: TLS, certificates: [{edge.id}]}}\n",
+        encoding="utf-8",
+    )
+    apply(ws, specs)
+    project = next(p for p in org.projects.list() if p.name == "TLS")
+    assert [c.active for c in org.projects.certificates.list(project.id)] == [True]
+    assert not org.certificates.list().data[0].active  # the organization's own is untouched
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    manifest.write_text(manifest.read_text().replace(f"[{edge.id}]", "[]"))
+    assert plan(ws, specs)["Project/tls"]["action"] == "update"
+    apply(ws, specs)
+    assert [c.active for c in org.projects.certificates.list(project.id)] == [False]
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
