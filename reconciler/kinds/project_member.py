@@ -12,6 +12,7 @@ manifest that would add it or change its role is blocked, saying so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
@@ -40,6 +41,14 @@ class ProjectMemberPlanner:
     kind = "ProjectMember"
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
+        found = self._desired(resource, ctx)
+        spec = resource.spec
+        assert isinstance(spec, ProjectMemberSpec)
+        if spec.roles is None or found.blocked:
+            return found
+        return _with_roles(resource, ctx, found)
+
+    def _desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, ProjectMemberSpec)
         project, references = desired_project(resource, ctx)
@@ -154,4 +163,32 @@ def _desired_group(
     view = {"project": project, "group": group_id, "role": spec.role}
     return Desired(
         view=view, payload=dict(view), references={**references, "group": reference.address}
+    )
+
+
+def _with_roles(resource: Resource, ctx: PlanContext, found: Desired) -> Desired:
+    """`found` with the custom project roles of `roles` (role ids, UNKNOWN for one this plan
+    creates) and the references apply resolves (`roles.<i>` -> `Role/x`); blocked when one is
+    not a role of the member's project."""
+    spec = resource.spec
+    assert isinstance(spec, ProjectMemberSpec)
+    ids: list[str] = []
+    references = dict(found.references)
+    for index, reference in enumerate(r for r in resource.references if r.field[:1] == ("roles",)):
+        target = ctx.stack.resources.get(reference.address)
+        role_project = getattr(target.spec, "project", None) if target is not None else None
+        if role_project is None or role_project != spec.project:
+            where = role_project or "the organization"
+            return replace(
+                found,
+                blocked=f"{reference.address} is a role of {where}, not of this member's "
+                f"project ({spec.project or 'the default project'}): roles: names custom roles "
+                "of the same project",
+            )
+        known = ctx.known_ids.get(reference.address)
+        ids.append(known.partition(".")[2] if known else UNKNOWN)
+        references[f"roles.{index}"] = reference.address
+    view = {**found.view, "roles": sorted(ids)}
+    return replace(
+        found, view=view, payload={**found.payload, "roles": sorted(ids)}, references=references
     )

@@ -36,6 +36,12 @@ class ProjectMemberSpec(Spec):
         "project.",
     )
     role: ProjectUserRole = Field(description="The role in the project: owner or member.")
+    roles: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="Custom roles of the same project assigned too, as `Role/name` references "
+        "(the whole set). Omit to leave them unmanaged.",
+    )
     project: str | None = Field(
         default=None,
         description="A `Project/name` reference or a project id; the stack's default project "
@@ -54,7 +60,7 @@ class ProjectMemberSpec(Spec):
 KIND = KindInfo(
     kind="ProjectMember",
     spec_model=ProjectMemberSpec,
-    reference_fields={"project": ("Project",), "group": ("Group",)},
+    reference_fields={"project": ("Project",), "group": ("Group",), "roles": ("Role",)},
     replace_fields=frozenset({"project", "email", "group"}),
     delete_verb="remove",
     identity="project + email (or group)",

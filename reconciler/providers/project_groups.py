@@ -79,6 +79,42 @@ def role_name(roles: list[Any]) -> str | None:
     return names[0] if names else None
 
 
+def custom_role_ids(roles: list[Any]) -> list[str]:
+    return sorted(str(r.id) for r in roles if not getattr(r, "predefined_role", False))
+
+
+def _principal_roles(org: Any, principal: str) -> Any:
+    return org.projects.groups.roles if principal == "group" else org.projects.users.roles
+
+
+def list_member_roles(clients: Clients, project: str, principal: str, member_id: str) -> list[Any]:
+    """The roles a user or group holds in a project (predefined and custom)."""
+    return list_admin(
+        clients,
+        f"the roles of {principal} {member_id} in project {project}",
+        lambda org: _principal_roles(org, principal).list(
+            member_id, project_id=project, limit=PAGE_SIZE
+        ),
+    )
+
+
+def set_custom_project_roles(
+    clients: Clients, project: str, principal: str, member_id: str, wanted: list[str]
+) -> None:
+    """Assign the missing custom roles of `wanted` in the project, unassign the other custom
+    ones (a fresh listing first, so a retry does nothing twice)."""
+    held = set(custom_role_ids(list_member_roles(clients, project, principal, member_id)))
+    roles = _principal_roles(clients.writer().admin.organization, principal)
+    owner = {f"{principal}_id": member_id}
+    for role_id in sorted(set(wanted) - held):
+        with clients.admin_slots, api_errors(f"assign role {role_id} to {member_id}"):
+            roles.create(member_id, project_id=project, role_id=role_id)
+    for role_id in sorted(held - set(wanted)):
+        what = f"unassign role {role_id} from {member_id} in project {project}"
+        with clients.admin_slots, api_errors(what, missing_ok=True):
+            roles.delete(role_id, project_id=project, **owner)
+
+
 def read_group_members(
     ctx: ReadContext, projects: list[str], addresses: dict[str, str]
 ) -> tuple[list[LiveObject], int]:
@@ -110,7 +146,12 @@ def read_group_members(
                     kind=KIND,
                     key=group_member_key(project, group_id),
                     live_id=live_id,
-                    attributes={"project": project, "group": group_id, "role": role_name(assigned)},
+                    attributes={
+                        "project": project,
+                        "group": group_id,
+                        "role": role_name(assigned),
+                        "roles": custom_role_ids(assigned),
+                    },
                     owned=bool(entry and entry.created),
                     address=address,
                     created_at=int(group.created_at or 0),

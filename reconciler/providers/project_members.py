@@ -10,11 +10,13 @@ records it, so nothing is done twice.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 from reconciler.errors import PermanentApiError
 from reconciler.kinds.project_member import member_key
 from reconciler.manifests import Stack
+from reconciler.models.project_member import ProjectMemberSpec
 from reconciler.providers.admin_scoped import (
     PAGE_SIZE,
     BoundScopedProvider,
@@ -31,9 +33,12 @@ from reconciler.providers.errors import api_errors
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_groups import (
     GroupMemberships,
+    custom_role_ids,
     declares_groups,
     is_group_id,
+    list_member_roles,
     read_group_members,
+    set_custom_project_roles,
 )
 from reconciler.state import LiveObject, Ownership
 
@@ -67,12 +72,33 @@ class ProjectMemberReader:
         addresses = bound_addresses(KIND, ctx.ownership)
         if declares_groups(ctx.stack, ctx.ownership):
             objects, minimum = read_group_members(ctx, sorted(listings), addresses)
+        with_roles = _emails_with_roles(ctx.stack)
+        roles: dict[str, Future[list[Any]]] = {}
         for project, listing in listings.items():
             members = listing.result()
             minimum += 1 if members is None else _pages(len(members))
             for member in members or ():
-                objects.append(member_object(project, member, ctx.ownership, addresses))
-        return ReadResult(tuple(objects), minimum)
+                obj = member_object(project, member, ctx.ownership, addresses)
+                objects.append(obj)
+                if obj.attributes["email"] in with_roles:
+                    roles[obj.live_id] = ctx.submit(
+                        list_member_roles, ctx.clients, project, "user", str(member.id)
+                    )
+        for index, obj in enumerate(objects):
+            if obj.live_id in roles and "email" in obj.attributes:
+                assigned = custom_role_ids(roles[obj.live_id].result())
+                attributes = {**obj.attributes, "roles": assigned}
+                objects[index] = obj.model_copy(update={"attributes": attributes})
+        return ReadResult(tuple(objects), minimum + len(roles))
+
+
+def _emails_with_roles(stack: Stack) -> set[str]:
+    """The emails of the user memberships that declare custom `roles`."""
+    return {
+        r.spec.email.lower()
+        for r in stack.of_kind(KIND)
+        if isinstance(r.spec, ProjectMemberSpec) and r.spec.email and r.spec.roles is not None
+    }
 
 
 def member_object(
@@ -109,6 +135,7 @@ class ProjectMemberProvider(BoundScopedProvider):
             project, group_id = str(op.payload["project"]), str(op.payload["group"])
             live_id = self._groups.add(project, group_id, str(op.payload["role"]))
             self._registry.record(op.address, live_id, created=True)
+            self._set_roles(live_id, op)
             return live_id
         project, email, role = _payload(op)
         try:
@@ -122,7 +149,19 @@ class ProjectMemberProvider(BoundScopedProvider):
                 self._set_role(project, str(member.id), role)
         live_id = scoped_id(project, str(member.id))
         self._registry.record(op.address, live_id, created=True)
+        self._set_roles(live_id, op)
         return live_id
+
+    def _set_roles(self, live_id: str, op: Operation) -> None:
+        """The member's custom project roles, when the manifest declares `roles`."""
+        if "roles" not in op.payload:
+            return
+        project, member_id = split_scoped_id(live_id)
+        wanted = [  # resolved references are Role live ids: `<project id>.<role id>`
+            str(v).rpartition(".")[2] for k, v in op.payload.items() if k.startswith("roles.")
+        ]
+        principal = "group" if is_group_id(member_id) else "user"
+        set_custom_project_roles(self._clients, project, principal, member_id, wanted)
 
     def _find(self, project: str, email: str) -> Any:
         for member in list_project_users(self._clients, project) or ():
@@ -142,6 +181,8 @@ class ProjectMemberProvider(BoundScopedProvider):
                 self._groups.set_role(project, user_id, str(op.payload["role"]))
             else:
                 self._set_role(project, user_id, str(op.payload["role"]))
+        if any(change.path.startswith("spec.roles") for change in op.change.changes):
+            self._set_roles(live_id, op)
         if "record_ownership" in op.payload:
             self._registry.record(op.address, live_id, created=bool(op.payload["record_ownership"]))
         return live_id

@@ -177,3 +177,53 @@ def test_a_project_role_cannot_be_assigned_in_the_organization(ws: Workspace) ->
     action, reason = changes(ws, specs, exits=(1,))["Group/ops"]
     assert action == "blocked"
     assert "Role/tuner is a project role" in reason
+
+
+def test_custom_project_roles_are_assigned_to_project_members(
+    ws: Workspace, admin_client: openai.OpenAI
+) -> None:
+    body = role("tuner", "Tuner", ["api.fine_tuning.jobs.write"], project="Project/team")
+    body += role("reader", "Log Reader", ["api.audit_logs.read"], project="Project/team")
+    body += (
+        "---\napiVersion: reconciler/v1\nkind: Group\nmetadata: {name: ops}\nspec: {name: Ops}\n"
+        "---\napiVersion: reconciler/v1\nkind: ProjectMember\nmetadata: {name: ops}\n"
+        "spec: {project: Project/team, group: Group/ops, role: member, roles: [Role/tuner]}\n"
+        "---\napiVersion: reconciler/v1\nkind: ProjectMember\nmetadata: {name: me}\n"
+        "spec: {project: Project/team, email: owner@sandbox.example, role: owner, "
+        "roles: [Role/tuner, Role/reader]}\n"
+    )
+    specs = write_stack(ws.root / "r", body)
+    apply(ws, specs)
+    org = admin_client.admin.organization
+    team = next(p for p in org.projects.list(limit=100) if p.name == "Role Team")
+    ops = next(g for g in org.groups.list() if g.name == "Ops")
+    owner = next(u for u in org.users.list() if u.email == "owner@sandbox.example")
+
+    def custom(principal: Any, member_id: str) -> list[str]:
+        listed = principal.list(member_id, project_id=team.id)
+        return sorted(str(r.name) for r in listed if not r.predefined_role)
+
+    assert custom(org.projects.groups.roles, ops.id) == ["Tuner"]
+    assert custom(org.projects.users.roles, owner.id) == ["Log Reader", "Tuner"]
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+    (specs / "stack.yaml").write_text(
+        PROJECT + body.replace("roles: [Role/tuner, Role/reader]", "roles: [Role/reader]"),
+        encoding="utf-8",
+    )
+    assert changes(ws, specs)["ProjectMember/me"][0] == "update"
+    apply(ws, specs)
+    assert custom(org.projects.users.roles, owner.id) == ["Log Reader"]
+    assert ws.run("plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
+def test_an_organization_role_cannot_be_assigned_in_a_project(ws: Workspace) -> None:
+    body = role("auditor", "Auditor", ["api.audit_logs.read"])
+    body += (
+        "---\napiVersion: reconciler/v1\nkind: ProjectMember\nmetadata: {name: me}\n"
+        "spec: {project: Project/team, email: owner@sandbox.example, role: owner, "
+        "roles: [Role/auditor]}\n"
+    )
+    specs = write_stack(ws.root / "r", body)
+    action, reason = changes(ws, specs, exits=(1,))["ProjectMember/me"]
+    assert action == "blocked" and "Role/auditor is a role of the organization" in reason
