@@ -87,6 +87,7 @@ def apply_plan(
     *,
     allow_delete: bool = False,
     allow_archive: bool = False,
+    allow_flags: frozenset[str] = frozenset(),
     concurrency: int = 4,
     on_event: EventHandler | None = None,
     retry: RetryPolicy | None = None,
@@ -97,7 +98,7 @@ def apply_plan(
     `sleep` waits between retries (default: a wait that Ctrl-C ends at once).
     """
     run = _Run(plan, providers, on_event, retry or RetryPolicy(), sleep)
-    guards = _Guards(allow_delete=allow_delete, allow_archive=allow_archive)
+    guards = _Guards(allow_delete=allow_delete, allow_archive=allow_archive, flags=allow_flags)
     changes = [c for c in plan.changes if c.is_change]
     forward = [c for c in changes if c.action is not Action.DELETE]
     deletes = [c for c in changes if c.action is Action.DELETE]
@@ -116,6 +117,7 @@ def apply_plan(
 class _Guards:
     allow_delete: bool
     allow_archive: bool
+    flags: frozenset[str] = frozenset()  # the kind-specific delete flags given
 
     def check(self, change: ResourceChange) -> None:
         if change.action is not Action.DELETE or change.deposed:
@@ -124,6 +126,8 @@ class _Guards:
             raise _Skip(f"{change.delete_verb} needs --allow-delete")
         if change.irreversible and not self.allow_archive:
             raise _Skip(f"{change.delete_verb} cannot be undone: it needs --allow-archive too")
+        if change.delete_flag is not None and change.delete_flag not in self.flags:
+            raise _Skip(f"{change.delete_verb} needs {change.delete_flag} too")
 
 
 def _dependents_among(

@@ -327,6 +327,11 @@ def schema(out_dir: Path | None) -> None:
 @click.option(
     "--allow-archive", is_flag=True, help="Also run irreversible deletes (archiving projects)."
 )
+@click.option(
+    "--allow-remove-users",
+    is_flag=True,
+    help="Also remove organization users whose OrgUser manifest is gone.",
+)
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 32))
 @click.option(
     "--lock-timeout",
@@ -347,6 +352,7 @@ def apply(
     auto_approve: bool,
     allow_delete: bool,
     allow_archive: bool,
+    allow_remove_users: bool,
     concurrency: int,
     lock_timeout: str,
     wait_for: bool,
@@ -413,6 +419,7 @@ def apply(
             providers.by_kind,
             allow_delete=allow_delete,
             allow_archive=allow_archive,
+            allow_flags=frozenset({"--allow-remove-users"} if allow_remove_users else ()),
             concurrency=concurrency,
             on_event=console.handle,
         )

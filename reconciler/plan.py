@@ -130,6 +130,7 @@ class ResourceChange(Frozen):
     depends_on: tuple[str, ...] = ()
     irreversible: bool = False  # archive a project: needs its own flag
     delete_verb: str = "delete"
+    delete_flag: str | None = None  # an apply flag this delete needs besides --allow-delete
     details: tuple[str, ...] = ()  # extra lines for display (dataset stats, ...)
     warnings: tuple[str, ...] = ()
     location: str | None = None  # file:line:col of the manifest, for display

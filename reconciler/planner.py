@@ -199,6 +199,7 @@ class _Planning:
                     depends_on=planner.live_dependencies(obj, self.ctx),
                     irreversible=info.delete_irreversible,
                     delete_verb=info.delete_verb,
+                    delete_flag=info.delete_flag,
                 )
             )
 

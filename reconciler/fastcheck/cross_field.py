@@ -25,8 +25,14 @@ def _dataset_has_problem(spec: Mapping[str, Any], tables: Tables) -> bool:
     return spec.get("batch_endpoint") is not None and purpose != "batch"
 
 
+def _project_member_has_problem(spec: Mapping[str, Any], tables: Tables) -> bool:
+    """`reconciler.models.project_member.ProjectMemberSpec.problems`."""
+    return (spec.get("email") is None) == (spec.get("group") is None)
+
+
 _COPIES: dict[str, tuple[str, Callable[[Mapping[str, Any], Tables], bool]]] = {
     "Dataset": ("93fd562260db9c7c", _dataset_has_problem),
+    "ProjectMember": ("a946ee2e2e249f44", _project_member_has_problem),
 }
 
 

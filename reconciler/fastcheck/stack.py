@@ -223,9 +223,13 @@ def _read_document(document: Any, base_dir: Path, rules: dict[str, Any]) -> _Res
 def _references(spec: dict[str, Any], fields: dict[str, list[str]], pattern: str) -> list[str]:
     """`Kind/name` values of the reference fields (strings, or strings in a list)."""
     found = []
-    for name, allowed in fields.items():
+    for written, allowed in fields.items():
+        name, _, item_key = written.partition("[].")
         value = spec.get(name)
-        for item in value if isinstance(value, list) else [value]:
+        items = value if isinstance(value, list) else [] if item_key else [value]
+        for item in items:
+            if item_key:  # `projects[].id`: the `id` of each item of the list `projects`
+                item = item.get(item_key) if isinstance(item, dict) else None
             if isinstance(item, str):
                 _require(bool(re.match(pattern, item)), "bad reference")
                 _require(item.partition("/")[0] in allowed, "reference to a wrong kind")

@@ -15,10 +15,15 @@ from reconciler.kinds.dataset import DatasetPlanner
 from reconciler.kinds.eval import EvalPlanner
 from reconciler.kinds.eval_run import EvalRunPlanner
 from reconciler.kinds.fine_tune import FineTunePlanner
+from reconciler.kinds.group import GroupPlanner
+from reconciler.kinds.invite import InvitePlanner
 from reconciler.kinds.moderation_policy import ModerationPolicyPlanner
+from reconciler.kinds.org_user import OrgUserPlanner
+from reconciler.kinds.organization import OrganizationPlanner
 from reconciler.kinds.project import ProjectPlanner
 from reconciler.kinds.project_member import ProjectMemberPlanner
 from reconciler.kinds.promotion import PromotionPlanner
+from reconciler.kinds.role import RolePlanner
 from reconciler.kinds.service_account import ServiceAccountPlanner
 
 PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
@@ -35,6 +40,11 @@ PLANNERS: Mapping[str, KindPlanner] = MappingProxyType(
             PromotionPlanner(),
             ProjectMemberPlanner(),
             ServiceAccountPlanner(),
+            OrgUserPlanner(),
+            InvitePlanner(),
+            GroupPlanner(),
+            RolePlanner(),
+            OrganizationPlanner(),
         )
     }
 )

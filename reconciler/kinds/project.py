@@ -128,6 +128,8 @@ def _declared_settings(spec: ProjectSpec) -> dict[str, Any]:
             str(alert.threshold_amount): alert.model_dump(exclude_none=True)
             for alert in spec.spend_alerts
         }
+    if spec.certificates is not None:
+        settings["certificates"] = sorted(set(spec.certificates))
     for name in ("spend_limit", "model_permissions", "hosted_tool_permissions", "data_retention"):
         value = getattr(spec, name)
         if value is not None:

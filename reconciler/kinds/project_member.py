@@ -4,14 +4,16 @@ Called by `planner.build_plan` through `reconciler.kinds.PLANNERS`. A membership
 (project id, email). The manifest manages the membership the ownership registry binds to it;
 else the project's member with that email, adopted (apply records it, so removing the
 manifest later leaves an adopted member in place; a member added by an interrupted apply of
-the stack is recorded as the stack's own). The user must be in the organization (the reader
-lists its users once); a user managed by SCIM (`is_scim_managed`) is read-only here, so a
+the stack is recorded as the stack's own). The user must be in the organization (listed once
+by `providers/org_users.py`); a user managed by SCIM (`is_scim_managed`) is read-only here, so a
 manifest that would add it or change its role is blocked, saying so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 from reconciler.kinds.base import (
     Desired,
@@ -22,6 +24,7 @@ from reconciler.kinds.base import (
     default_change_reason,
     manifest_name,
 )
+from reconciler.kinds.org_user import org_user
 from reconciler.kinds.scoped import (
     NO_PROJECT,
     desired_project,
@@ -33,26 +36,38 @@ from reconciler.models.project_member import ProjectMemberSpec
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import LiveObject
 
-ORG_USER = "OrgUser"
-"""Live objects of the organization's users (read with the members): key = email."""
-
 
 def member_key(project: str, email: str) -> str:
     return f"{project}/{email.lower()}"
+
+
+def group_member_key(project: str, group_id: str) -> str:
+    return f"{project}/group:{group_id}"
 
 
 class ProjectMemberPlanner:
     kind = "ProjectMember"
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
+        found = self._desired(resource, ctx)
+        spec = resource.spec
+        assert isinstance(spec, ProjectMemberSpec)
+        if spec.roles is None or found.blocked:
+            return found
+        return _with_roles(resource, ctx, found)
+
+    def _desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
         assert isinstance(spec, ProjectMemberSpec)
         project, references = desired_project(resource, ctx)
         if project is None:
             return Desired(view={}, payload={}, blocked=NO_PROJECT)
+        if spec.group is not None:
+            return _desired_group(resource, ctx, project, references)
+        assert spec.email is not None
         email = spec.email.lower()
         view = {"project": project, "email": email, "role": spec.role}
-        user = _org_user(email, ctx)
+        user = org_user(email, ctx)
         if user is None:
             blocked = (
                 f"{spec.email} is not a user of the organization: invite them first (a project "
@@ -63,7 +78,9 @@ class ProjectMemberPlanner:
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         found = self._match(resource, desired, ctx)
-        user = _org_user(str(desired.view["email"]), ctx)
+        if "group" in desired.view:
+            return found
+        user = org_user(str(desired.view["email"]), ctx)
         if user is None or not user.info.get("is_scim_managed"):
             return found
         current = found.current
@@ -85,13 +102,18 @@ class ProjectMemberPlanner:
         project = str(desired.view["project"])
         if project == UNKNOWN:
             return Match()
-        key = member_key(project, str(desired.view["email"]))
+        if "group" in desired.view:
+            if desired.view["group"] == UNKNOWN:
+                return Match()
+            key = group_member_key(project, str(desired.view["group"]))
+        else:
+            key = member_key(project, str(desired.view["email"]))
         live = next((m for m in members if m.key == key), None)
         if live is None:
             return Match()
         if live.address is not None and live.address in ctx.stack.resources:
             warning = (
-                f"{live.address} declares the same membership ({desired.view['email']} in "
+                f"{live.address} declares the same membership ({_who(desired.view)} in "
                 f"project {project}); only one manifest should"
             )
             return Match(current=live, adopt=True, warnings=(warning,))
@@ -102,6 +124,12 @@ class ProjectMemberPlanner:
     def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
         """The member's email and role in its project; recorded as adopted, so the next plan
         matches it through the registry (removing the manifest later leaves it in place)."""
+        if "group" in live.attributes:
+            return Imported(
+                name=str(live.live_id),
+                reason="a group's membership is not imported yet: declare it with "
+                "`group: Group/<name>` (docs/organization.md)",
+            )
         email = str(live.attributes.get("email") or "")
         project = str(live.attributes.get("project") or "")
         ref = ctx.project_ref(project)
@@ -110,10 +138,10 @@ class ProjectMemberPlanner:
         return Imported(name=name, spec=spec, record=True)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
-        return f"{desired.view['email']} is not a member of project {desired.view['project']}"
+        return f"{_who(desired.view)} is not a member of project {desired.view['project']}"
 
     def noop_reason(self, desired: Desired, current: LiveObject) -> str:
-        return f"{desired.view['email']} is already {desired.view['role']} of the project"
+        return f"{_who(desired.view)} is already {desired.view['role']} of the project"
 
     def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
         role = next((c for c in changes if c.path == "spec.role"), None)
@@ -123,7 +151,7 @@ class ProjectMemberPlanner:
 
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None
-        found = f"{match.current.attributes.get('email')} in project "
+        found = f"{_who(match.current.attributes)} in project "
         found += str(match.current.attributes.get("project"))
         if match.created_by_stack:
             return f"record {found}: added by an interrupted apply of this stack"
@@ -131,7 +159,7 @@ class ProjectMemberPlanner:
 
     def delete_reason(self, obj: LiveObject) -> str:
         return (
-            f"no manifest declares {obj.address} any more ({obj.attributes.get('email')} in "
+            f"no manifest declares {obj.address} any more ({_who(obj.attributes)} in "
             f"project {obj.attributes.get('project')})"
         )
 
@@ -139,5 +167,52 @@ class ProjectMemberPlanner:
         return project_dependency(obj, ctx)
 
 
-def _org_user(email: str, ctx: PlanContext) -> LiveObject | None:
-    return next((u for u in ctx.live.of_kind(ORG_USER) if u.key == email.lower()), None)
+def _who(view: Mapping[str, Any]) -> str:
+    """The member in words: its email, or `group <id>`."""
+    if "group" in view:
+        return f"group {view['group']}"
+    return str(view.get("email"))
+
+
+def _desired_group(
+    resource: Resource, ctx: PlanContext, project: str, references: dict[str, str]
+) -> Desired:
+    """A group's membership: the group's live id (known after apply when this plan creates
+    it), its role; apply resolves `group` from the Group reference."""
+    spec = resource.spec
+    assert isinstance(spec, ProjectMemberSpec)
+    reference = next((r for r in resource.references if r.field[:1] == ("group",)), None)
+    assert reference is not None  # `group` is a reference field
+    group_id = ctx.known_ids.get(reference.address) or UNKNOWN
+    view = {"project": project, "group": group_id, "role": spec.role}
+    return Desired(
+        view=view, payload=dict(view), references={**references, "group": reference.address}
+    )
+
+
+def _with_roles(resource: Resource, ctx: PlanContext, found: Desired) -> Desired:
+    """`found` with the custom project roles of `roles` (role ids, UNKNOWN for one this plan
+    creates) and the references apply resolves (`roles.<i>` -> `Role/x`); blocked when one is
+    not a role of the member's project."""
+    spec = resource.spec
+    assert isinstance(spec, ProjectMemberSpec)
+    ids: list[str] = []
+    references = dict(found.references)
+    for index, reference in enumerate(r for r in resource.references if r.field[:1] == ("roles",)):
+        target = ctx.stack.resources.get(reference.address)
+        role_project = getattr(target.spec, "project", None) if target is not None else None
+        if role_project is None or role_project != spec.project:
+            where = role_project or "the organization"
+            return replace(
+                found,
+                blocked=f"{reference.address} is a role of {where}, not of this member's "
+                f"project ({spec.project or 'the default project'}): roles: names custom roles "
+                "of the same project",
+            )
+        known = ctx.known_ids.get(reference.address)
+        ids.append(known.partition(".")[2] if known else UNKNOWN)
+        references[f"roles.{index}"] = reference.address
+    view = {**found.view, "roles": sorted(ids)}
+    return replace(
+        found, view=view, payload={**found.payload, "roles": sorted(ids)}, references=references
+    )

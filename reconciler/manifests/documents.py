@@ -137,11 +137,18 @@ def read_references(
     of the spec are invalid; values of the wrong type are left to the spec model.
     """
     references: list[Reference] = []
-    for field, allowed in info.reference_fields.items():
+    for written_field, allowed in info.reference_fields.items():
+        field, _, item_key = written_field.partition("[].")
         value = spec.get(field) if isinstance(spec, dict) else None
         values = list(enumerate(value)) if isinstance(value, list | tuple) else [(None, value)]
         for index, item in values:
-            path = ("spec", field) if index is None else ("spec", field, index)
+            path: tuple[str | int, ...] = (
+                ("spec", field) if index is None else ("spec", field, index)
+            )
+            if item_key:  # `projects[].id`: the `id` of each item of the list `projects`
+                if index is None or not isinstance(item, dict):
+                    continue
+                item, path = item.get(item_key), (*path, item_key)
             reference = None
             if isinstance(item, str):
                 reference = _read_reference(item, path, allowed, source_map, diagnostics)

@@ -17,10 +17,15 @@ from reconciler.models import (
     eval,
     eval_run,
     fine_tune,
+    group,
+    invite,
     moderation_policy,
+    org_user,
+    organization,
     project,
     project_member,
     promotion,
+    role,
     service_account,
 )
 from reconciler.models.base import (
@@ -47,6 +52,11 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
             eval.KIND,
             eval_run.KIND,
             promotion.KIND,
+            org_user.KIND,
+            invite.KIND,
+            group.KIND,
+            role.KIND,
+            organization.KIND,
         )
     }
 )

@@ -141,7 +141,8 @@ class KindInfo:
     reference_fields: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
-    """Spec field -> the kinds it may reference, e.g. `{"training_file": ("Dataset",)}`."""
+    """Spec field -> the kinds it may reference, e.g. `{"training_file": ("Dataset",)}`;
+    `"projects[].id"` names the `id` of each item of the list `projects`."""
     replace_fields: frozenset[str] = frozenset()
     """Changing one of these forces a replace (a new live object)."""
     local_fields: frozenset[str] = frozenset()
@@ -152,6 +153,8 @@ class KindInfo:
     """Never updated in place: any change to a non-local field is a replace."""
     delete_irreversible: bool = False
     delete_verb: str = "delete"
+    delete_flag: str | None = None
+    """An apply flag a delete needs besides --allow-delete (`--allow-remove-users`)."""
     identity: str = "name"
     """How the live object is found, in words (shown by `show` and in plan reasons)."""
     depends_on_project: bool = False

@@ -137,6 +137,12 @@ class ProjectSpec(Spec):
     model_permissions: ModelPermissions | None = None
     hosted_tool_permissions: HostedToolPermissions | None = None
     data_retention: DataRetention | None = None
+    certificates: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="The certificates active in the project, by id (`cert_…`): the whole set "
+        "(others are deactivated in the project).",
+    )
 
 
 KIND = KindInfo(

@@ -31,7 +31,7 @@ def kind_schema(info: KindInfo) -> dict[str, Any]:
         ref_template="#/$defs/{model}",
     )
     definitions = top["$defs"]
-    _mark_references(definitions[info.spec_model.__name__], info)
+    _mark_references(definitions[info.spec_model.__name__], info, definitions)
     return {
         "$schema": SCHEMA_DIALECT,
         "title": info.kind,
@@ -69,10 +69,18 @@ def write_schemas(directory: Path, kinds: Mapping[str, KindInfo]) -> list[Path]:
     return written
 
 
-def _mark_references(spec_schema: dict[str, Any], info: KindInfo) -> None:
+def _mark_references(
+    spec_schema: dict[str, Any], info: KindInfo, definitions: dict[str, Any]
+) -> None:
     """Reference fields are plain strings in the model; say what they must look like."""
-    for field, kinds in info.reference_fields.items():
+    for written, kinds in info.reference_fields.items():
+        field, _, item_key = written.partition("[].")
         prop = spec_schema["properties"][field]
+        if item_key:  # `projects[].id`: the `id` of each item of the list `projects`
+            items = prop["items"]
+            ref = items.get("$ref", "")
+            items = definitions[ref.rpartition("/")[2]] if ref else items
+            prop = items["properties"][item_key]
         target = next((s for s in prop.get("anyOf", []) if s.get("type") == "string"), prop)
         target["pattern"] = rf"^(?:{'|'.join(kinds)})/{NAME_BODY}$"
         target["x-reference-kinds"] = list(kinds)

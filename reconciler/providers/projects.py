@@ -26,6 +26,7 @@ from reconciler.models.project import RATE_LIMIT_FIELDS
 from reconciler.providers.base import KindProvider, Operation
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
+from reconciler.providers.organization import list_certificates, set_active_certificates
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.state import LiveObject, Ownership
 
@@ -112,7 +113,9 @@ class ProjectProvider(KindProvider):
         if any(change.path == "spec.name" for change in op.change.changes):
             with api_errors(f"rename project {live_id} to '{name}'"):
                 self._clients.writer().admin.organization.projects.update(live_id, name=name)
-        changed = {c.path.removeprefix("spec.").split(".")[0] for c in op.change.changes}
+        changed = {
+            c.path.removeprefix("spec.").split(".")[0].split("[")[0] for c in op.change.changes
+        }
         live = op.change.live_attributes or {}
         for setting in SETTINGS:
             if setting in changed and op.payload.get(setting) is not None:
@@ -157,6 +160,7 @@ SETTINGS = (
     "model_permissions",
     "hosted_tool_permissions",
     "data_retention",
+    "certificates",
 )
 """The project settings a manifest may declare, each read and written on its own."""
 
@@ -173,6 +177,10 @@ def read_setting(clients: Clients, project_id: str, setting: str) -> tuple[dict[
             "rate_limits": {row.model: _limits_of(row) for row in rows},
             "rate_limit_ids": {row.model: row.id for row in rows},
         }, max(1, -(-len(rows) // PAGE_SIZE))
+    if setting == "certificates":
+        listed = list_certificates(clients, project_id)
+        active = sorted(str(c.id) for c in listed if c.active)
+        return {"certificates": active}, max(1, -(-len(listed) // PAGE_SIZE))
     if setting == "spend_alerts":
         alerts = _list_spend_alerts(clients, project_id)
         return {
@@ -233,6 +241,9 @@ def write_setting(
         return
     if setting == "spend_alerts":
         _write_spend_alerts(clients, project_id, wanted)
+        return
+    if setting == "certificates":
+        set_active_certificates(clients, list(wanted), project_id)
         return
     projects = clients.writer().admin.organization.projects
     with clients.admin_slots, api_errors(f"set {setting} of project {project_id}"):

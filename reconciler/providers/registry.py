@@ -25,10 +25,19 @@ from reconciler.providers.eval_runs import (
 )
 from reconciler.providers.files import DatasetProvider
 from reconciler.providers.fine_tuning import FineTuneProvider, FineTuneReader
+from reconciler.providers.groups import GroupProvider, GroupReader
 from reconciler.providers.moderation import ModerationPolicyProvider, ModerationPolicyReader
+from reconciler.providers.org_users import (
+    InviteProvider,
+    InviteReader,
+    OrgUserProvider,
+    OrgUserReader,
+)
+from reconciler.providers.organization import OrganizationProvider, OrganizationReader
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.providers.project_members import ProjectMemberProvider, ProjectMemberReader
 from reconciler.providers.projects import ProjectProvider
+from reconciler.providers.roles import RoleProvider, RoleReader
 from reconciler.providers.service_accounts import ServiceAccountProvider, ServiceAccountReader
 
 READERS: tuple[LiveReader, ...] = (
@@ -40,6 +49,11 @@ READERS: tuple[LiveReader, ...] = (
     EvalReader(),
     EvalRunReader(),
     PromotionReader(),
+    OrgUserReader(),
+    InviteReader(),
+    GroupReader(),
+    RoleReader(),
+    OrganizationReader(),
 )
 """The readers of the kinds after Project and Dataset (which `live.py` reads itself)."""
 
@@ -68,5 +82,10 @@ def make_providers(
         EvalProvider(),
         EvalRunProvider(clients, root),
         PromotionProvider(clients),
+        OrgUserProvider(clients, registry),
+        InviteProvider(clients, registry),
+        GroupProvider(clients, registry),
+        RoleProvider(clients, registry),
+        OrganizationProvider(clients),
     ]
     return Providers({provider.kind: provider for provider in providers}, registry)

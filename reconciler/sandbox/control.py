@@ -1,4 +1,5 @@
-"""Control routes outside /v1 (`/_sandbox/...`): move the clock, set faults and switches.
+"""Control routes outside /v1 (`/_sandbox/...`): move the clock, set faults and switches,
+provision a user as an identity provider would over SCIM (`is_scim_managed: true`).
 
 Tests and the demo call these instead of sleeping or restarting; the real API has nothing like
 them, so they are on the conformance test's allow-list.
@@ -13,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .http import invalid, json_body, json_response, sandbox_of
+from .store import new_id
 
 SWITCHES = ("training_not_available", "batch_stalled", "audit_logs_disabled")
 
@@ -68,6 +70,47 @@ def _switches(request: Request) -> dict[str, Any]:
     return {name: sandbox.switch(name) for name in SWITCHES}
 
 
+async def scim_user(request: Request) -> Response:
+    """A user provisioned by the organization's identity provider (SCIM): read-only to the
+    Administration API's clients in spirit, marked `is_scim_managed: true`."""
+    body = await json_body(request)
+    email, role = body.get("email"), body.get("role", "reader")
+    if not isinstance(email, str) or "@" not in email:
+        raise invalid("'email' must be an email address", param="email")
+    if role not in ("owner", "reader"):
+        raise invalid("'role' must be owner or reader", param="role")
+    sandbox = sandbox_of(request)
+    user = {
+        "object": "organization.user",
+        "id": new_id("user-"),
+        "name": email.split("@", 1)[0],
+        "email": email,
+        "role": role,
+        "added_at": sandbox.clock.now(),
+        "is_scim_managed": True,
+    }
+    sandbox.store.put("org_user", user)
+    return json_response(user)
+
+
+async def scim_group(request: Request) -> Response:
+    """A group provisioned by the identity provider (SCIM): `is_scim_managed: true`."""
+    body = await json_body(request)
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise invalid("'name' must be a non-empty string", param="name")
+    sandbox = sandbox_of(request)
+    group = {
+        "id": new_id("group_"),
+        "name": name,
+        "created_at": sandbox.clock.now(),
+        "is_scim_managed": True,
+        "group_type": "group",
+    }
+    sandbox.store.put("group", group)
+    return json_response(group)
+
+
 ROUTES: list[BaseRoute] = [
     Route("/clock", get_clock, methods=["GET"]),
     Route("/clock/advance", advance_clock, methods=["POST"]),
@@ -75,4 +118,6 @@ ROUTES: list[BaseRoute] = [
     Route("/faults", set_faults, methods=["POST"]),
     Route("/switches", get_switches, methods=["GET"]),
     Route("/switches", set_switches, methods=["POST"]),
+    Route("/scim/users", scim_user, methods=["POST"]),
+    Route("/scim/groups", scim_group, methods=["POST"]),
 ]

@@ -66,3 +66,39 @@ def test_a_plan_of_members_and_accounts_reads_each_collection_once(
     assert plan["summary"]["noop"] == PROJECTS * (1 + 2 * per_project)
     assert plan["minimum_requests"] == expected_minimum()
     assert plan["requests"] == plan["minimum_requests"]
+
+
+def write_org_stack(root: Path, count: int) -> Path:
+    specs = root / f"people-{count}"
+    specs.mkdir(parents=True)
+    (specs / "reconciler.yaml").write_text("stack: people\n", encoding="utf-8")
+    documents = []
+    for n in range(count):
+        documents += [
+            f"apiVersion: reconciler/v1\nkind: Invite\nmetadata: {{name: i-{n}}}\n"
+            f"spec: {{email: person{n}@example.com}}\n",
+            f"apiVersion: reconciler/v1\nkind: OrgUser\nmetadata: {{name: u-{n}}}\n"
+            f"spec: {{email: person{n}@example.com, role: reader}}\n",
+            f"apiVersion: reconciler/v1\nkind: Group\nmetadata: {{name: g-{n}}}\n"
+            f"spec: {{name: Group {n}, users: [person{n}@example.com]}}\n",
+        ]
+    (specs / "stack.yaml").write_text("---\n".join(documents), encoding="utf-8")
+    return specs
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_a_plan_of_users_invites_and_groups_reads_each_collection_once(
+    ws: Workspace, sandbox: SandboxHandle, count: int
+) -> None:
+    specs = write_org_stack(ws.root, count)
+    assert ws.run("apply", str(specs), "--auto-approve").exit_code == 0  # invites sent
+    advance_clock(sandbox, 61)
+    applied = ws.run("apply", str(specs), "--auto-approve")  # users adopted, groups filled
+    assert applied.exit_code == 0, applied.output
+    planned = ws.run("plan", str(specs), "--format", "json", "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    plan = json.loads(planned.stdout)
+    assert plan["summary"]["noop"] == 3 * count
+    # home files (the registry), users, invites, groups, and one member listing per group
+    assert plan["minimum_requests"] == 1 + 1 + 1 + 1 + count
+    assert plan["requests"] == plan["minimum_requests"]

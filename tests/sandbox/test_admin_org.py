@@ -140,6 +140,22 @@ def test_invite_is_pending_then_accepted_after_a_minute(
     assert (grace.name, grace.role, grace.added_at) == ("Grace", "owner", accepted.accepted_at)
 
 
+def test_an_invite_to_an_invalid_domain_stays_pending_then_expires(
+    admin: openai.OpenAI, sandbox: SandboxHandle
+) -> None:
+    sandbox.app.state.sandbox.clock.set_speed(0)  # only `advance` moves it: no slow-machine drift
+    invites = admin.admin.organization.invites
+    invite = invites.create(email="nobody@example.invalid", role="reader", projects=[])
+    assert invite.expires_at is not None
+    advance(sandbox, invite.expires_at - invite.created_at - 1)
+    assert invites.retrieve(invite.id).status == "pending"
+    advance(sandbox, 1)
+    assert invites.retrieve(invite.id).status == "expired"
+    assert [u.email for u in admin.admin.organization.users.list()] == [OWNER_EMAIL]
+    again = invites.create(email="nobody@example.invalid", role="reader", projects=[])
+    assert again.status == "pending"
+
+
 def test_accepted_invite_grants_its_project_memberships(
     admin: openai.OpenAI, sandbox: SandboxHandle
 ) -> None:

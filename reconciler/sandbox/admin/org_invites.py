@@ -3,7 +3,9 @@
 Serves /organization/invites[/{id}]. Nobody reads the invitation e-mail in a sandbox, so an invite
 is accepted by itself `ACCEPT_AFTER_SECONDS` sandbox seconds after it was sent: the next read of
 invites or users (`accept_due_invites`, called lazily by both) turns it into an `"org_user"` and
-grants its project memberships through `org_projects_link`.
+grants its project memberships through `org_projects_link`. An invite to an address under the
+reserved `.invalid` top-level domain (`NEVER_ACCEPTED_DOMAIN`) is never accepted (nobody can
+receive it): it stays `pending` until its `expires_at`, then reads as `expired`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ ACCEPT_AFTER_SECONDS = 60
 EXPIRES_AFTER_SECONDS = 7 * 24 * 3600
 INVITE_ROLES = ("reader", "owner")
 PROJECT_ROLES = ("member", "owner")
+NEVER_ACCEPTED_DOMAIN = ".invalid"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -42,9 +45,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def accept_due_invites(context: AdminContext) -> None:
-    """Accept every pending invite sent at least `ACCEPT_AFTER_SECONDS` ago."""
+    """Accept every pending invite sent at least `ACCEPT_AFTER_SECONDS` ago; expire those to a
+    `.invalid` address once their `expires_at` is past."""
     now = context.now
     for invite in context.sandbox.store.list("invite", where=lambda i: i["status"] == "pending"):
+        if str(invite["email"]).lower().endswith(NEVER_ACCEPTED_DOMAIN):
+            if invite["expires_at"] <= now:
+                invite["status"] = "expired"
+                context.sandbox.store.put("invite", invite)
+            continue
         accepted_at = invite["created_at"] + ACCEPT_AFTER_SECONDS
         if accepted_at <= now:
             _accept(context, invite, accepted_at)

@@ -1,7 +1,8 @@
 """Sandbox routes of the organization half of the Administration API (admin keys only).
 
 Users, invites, groups, roles, admin API keys, audit logs, usage and costs, and the
-organization's spend limit, spend alerts and data retention. Each area is an `org_*` module;
+organization's spend limit, spend alerts and data retention, and certificates (with their
+project activations). Each area is an `org_*` module;
 `ROUTES` is their combined list (projects and everything under them are in `projects.py`).
 """
 
@@ -12,6 +13,7 @@ from starlette.routing import BaseRoute
 from . import (
     org_audit,
     org_billing,
+    org_certificates,
     org_groups,
     org_invites,
     org_keys,
@@ -29,4 +31,5 @@ ROUTES: list[BaseRoute] = [
     *org_audit.ROUTES,
     *org_usage.ROUTES,
     *org_billing.ROUTES,
+    *org_certificates.ROUTES,
 ]
