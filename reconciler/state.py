@@ -49,10 +49,11 @@ def cached_index(
     fields only) with the object it was built from: `model_copy(update=...)` copies `__dict__`,
     so an index whose field now holds another object is built again.
     """
-    cached = model.__dict__.get(name)
+    key = f"__index_{name}"  # never the name of a method: an instance key would shadow it
+    cached = model.__dict__.get(key)
     if cached is None or cached[0] is not source:
         cached = (source, build())
-        model.__dict__[name] = cached
+        model.__dict__[key] = cached
     index: IndexT = cached[1]
     return index
 

@@ -86,3 +86,14 @@ def test_plan_change_finds_the_first_change_of_an_address() -> None:
     else:
         raise AssertionError("no KeyError")
     assert plan == Plan.from_json(plan.to_json())
+
+
+def test_a_copied_registry_still_answers_bound_ids() -> None:
+    """The index cache once sat under the name of the method that builds it (`_bound_ids`),
+    so a `model_copy` of a registry that had answered once raised TypeError."""
+    from reconciler.state import Ownership
+
+    registry = Ownership()
+    assert registry.bound_ids() == frozenset()
+    copy = registry.model_copy(update={"entries": {}})  # another dict: the index is rebuilt
+    assert copy.bound_ids() == frozenset()
