@@ -3,10 +3,10 @@
 `cli.py` loads the stack, has the providers read a `LiveState`, checks the datasets, then calls
 `build_plan`; tests call it with live state written as data. Nothing here calls the API. Each
 resource gets exactly one action (in dependency order), owned live objects no manifest declares
-get a delete (and the fine-tuned models `on_delete: delete_model` retires, each its own
-line), and the plan records digests of its inputs so `apply PLANFILE` can refuse it once
-they change (`check_plan_is_current`; `changed_manifests` is the offline part `show` warns
-with).
+get a delete (and kinds may add lines once the rest is planned: a planner's optional
+`extra_changes` hook), and the plan records digests of its inputs so `apply PLANFILE` can
+refuse it once they change (`check_plan_is_current`; `changed_manifests` is the offline part
+`show` warns with).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from reconciler.diff import diff_attributes
 from reconciler.errors import StalePlanError
 from reconciler.graph import DependencyGraph
 from reconciler.kinds import PLANNERS, DatasetFacts, Desired, Match, PlanContext
-from reconciler.kinds.fine_tune import model_deletes
 from reconciler.kinds.uses import declared_facts
 from reconciler.manifests import Stack
 from reconciler.manifests.discovery import stack_root
@@ -48,7 +47,7 @@ def build_plan(
     for address in DependencyGraph.from_resources(stack.resources.values()).order():
         planning.plan_resource(stack.resources[address])
     planning.plan_orphans()
-    planning.plan_model_deletes()
+    planning.plan_extra_changes()
     digests = dict(manifest_digests or {})
     state_digests = planning.state_digests()
     return Plan(
@@ -203,12 +202,18 @@ class _Planning:
                 )
             )
 
-    def plan_model_deletes(self) -> None:
-        """The fine-tuned models `on_delete: delete_model` retires, each its own line (an
-        irreversible delete), once the rest is planned: they depend on what the jobs did."""
-        for change, model in model_deletes(self.ctx, self.changes):
-            self._consult(model)
-            self._add(change)
+    def plan_extra_changes(self) -> None:
+        """Lines a kind adds once the rest is planned, from what the other lines say (its
+        planner's optional `extra_changes` hook; e.g. the fine-tuned models `on_delete:
+        delete_model` retires once the job replacing them succeeded), each with the live
+        object it is based on (the plan's state digest covers it)."""
+        for planner in PLANNERS.values():
+            hook = getattr(planner, "extra_changes", None)
+            if hook is None:
+                continue
+            for change, obj in hook(self.ctx, self.changes):
+                self._consult(obj)
+                self._add(change)
 
     def _release_adopted(self, obj: LiveObject) -> None:
         """An adopted object whose manifest is gone: never deleted, so the plan says so."""

@@ -252,6 +252,12 @@ class FineTunePlanner:
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         return f"adopts job {match.current.live_id if match.current else '?'} (metadata.id)"
 
+    def extra_changes(
+        self, ctx: PlanContext, changes: Mapping[str, ResourceChange]
+    ) -> list[tuple[ResourceChange, LiveObject]]:
+        """The planner's hook after every line is planned: the model deletes."""
+        return model_deletes(ctx, changes)
+
     def orphan_needs_delete(self, obj: LiveObject) -> bool:
         """Only a job still in progress has anything to undo (a job cannot be deleted; its
         model is `model_deletes`' business): an ended one is no plan line, so plans converge."""
