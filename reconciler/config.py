@@ -8,14 +8,16 @@ Relative paths in it are relative to the stack root (`Stack.resolve_path`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from reconciler.models.base import NAME_BODY, NAME_MAX_LENGTH, NAME_PATTERN
 
 CONFIG_FILENAME = "reconciler.yaml"
 PROJECT_ID_PREFIX = "proj_"
 DEFAULT_PROJECT_PATTERN = rf"^(?:Project/{NAME_BODY}|{PROJECT_ID_PREFIX}[A-Za-z0-9_-]+)$"
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class StackConfig(BaseModel):
@@ -36,6 +38,16 @@ class StackConfig(BaseModel):
     )
     prices: Path | None = Field(
         default=None, description="A price table (per model, per 1M tokens) for cost estimates."
+    )
+    project_keys: dict[
+        Annotated[str, StringConstraints(pattern=DEFAULT_PROJECT_PATTERN)],
+        Annotated[str, StringConstraints(pattern=ENV_VAR_PATTERN)],
+    ] = Field(
+        default_factory=dict,
+        description="Per project (`Project/name` or `proj_...`), the environment variable that "
+        "holds that project's API key: a project key acts only in its own project, so datasets, "
+        "fine-tunes, batches and eval runs in another project than OPENAI_API_KEY's use it "
+        "(docs/credentials.md).",
     )
     cache_dir: Path = Field(
         default=Path(".reconciler/cache"),

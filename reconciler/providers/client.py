@@ -10,7 +10,8 @@ the first attempt did not already create the object). Keys never appear in `repr
 Reads may run on several threads (`live.read_live_state` lists up to `READ_CONCURRENCY`
 collections at once; the SDK client is thread-safe and its connection pool allows far more);
 reads of the Administration API, which allows only a few requests a minute, hold one of
-`admin_slots` (`ADMIN_CONCURRENCY`) while they run.
+`admin_slots` (`ADMIN_CONCURRENCY`) while they run. A project other than the API key's own is
+reached with its own key once `use_project_key` gave it (`providers/project_keys.py`).
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class Clients:
             http_client=self._http,
         )
         self._scoped: dict[tuple[str, bool], openai.OpenAI] = {}
+        self._project_keys: dict[str, str] = {}
 
     def _count(self, request: Any) -> None:
         with self._lock:
@@ -160,8 +162,19 @@ class Clients:
                 options: dict[str, Any] = {"max_retries": 0} if write else {}
                 if project != HOME_PROJECT:
                     options["project"] = project
+                if project in self._project_keys:
+                    options["api_key"] = self._project_keys[project]
                 self._scoped[key] = self._base.with_options(**options) if options else self._base
             return self._scoped[key]
+
+    def use_project_key(self, project: str, key: str) -> None:
+        """Send what goes to `project` with `key`, that project's own API key (a project key
+        acts only in its own project; `providers/project_keys.py` binds them)."""
+        with self._lock:
+            if self._project_keys.get(project) != key:
+                self._project_keys[project] = key
+                self._scoped.pop((project, False), None)
+                self._scoped.pop((project, True), None)
 
     def require_admin_key(self, purpose: str) -> None:
         if not self.has_admin_key:
