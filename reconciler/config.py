@@ -49,6 +49,14 @@ class StackConfig(BaseModel):
         "fine-tunes, batches and eval runs in another project than OPENAI_API_KEY's use it "
         "(docs/credentials.md).",
     )
+    admin_requests_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="At most this many Administration API requests (reads and writes together) "
+        "in any minute; unset: no limit of ours (the API's 429s and their Retry-After still "
+        "pace the run). About 7 is what users report the API allows per endpoint.",
+    )
     cache_dir: Path = Field(
         default=Path(".reconciler/cache"),
         description="Where the reconciler keeps its local cache, relative to the stack root.",

@@ -10,8 +10,10 @@ the first attempt did not already create the object). Keys never appear in `repr
 Reads may run on several threads (`live.read_live_state` lists up to `READ_CONCURRENCY`
 collections at once; the SDK client is thread-safe and its connection pool allows far more);
 reads of the Administration API, which allows only a few requests a minute, hold one of
-`admin_slots` (`ADMIN_CONCURRENCY`) while they run. A project other than the API key's own is
-reached with its own key once `use_project_key` gave it (`providers/project_keys.py`).
+`admin_slots` (`ADMIN_CONCURRENCY`) while they run, and every admin request, read or write,
+goes through one `admin_budget` (`admin_budget.py`: requests a minute, Retry-After shared).
+A project other than the API key's own is reached with its own key once `use_project_key`
+gave it (`providers/project_keys.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import openai
 
 from reconciler.errors import ConfigError
+from reconciler.providers.admin_budget import AdminBudget
 from reconciler.providers.errors import reject_web_pages, retry_after_seconds
 from reconciler.state import HOME_PROJECT
 
@@ -106,13 +109,14 @@ class Clients:
         self.has_admin_key = credentials.admin_key is not None
         self.requests = 0
         self.admin_slots = threading.BoundedSemaphore(ADMIN_CONCURRENCY)
+        self.admin_budget = AdminBudget()  # admin requests a minute: set from reconciler.yaml
         self._lock = threading.Lock()
         self._read_retries = read_retries
         self._on_retry = on_retry
         self._http = openai.DefaultHttpxClient(
             event_hooks={
-                "request": [self._count],
-                "response": [reject_web_pages, self._announce_read_retry],
+                "request": [self.admin_budget.before, self._count],
+                "response": [reject_web_pages, self.admin_budget.after, self._announce_read_retry],
             }
         )
         self._base = openai.OpenAI(
@@ -148,6 +152,11 @@ class Clients:
             f"GET {request.url.path}: HTTP {response.status_code} ({reason}); "
             f"retrying {when} ({taken + 1} of {self._read_retries})"
         )
+
+    def notice(self, message: str) -> None:
+        """Tell the user something about the run (the CLI prints it on stderr)."""
+        if self._on_retry is not None:
+            self._on_retry(message)
 
     def reader(self, project: str = HOME_PROJECT) -> openai.OpenAI:
         return self._client(project, write=False)

@@ -43,6 +43,7 @@ from reconciler.manifests import Stack
 from reconciler.manifests.config_file import read_config
 from reconciler.models import KINDS
 from reconciler.models.base import Resource
+from reconciler.providers.admin_reads import announce_admin_reads
 from reconciler.providers.base import ReadContext, ReadResult
 from reconciler.providers.client import READ_CONCURRENCY, Clients
 from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
@@ -85,6 +86,7 @@ class _Reading:
     optional: set[str] = field(default_factory=set)  # listed in case: orphans may be there
 
     def run(self, start: int) -> LiveState:
+        self.clients.admin_budget.configure(self.stack.config.admin_requests_per_minute)
         wanted = DatasetProjects.declared(self.stack)
         admin_side = DatasetProjects.declared(self.stack, data_plane=False)
         if self.stack.of_kind("Project"):
@@ -93,6 +95,7 @@ class _Reading:
         # listing, and the registry they hold says which other collections to read.
         home_files = list_files(self.clients, HOME_PROJECT)
         ownership = read_ownership(self.clients, self.stack.name, home_files)
+        announce_admin_reads(self.stack, ownership, self.clients.admin_budget, self.clients.notice)
         bind_project_keys(self.stack, self.clients, ownership)
         projects_listing = self._list_projects(ownership)
         self._list_files_of(wanted.ids | wanted.bound_ids(ownership))
