@@ -8,15 +8,16 @@ Relative paths in it are relative to the stack root (`Stack.resolve_path`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from reconciler.models.base import NAME_BODY, NAME_MAX_LENGTH, NAME_PATTERN
 
 CONFIG_FILENAME = "reconciler.yaml"
 PROJECT_ID_PREFIX = "proj_"
 DEFAULT_PROJECT_PATTERN = rf"^(?:Project/{NAME_BODY}|{PROJECT_ID_PREFIX}[A-Za-z0-9_-]+)$"
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class PolicyConfig(BaseModel):
@@ -94,6 +95,24 @@ class StackConfig(BaseModel):
         default=None,
         description="A JSON file of model shutdown dates (and the fine-tuning job-creation "
         "close date) that overrides the shipped table and the API's dates.",
+    )
+    project_keys: dict[
+        Annotated[str, StringConstraints(pattern=DEFAULT_PROJECT_PATTERN)],
+        Annotated[str, StringConstraints(pattern=ENV_VAR_PATTERN)],
+    ] = Field(
+        default_factory=dict,
+        description="Per project (`Project/name` or `proj_...`), the environment variable that "
+        "holds that project's API key: a project key acts only in its own project, so datasets, "
+        "fine-tunes, batches and eval runs in another project than OPENAI_API_KEY's use it "
+        "(docs/credentials.md).",
+    )
+    admin_requests_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="At most this many Administration API requests (reads and writes together) "
+        "in any minute; unset: no limit of ours (the API's 429s and their Retry-After still "
+        "pace the run). About 7 is what users report the API allows per endpoint.",
     )
     cache_dir: Path = Field(
         default=Path(".reconciler/cache"),

@@ -22,6 +22,7 @@ from reconciler.diff import diff_attributes
 from reconciler.errors import StalePlanError
 from reconciler.graph import DependencyGraph
 from reconciler.kinds import PLANNERS, DatasetFacts, Desired, Match, PlanContext
+from reconciler.kinds.project_keys import waiting_for_project_key
 from reconciler.kinds.uses import declared_facts
 from reconciler.manifests import Stack
 from reconciler.manifests.discovery import stack_root
@@ -90,6 +91,10 @@ class _Planning:
         )
         if blocking is not None:
             self._add(ResourceChange(action=Action.BLOCKED, reason=_blocked_by(blocking), **base))
+            return
+        no_key = waiting_for_project_key(resource, self.stack, self._action_of)
+        if no_key is not None:
+            self._add(ResourceChange(action=Action.BLOCKED, reason=no_key, **base))
             return
         planner = PLANNERS[resource.kind]
         desired = planner.desired(resource, self.ctx)

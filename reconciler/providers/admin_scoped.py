@@ -44,7 +44,7 @@ def kind_is_needed(kind: str, stack: Stack, ownership: Ownership) -> bool:
 def projects_to_read(kind: str, ctx: ReadContext) -> list[str]:
     """The projects the plan resolved (where the stack's scoped objects are) and those the
     registry names for `kind`, sorted; never the API key's project placeholder."""
-    found = {p for p in ctx.projects if p != HOME_PROJECT}
+    found = {p for p in ctx.projects | ctx.administered if p != HOME_PROJECT}
     for address, entry in ctx.ownership.entries.items():
         if address.startswith(f"{kind}/") and entry.live_id and "." in entry.live_id:
             found.add(split_scoped_id(entry.live_id)[0])

@@ -98,7 +98,8 @@ class ReadContext:
 
     `projects` are the ids of the active projects where the stack's project-scoped objects are
     or may be (the home project as `state.HOME_PROJECT` included): the same projects whose
-    files the plan lists. `submit` runs a listing on the shared, bounded read pool, so
+    files the plan lists (`administered` adds those only members and accounts name).
+    `submit` runs a listing on the shared, bounded read pool, so
     listings of several projects run at once.
     """
 
@@ -107,6 +108,9 @@ class ReadContext:
     ownership: Ownership
     projects: frozenset[str]
     submit: Callable[..., Future[Any]]
+    administered: frozenset[str] = frozenset()
+    """Projects only the Administration API's scoped kinds (members, service accounts) name:
+    resolved, but no data-plane collection is read there (the API key may not be theirs)."""
 
 
 @dataclass(frozen=True)

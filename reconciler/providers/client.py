@@ -10,7 +10,10 @@ the first attempt did not already create the object). Keys never appear in `repr
 Reads may run on several threads (`live.read_live_state` lists up to `READ_CONCURRENCY`
 collections at once; the SDK client is thread-safe and its connection pool allows far more);
 reads of the Administration API, which allows only a few requests a minute, hold one of
-`admin_slots` (`ADMIN_CONCURRENCY`) while they run.
+`admin_slots` (`ADMIN_CONCURRENCY`) while they run, and every admin request, read or write,
+goes through one `admin_budget` (`admin_budget.py`: requests a minute, Retry-After shared).
+A project other than the API key's own is reached with its own key once `use_project_key`
+gave it (`providers/project_keys.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import openai
 
 from reconciler.errors import ConfigError
+from reconciler.providers.admin_budget import AdminBudget, BudgetTransport
 from reconciler.providers.errors import reject_web_pages, retry_after_seconds
 from reconciler.state import HOME_PROJECT
 
@@ -105,12 +109,16 @@ class Clients:
         self.has_admin_key = credentials.admin_key is not None
         self.requests = 0
         self.admin_slots = threading.BoundedSemaphore(ADMIN_CONCURRENCY)
+        self.admin_budget = AdminBudget()  # admin requests a minute: set from reconciler.yaml
         self._lock = threading.Lock()
         self._read_retries = read_retries
         self._on_retry = on_retry
         from reconciler.providers.snapshot import make_transport
 
-        self.read_cache = make_transport()  # a pass-through unless a refresh arms it (snapshot.py)
+        # Outside in: the snapshot (a pass-through unless a refresh arms it, snapshot.py), then
+        # the Administration API budget (admin_budget.py), so an answer served from the
+        # snapshot spends none of it, then the network.
+        self.read_cache = make_transport(lambda inner: BudgetTransport(inner, self.admin_budget))
         self._http = openai.DefaultHttpxClient(
             transport=self.read_cache,
             event_hooks={
@@ -128,6 +136,7 @@ class Clients:
             http_client=self._http,
         )
         self._scoped: dict[tuple[str, bool], openai.OpenAI] = {}
+        self._project_keys: dict[str, str] = {}
 
     def _count(self, request: Any) -> None:
         with self._lock:
@@ -151,6 +160,11 @@ class Clients:
             f"retrying {when} ({taken + 1} of {self._read_retries})"
         )
 
+    def notice(self, message: str) -> None:
+        """Tell the user something about the run (the CLI prints it on stderr)."""
+        if self._on_retry is not None:
+            self._on_retry(message)
+
     def reader(self, project: str = HOME_PROJECT) -> openai.OpenAI:
         return self._client(project, write=False)
 
@@ -164,8 +178,19 @@ class Clients:
                 options: dict[str, Any] = {"max_retries": 0} if write else {}
                 if project != HOME_PROJECT:
                     options["project"] = project
+                if project in self._project_keys:
+                    options["api_key"] = self._project_keys[project]
                 self._scoped[key] = self._base.with_options(**options) if options else self._base
             return self._scoped[key]
+
+    def use_project_key(self, project: str, key: str) -> None:
+        """Send what goes to `project` with `key`, that project's own API key (a project key
+        acts only in its own project; `providers/project_keys.py` binds them)."""
+        with self._lock:
+            if self._project_keys.get(project) != key:
+                self._project_keys[project] = key
+                self._scoped.pop((project, False), None)
+                self._scoped.pop((project, True), None)
 
     def require_admin_key(self, purpose: str) -> None:
         if not self.has_admin_key:

@@ -141,6 +141,13 @@ def _credentials_hint(error: openai.APIStatusError) -> str | None:
             "OPENAI_API_KEY holds an admin key (sk-admin-...): set it to a project API key "
             "(sk-proj-...); admin keys only work with the Administration API"
         )
+    if error.code == "mismatched_project":
+        project = request.headers.get("openai-project", "that project")
+        return (
+            f"the key is not {project}'s: a project API key acts only in its own project. Name "
+            "the environment variable that holds a key of that project under `project_keys` in "
+            "reconciler.yaml (`project_keys: {Project/<name>: VARIABLE}`; docs/credentials.md)"
+        )
     if error.status_code == 401:
         return f"check {variable}: the API refused that key (mistyped, revoked or expired?)"
     return None

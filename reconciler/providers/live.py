@@ -11,11 +11,13 @@ is the list-page minimum of those collections at the API's largest page size. A
 Which projects' files are listed (`DatasetProjects`): the default project, the project each
 declared project-scoped object (`KindInfo.depends_on_project`: Dataset, and the kinds after it)
 goes to, and the projects the stack owns that no manifest declares any more
-(their datasets go with them). Not every managed project: a stack of 500 projects and 500
-datasets in one project lists 3 collections, not 502. A dataset file left in a project
-that no declared Dataset names any more (the last Dataset of a project deleted, or moved) is
-still found: the first upload of the stack into a project records it in the ownership registry
-(`state.dataset_home_address`, read from the same home file list, so at no extra request).
+(their datasets go with them; skipped when the API key is not theirs and `project_keys`
+names none: a project key acts only in its own project). Not every managed project: a stack
+of 500 projects and 500 datasets in one project lists 3 collections, not 502. A dataset file
+left in a project that no declared Dataset names any more (the last Dataset of a project
+deleted, or moved) is still found: the first upload of the stack into a project records it in
+the ownership registry (`state.dataset_home_address`, read from the same home file list, so at
+no extra request).
 
 A declared project's settings (`rate_limits`, `spend_limit`, ...) are read only when its
 manifest declares them, for the live project it resolves to (pinned id, registry binding, or
@@ -36,14 +38,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import Diagnostics, ManifestError, PermanentApiError
+from reconciler.kinds.project_keys import DATA_PLANE_KINDS
 from reconciler.manifests import Stack
 from reconciler.manifests.config_file import read_config
 from reconciler.models import KINDS
 from reconciler.models.base import Resource
+from reconciler.providers.admin_reads import announce_admin_reads
 from reconciler.providers.base import ReadContext, ReadResult
 from reconciler.providers.client import READ_CONCURRENCY, Clients
 from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
 from reconciler.providers.ownership import read_ownership
+from reconciler.providers.project_keys import bind_project_keys
 from reconciler.providers.projects import PAGE_SIZE as PROJECTS_PAGE_SIZE
 from reconciler.providers.projects import (
     SETTINGS,
@@ -84,9 +89,12 @@ class _Reading:
     pool: ThreadPoolExecutor
     refresh_mode: str | None = None
     files: dict[str, Future[list[Any]]] = field(default_factory=dict)
+    optional: set[str] = field(default_factory=set)  # listed in case: orphans may be there
 
     def run(self, start: int) -> LiveState:
+        self.clients.admin_budget.configure(self.stack.config.admin_requests_per_minute)
         wanted = DatasetProjects.declared(self.stack)
+        admin_side = DatasetProjects.declared(self.stack, data_plane=False)
         if self.stack.of_kind("Project"):
             self.pool.submit(warm_up, self.clients)
         # The home project's files first, alone: a bad key or a failing API shows on one
@@ -95,11 +103,16 @@ class _Reading:
         refresh = self._begin_refresh(home_files)
         served = self.clients.read_cache.served
         ownership = read_ownership(self.clients, self.stack.name, home_files)
+        announce_admin_reads(self.stack, ownership, self.clients.admin_budget, self.clients.notice)
+        bind_project_keys(self.stack, self.clients, ownership)
         projects_listing = self._list_projects(ownership)
         self._list_files_of(wanted.ids | wanted.bound_ids(ownership))
+        self.optional = wanted.bound_ids(ownership) - wanted.ids - wanted.referenced_ids(ownership)
         raw_projects = projects_listing.result() if projects_listing is not None else None
         projects = project_objects(raw_projects or (), ownership)
         _check_default_project(self.stack, projects)
+        if raw_projects is not None:
+            bind_project_keys(self.stack, self.clients, ownership, projects)
         settings = self._read_settings(settings_to_read(self.stack, ownership, projects))
         self._list_files_of(wanted.named_ids(ownership, projects))
         active = None if raw_projects is None else {p.live_id for p in projects if p.is_active}
@@ -108,9 +121,13 @@ class _Reading:
         minimum += sum(list_page_minimum(len(listed), FILES_PAGE_SIZE) for listed in files.values())
         if raw_projects is not None:
             minimum += list_page_minimum(len(raw_projects), PROJECTS_PAGE_SIZE)
+        administered = admin_side.ids | admin_side.referenced_ids(ownership)
+        administered |= admin_side.named_ids(ownership, projects)
+        if active is not None:
+            administered &= active
         scoped = frozenset({HOME_PROJECT, *files})
         filenames = frozenset(f.filename for listed in files.values() for f in listed)
-        others = self._read_other_kinds(ownership, scoped, filenames)
+        others = self._read_other_kinds(ownership, scoped, filenames, frozenset(administered))
         projects, settings_minimum = project_settings(projects, settings)
         described = refresh.finish(self.clients) if refresh is not None else None
         served = self.clients.read_cache.served - served  # answered from the snapshot
@@ -143,7 +160,11 @@ class _Reading:
         )
 
     def _read_other_kinds(
-        self, ownership: Ownership, scoped: frozenset[str], filenames: frozenset[str]
+        self,
+        ownership: Ownership,
+        scoped: frozenset[str],
+        filenames: frozenset[str],
+        administered: frozenset[str],
     ) -> list[ReadResult]:
         """Every registered reader the stack needs, at once (their listings share the pool).
         A reader with `needed_by_files` is also run when the listed files show the stack
@@ -156,7 +177,9 @@ class _Reading:
         ]
         if not needed:
             return []
-        ctx = ReadContext(self.stack, self.clients, ownership, scoped, self.pool.submit)
+        ctx = ReadContext(
+            self.stack, self.clients, ownership, scoped, self.pool.submit, administered
+        )
         with ThreadPoolExecutor(len(needed), thread_name_prefix="reconciler-kind") as readers:
             return list(readers.map(lambda reader: reader.read(ctx), needed))
 
@@ -193,8 +216,14 @@ class _Reading:
             except PermanentApiError as error:
                 if active is not None and project not in active:
                     continue  # listed before the projects were known: not a project to read
+                if error.code == "mismatched_project" and project in self.optional:
+                    continue  # an owned project no manifest puts data in, and no key for it
                 if error.status == 404 and project == self.stack.config.default_project_id:
                     raise _unknown_default_project(self.stack, project) from None
+                if error.code == "mismatched_project" and project == (
+                    self.stack.config.default_project_id
+                ):
+                    raise _not_the_keys_project(self.stack, project) from None
                 raise
             if active is None or project in active:
                 found[project] = files
@@ -284,13 +313,18 @@ class DatasetProjects:
     addresses: frozenset[str]
 
     @classmethod
-    def declared(cls, stack: Stack) -> DatasetProjects:
+    def declared(cls, stack: Stack, *, data_plane: bool = True) -> DatasetProjects:
+        """The projects of the data-plane kinds (whose files are listed), or with
+        `data_plane=False` those of the Administration API's project-scoped kinds (members,
+        service accounts: their projects are resolved, no file is listed there)."""
         ids: set[str] = set()
-        if stack.config.default_project_id:
+        if stack.config.default_project_id and data_plane:
             ids.add(stack.config.default_project_id)
         addresses: set[str] = set()
         for resource in stack.resources.values():
             if not KINDS[resource.kind].depends_on_project:
+                continue
+            if (resource.kind in DATA_PLANE_KINDS) is not data_plane:
                 continue
             reference = next((r for r in resource.references if r.field[:1] == ("project",)), None)
             project = getattr(resource.spec, "project", None)
@@ -314,6 +348,11 @@ class DatasetProjects:
             if address in self.addresses or address not in self.stack.resources:
                 found.add(entry.live_id)
         return found
+
+    def referenced_ids(self, ownership: Ownership) -> set[str]:
+        """The live ids of the referenced projects bound in the registry."""
+        entries = (ownership.entry(address) for address in self.addresses)
+        return {entry.live_id for entry in entries if entry is not None and entry.live_id}
 
     def named_ids(self, ownership: Ownership, projects: Iterable[LiveObject]) -> set[str]:
         """Active projects named as a referenced project that no pin or binding matched."""
@@ -347,6 +386,20 @@ def _unknown_default_project(stack: Stack, project: str) -> ManifestError:
         where,
         hint="give the id of an active project (proj_...), or `Project/<name>` to use a "
         "project this stack declares",
+    )
+    return ManifestError(problems)
+
+
+def _not_the_keys_project(stack: Stack, project: str) -> ManifestError:
+    reading = read_config(stack.root, None, Diagnostics())
+    where = reading.default_project_location if reading is not None else stack.config_location
+    problems = Diagnostics()
+    problems.error(
+        f"default_project: {project} is not the project of OPENAI_API_KEY (the API answered "
+        "mismatched_project: a project key acts only in its own project), or no such project",
+        where,
+        hint="give the id of the key's own project, or name under `project_keys` the "
+        f"environment variable that holds a key of {project} (docs/credentials.md)",
     )
     return ManifestError(problems)
 

@@ -32,7 +32,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -215,11 +215,15 @@ class ReadCacheTransport(httpx2.BaseTransport):
         self._inner.close()
 
 
-def make_transport() -> ReadCacheTransport:
-    """The SDK's default transport (its connection limits), wrapped."""
+def make_transport(
+    wrap: Callable[[httpx2.BaseTransport], httpx2.BaseTransport] | None = None,
+) -> ReadCacheTransport:
+    """The SDK's default transport (its connection limits), wrapped by `wrap` (what only
+    requests that reach the network go through), then by the snapshot."""
     from openai._constants import DEFAULT_CONNECTION_LIMITS
 
-    return ReadCacheTransport(httpx2.HTTPTransport(limits=DEFAULT_CONNECTION_LIMITS))
+    network: httpx2.BaseTransport = httpx2.HTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
+    return ReadCacheTransport(network if wrap is None else wrap(network))
 
 
 # -- one refresh ---------------------------------------------------------------------------------

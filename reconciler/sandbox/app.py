@@ -81,8 +81,8 @@ def seed(sandbox: Sandbox) -> None:
             "created_at": now,
         },
     )
-    # The printed project key belongs to the organization owner: like a user key it may pick
-    # another project with the OpenAI-Project header (service-account keys are pinned).
+    # The printed project key belongs to the organization owner and, like every project key,
+    # acts only in the default project (another OpenAI-Project answers 401 mismatched_project).
     store.put(
         "secret_key",
         {
@@ -90,7 +90,7 @@ def seed(sandbox: Sandbox) -> None:
             "key_id": "key_sandboxproject",
             "is_admin": False,
             "project_id": sandbox.default_project_id,
-            "pinned": False,
+            "pinned": True,
             "owner_id": sandbox.owner_user_id,
             "owner_type": "user",
             "name": "sandbox project key",

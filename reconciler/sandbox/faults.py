@@ -1,5 +1,6 @@
 """Switchable faults: 429 with Retry-After, 500/503, added latency, dropped connections, and an
-admin-API rate limit, applied per route by an ASGI middleware in front of every /v1 route.
+admin-API rate limit (per endpoint, as users report the real one: about 7 requests a minute
+each), applied per route by an ASGI middleware in front of every /v1 route.
 
 Rules come from `SANDBOX_FAULTS` (a JSON list), the `--fault` flag of `sandbox serve`, or the
 control route `POST /_sandbox/faults`. Randomness is seeded, so a given rule set and request
@@ -14,6 +15,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -50,7 +52,7 @@ class Faults:
     seed: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _admin_hits: deque[float] = field(default_factory=deque, repr=False)
+    _admin_hits: dict[str, deque[float]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._rng.seed(self.seed)
@@ -96,20 +98,32 @@ class Faults:
                 return rule
         return None
 
-    def admin_retry_after(self, path: str) -> float | None:
-        """Seconds to wait when the admin-API rate limit is exceeded, else None (and count it)."""
+    def admin_retry_after(self, path: str, method: str = "GET") -> float | None:
+        """Seconds to wait when the admin-API rate limit of this endpoint (method and path
+        template, `admin_endpoint`) is spent in the last minute, else None (and count it)."""
         if self.admin_rate_limit_per_minute is None or not path.startswith(
             ("/v1/organization", "/v1/projects/")
         ):
             return None
         now = time.monotonic()
         with self._lock:
-            while self._admin_hits and now - self._admin_hits[0] >= 60:
-                self._admin_hits.popleft()
-            if len(self._admin_hits) >= self.admin_rate_limit_per_minute:
-                return max(1.0, 60 - (now - self._admin_hits[0]))
-            self._admin_hits.append(now)
+            hits = self._admin_hits.setdefault(admin_endpoint(method, path), deque())
+            while hits and now - hits[0] >= 60:
+                hits.popleft()
+            if len(hits) >= self.admin_rate_limit_per_minute:
+                return max(1.0, 60 - (now - hits[0]))
+            hits.append(now)
         return None
+
+
+def admin_endpoint(method: str, path: str) -> str:
+    """`GET /v1/organization/projects/{id}/users`: the endpoint a request counts against (ids,
+    which hold digits, capitals or `@`, become `{id}`; collection names are lowercase words)."""
+    segments = ["{id}" if _IS_ID.search(s) else s for s in path.split("/")]
+    return f"{method} {'/'.join(segments)}"
+
+
+_IS_ID = re.compile(r"^(?!v1$).*[0-9A-Z@.]")
 
 
 def _error_body(message: str, type_: str, code: str | None) -> bytes:
@@ -128,7 +142,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]
-        wait = self.faults.admin_retry_after(path)
+        wait = self.faults.admin_retry_after(path, method)
         if wait is not None:
             await _send_error(
                 send,

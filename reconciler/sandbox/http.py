@@ -128,20 +128,14 @@ def caller(request: Request, *, admin: bool = False) -> Caller:
         )
     project_id = str(record.get("project_id") or "")
     requested = request.headers.get("openai-project")
-    if requested and requested != project_id:
-        if record.get("pinned", True):
-            raise APIError(
-                401,
-                f"OpenAI-Project header should match project for API key. "
-                f"Got '{requested}', expected '{project_id}'.",
-                code="invalid_project",
-            )
-        project = sandbox.store.get("project", requested)
-        if project is None or project.get("status") != "active":
-            raise APIError(
-                404, f"Project '{requested}' not found or archived.", code="invalid_project"
-            )
-        project_id = requested
+    if not record["is_admin"] and requested and requested != project_id:
+        # A project key acts only in its own project, as the real API answers (the owner's
+        # key included: there are no user keys left that may pick another project).
+        raise APIError(
+            401,
+            "OpenAI-Project header should match project for API key",
+            code="mismatched_project",
+        )
     return Caller(
         key_id=str(record["key_id"]),
         is_admin=bool(record["is_admin"]),

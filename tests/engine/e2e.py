@@ -89,3 +89,36 @@ def active_projects(admin_client: openai.OpenAI, name: str) -> list[Any]:
 def files_named(client: openai.OpenAI, project: str, fragment: str) -> list[Any]:
     scoped = client.with_options(project=project)
     return [f for f in scoped.files.list() if fragment in f.filename]
+
+
+def home_files_named(client: openai.OpenAI, fragment: str) -> list[Any]:
+    """Files of the API key's own project (where data without a `project:` goes)."""
+    return [f for f in client.files.list() if fragment in f.filename]
+
+
+def project_key(admin_client: openai.OpenAI, project: str, name: str = "test-key-holder") -> str:
+    """A key of `project`, as a user makes one: a service account's (a project key acts only
+    in its own project)."""
+    accounts = admin_client.admin.organization.projects.service_accounts
+    account = accounts.create(project, name=name)
+    assert account.api_key is not None
+    return account.api_key.value
+
+
+SUPPORT_KEY_VARIABLE = "SUPPORT_OPENAI_KEY"
+
+
+def use_support_project(ws: Workspace, admin_client: openai.OpenAI) -> tuple[str, str]:
+    """Put the demo's data in Project/support, as a two-project stack does: the project made
+    beforehand (the stack adopts it by name), a key of it in SUPPORT_OPENAI_KEY, named under
+    `project_keys`. Returns the project's id and its key."""
+    project = admin_client.admin.organization.projects.create(name="TechCorp Support")
+    key = project_key(admin_client, project.id)
+    ws.env[SUPPORT_KEY_VARIABLE] = key
+    (ws.specs / "reconciler.yaml").write_text(
+        "stack: demo\n"
+        "default_project: Project/support\n"
+        f"project_keys: {{Project/support: {SUPPORT_KEY_VARIABLE}}}\n",
+        encoding="utf-8",
+    )
+    return project.id, key

@@ -13,7 +13,7 @@ import pytest
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace, active_projects, files_named, set_faults
+from .e2e import Workspace, active_projects, home_files_named, set_faults
 
 NAME = "TechCorp Support"
 
@@ -53,9 +53,9 @@ def test_plan_reports_its_request_count(ws: Workspace) -> None:
     assert before["requests"] == 2  # the key's project's files, the projects
     apply_demo(ws)
     after = plan_json(ws)
-    assert after["requests"] == 3  # ... and the files of the stack's project
+    assert after["requests"] == 2  # the datasets are in the key's project: nothing more
     shown = ws.run("plan", "specs").stdout
-    assert "(3 API requests to read live state; list-page minimum 3)" in shown
+    assert "(2 API requests to read live state; list-page minimum 2)" in shown
 
 
 def test_editing_a_dataset_replaces_it_naming_the_hashes(
@@ -70,8 +70,7 @@ def test_editing_a_dataset_replaces_it_naming_the_hashes(
     assert "-/+ Dataset/support-train" in planned.stdout
     apply_demo_result = ws.run("apply", "specs", "--auto-approve")
     assert apply_demo_result.exit_code == 0, apply_demo_result.output
-    project = active_projects(admin_client, NAME)[0].id
-    train = files_named(client, project, "support-train")
+    train = home_files_named(client, "support-train")
     assert [f.filename for f in train] == [f"reconciler--demo--support-train--{new[:16]}.jsonl"]
     assert ws.run("plan", "specs", "--detailed-exitcode").exit_code == 0
 
@@ -109,7 +108,6 @@ def test_removing_a_dataset_deletes_it_only_with_the_flag(
     ws: Workspace, client: openai.OpenAI, admin_client: openai.OpenAI
 ) -> None:
     apply_demo(ws)
-    project = active_projects(admin_client, NAME)[0].id
     ws.edit("datasets.yaml", lambda text: text.split("---")[0])
     planned = ws.run("plan", "specs")
     assert "- Dataset/support-valid  delete: no manifest declares Dataset/support-valid" in (
@@ -117,10 +115,10 @@ def test_removing_a_dataset_deletes_it_only_with_the_flag(
     )
     refused = ws.run("apply", "specs", "--auto-approve")
     assert "Dataset/support-valid: skipped: delete needs --allow-delete" in refused.stdout
-    assert len(files_named(client, project, "support-valid")) == 1
+    assert len(home_files_named(client, "support-valid")) == 1
     deleted = ws.run("apply", "specs", "--auto-approve", "--allow-delete")
     assert deleted.exit_code == 0, deleted.output
-    assert files_named(client, project, "support-valid") == []
+    assert home_files_named(client, "support-valid") == []
     assert ws.run("plan", "specs", "--detailed-exitcode").exit_code == 0
 
 

@@ -18,7 +18,7 @@ import openai
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace, active_projects, files_named, set_faults
+from .e2e import Workspace, active_projects, home_files_named, set_faults
 
 NAME = "TechCorp Support"
 
@@ -34,7 +34,7 @@ def assert_converged(ws: Workspace, client: openai.OpenAI, admin_client: openai.
     projects = active_projects(admin_client, NAME)
     assert len(projects) == 1
     for name in ("support-train", "support-valid"):
-        assert len(files_named(client, projects[0].id, name)) == 1
+        assert len(home_files_named(client, name)) == 1
     again = ws.run("plan", "specs", "--detailed-exitcode")
     assert again.exit_code == 0, again.output
 
@@ -77,9 +77,7 @@ def test_apply_failing_halfway_then_rerun_converges(
     failed = ws.run("apply", "specs", "--auto-approve")
     assert failed.exit_code == 1
     assert "Project/support: create failed" in failed.stdout
-    assert "Dataset/support-train: skipped: depends on Project/support, which failed" in (
-        failed.stdout
-    )
+    assert "Apply failed: 2 succeeded, 1 failed, 0 skipped" in failed.stdout  # data: key project
     set_faults(sandbox, [])
     rerun = ws.run("apply", "specs", "--auto-approve")
     assert rerun.exit_code == 0, rerun.output

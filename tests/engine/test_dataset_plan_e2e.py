@@ -8,7 +8,7 @@ import json
 
 import openai
 
-from .e2e import Workspace, active_projects, files_named
+from .e2e import Workspace, home_files_named
 
 TRAIN = "data/support-train.jsonl"
 
@@ -45,9 +45,8 @@ def test_a_typo_on_line_734_blocks_that_dataset_and_never_uploads_it(
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 1, applied.output
     assert "Apply incomplete: 2 succeeded, 0 failed, 0 skipped, 1 blocked" in applied.stdout
-    (project,) = active_projects(admin_client, "TechCorp Support")
-    assert files_named(client, project.id, "support-train") == []
-    assert len(files_named(client, project.id, "support-valid")) == 1
+    assert home_files_named(client, "support-train") == []
+    assert len(home_files_named(client, "support-valid")) == 1
 
     _write_thousand_lines(ws, typo_line=None)
     fixed = ws.run("plan", "specs")

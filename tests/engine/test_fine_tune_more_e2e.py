@@ -81,7 +81,7 @@ def test_share_with_shares_the_final_checkpoint_and_revokes_what_is_removed(
 
     applied = ws.run("apply", "specs", "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    job = client.with_options(project=_project_id(admin_client, "TechCorp Support"))
+    job = client  # the demo's jobs are in the key's own project
     model = next(iter(job.fine_tuning.jobs.list(limit=10))).fine_tuned_model
     assert model is not None
     assert _shared_with(sandbox, client, model) == [analytics]
@@ -162,7 +162,7 @@ def test_wait_exits_2_at_its_timeout_and_leaves_the_job_running(
     waited = ws.run("wait", "specs", "--timeout", "0s", "--interval", "1s")
     assert waited.exit_code == 2, waited.output
     assert "Still running after 0s: FineTune/support-ft" in waited.stderr
-    jobs = client.with_options(project=_project_id(admin_client, "TechCorp Support"))
+    jobs = client  # the demo's jobs are in the key's own project
     assert next(iter(jobs.fine_tuning.jobs.list(limit=10))).status != "cancelled"
 
 
@@ -174,7 +174,7 @@ def test_wait_exits_1_when_a_job_is_cancelled_outside_git(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _start_job(ws)
-    project = client.with_options(project=_project_id(admin_client, "TechCorp Support"))
+    project = client  # the demo's jobs are in the key's own project
     job_id = next(iter(project.fine_tuning.jobs.list(limit=10))).id
     look = FineTuneProvider.progress
 
@@ -210,7 +210,7 @@ def test_ctrl_c_stops_waiting_never_the_job(
     waited = ws.run("wait", "specs")
     assert waited.exit_code == 130, waited.output
     assert "Stopped waiting; the jobs keep running:" in waited.stderr
-    project = client.with_options(project=_project_id(admin_client, "TechCorp Support"))
+    project = client  # the demo's jobs are in the key's own project
     assert next(iter(project.fine_tuning.jobs.list(limit=10))).status != "cancelled"
 
 

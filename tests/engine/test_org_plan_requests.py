@@ -44,7 +44,7 @@ def write_stack(root: Path, per_project: int) -> Path:
 
 def expected_minimum() -> int:
     home_files, projects, org_users = 1, 1, 1
-    per_project = 3  # its files (a project-scoped kind names it), its users, its service accounts
+    per_project = 2  # its users, its service accounts (members and accounts list no files)
     return home_files + projects + org_users + PROJECTS * per_project
 
 

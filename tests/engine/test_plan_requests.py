@@ -4,8 +4,10 @@ A stack of N projects and N datasets (most in the default project, a few in a se
 project) is applied to the sandbox, then planned again: the plan must read each collection it
 uses once, at the largest page size (the API key's files, the organization's projects, the
 files of the two projects holding datasets), whatever N. N = 150 makes the projects listing
-take two pages. A kind added later that reads once per object fails here. If the ownership
-registry starts downloading its records, their requests show here too: count them on purpose.
+take two pages. Both dataset projects exist beforehand, each with its own key named under
+`project_keys` (a project key acts only in its own project). A kind added later that reads
+once per object fails here. If the ownership registry starts downloading its records, their
+requests show here too: count them on purpose.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import json
 import math
 from pathlib import Path
 
+import openai
 import pytest
 
-from .e2e import Workspace
+from .e2e import Workspace, project_key
 
 EXAMPLE = {
     "messages": [
@@ -33,7 +36,10 @@ def write_stack(root: Path, count: int) -> Path:
     """`count` projects and `count` datasets; every 50th dataset (from the 2nd) in Project/p-1."""
     specs = root / f"stack-{count}"
     (specs / "data").mkdir(parents=True)
-    (specs / "reconciler.yaml").write_text("stack: scale\ndefault_project: Project/p-0\n")
+    (specs / "reconciler.yaml").write_text(
+        "stack: scale\ndefault_project: Project/p-0\n"
+        "project_keys: {Project/p-0: P0_KEY, Project/p-1: P1_KEY}\n"
+    )
     documents = []
     for index in range(count):
         documents.append(
@@ -58,9 +64,12 @@ def expected_minimum(count: int) -> int:
 
 @pytest.mark.parametrize("count", [5, 150])
 def test_a_plan_reads_each_collection_once_whatever_the_number_of_objects(
-    ws: Workspace, count: int
+    ws: Workspace, admin_client: openai.OpenAI, count: int
 ) -> None:
     specs = write_stack(ws.root, count)
+    for index in (0, 1):  # the dataset projects, made beforehand, with a key each
+        project = admin_client.admin.organization.projects.create(name=f"Scale {index}")
+        ws.env[f"P{index}_KEY"] = project_key(admin_client, project.id)
     applied = ws.run("apply", str(specs), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     planned = ws.run("plan", str(specs), "--format", "json", "--detailed-exitcode")

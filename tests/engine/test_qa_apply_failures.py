@@ -18,7 +18,7 @@ def test_a_failed_apply_says_to_rerun_and_the_rerun_converges(
     set_faults(sandbox, [{"kind": "429", "count": 5, "retry_after": 0.05, **route}])
     failed = ws.run("apply", "specs", "--auto-approve")
     assert failed.exit_code == 1, failed.output
-    assert "Apply failed: 0 succeeded, 1 failed, 2 skipped." in failed.stdout
+    assert "Apply failed: 2 succeeded, 1 failed, 0 skipped." in failed.stdout  # data: key project
     assert "run `reconciler apply` again: what succeeded is not repeated" in failed.stdout
     assert active_projects(admin_client, NAME) == []
     rerun = ws.run("apply", "specs", "--auto-approve")

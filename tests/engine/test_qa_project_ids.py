@@ -25,14 +25,19 @@ def test_an_unknown_default_project_id_is_an_error_at_its_line(ws: Workspace) ->
     assert "hint: give the id of an active project" in result.stderr
 
 
-def test_a_stack_of_datasets_only_gets_the_same_error(ws: Workspace) -> None:
+def test_a_stack_of_datasets_only_gets_an_error_at_the_same_line(ws: Workspace) -> None:
+    """Without an admin key the projects are not read; the API key is refused in proj_nope."""
     (ws.specs / "project.yaml").unlink()
     use_default_project(ws, "proj_nope")
     ws.env["OPENAI_ADMIN_KEY"] = ""  # a stack of datasets needs no admin key
     result = ws.run("plan", "specs")
     assert result.exit_code == 1, result.output
-    assert WHERE in result.stderr
-    assert "HTTP 404" not in result.stderr
+    assert (
+        "specs/reconciler.yaml:2:18: error: default_project: proj_nope is not the project of "
+        "OPENAI_API_KEY"
+    ) in result.stderr
+    assert "project_keys" in result.stderr
+    assert "HTTP 40" not in result.stderr
 
 
 def test_a_known_default_project_id_plans_uploads_into_it(ws: Workspace) -> None:

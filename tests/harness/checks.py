@@ -59,7 +59,7 @@ def find_duplicates(sandbox: SandboxHandle, stack_root: Path) -> Duplicates:
     with _admin_client(sandbox) as sdk:
         projects = [p for p in sdk.admin.organization.projects.list(limit=100) if _active(p)]
         found.projects = _repeated((p.name or "", p.id) for p in projects)
-        files = _stack_files(sdk, stack.name, [p.id for p in projects])
+        files = _stack_files(sdk, stack.name)
     datasets = {f.id: f for f in files if _dataset_name(stack.name, f.filename) is not None}
     others = [f for f in files if f.id not in datasets]
     found.files = _repeated(
@@ -126,16 +126,13 @@ def _active(project: Any) -> bool:
     return (project.status or "active") == "active" and not project.archived_at
 
 
-def _stack_files(sdk: openai.OpenAI, stack: str, projects: list[str]) -> list[_File]:
-    """Files of `stack` in every active project and in the API key's own, each once."""
+def _stack_files(sdk: openai.OpenAI, stack: str) -> list[_File]:
+    """Files of `stack` in the API key's own project, where the harness stack puts its data
+    (the key acts in no other project)."""
     prefix = f"reconciler--{stack}--"
-    seen: dict[str, _File] = {}
-    for project in [None, *projects]:
-        scoped = sdk.with_options(project=project) if project else sdk
-        for f in scoped.files.list():
-            if f.filename.startswith(prefix) and f.id not in seen:
-                seen[f.id] = _File(f.id, f.filename, project or "home")
-    return list(seen.values())
+    return [
+        _File(f.id, f.filename, "home") for f in sdk.files.list() if f.filename.startswith(prefix)
+    ]
 
 
 def _dataset_name(stack: str, filename: str) -> str | None:

@@ -22,7 +22,6 @@ from reconciler.models import KINDS
 
 KINDS_DIR = Path(__file__).parent / "kinds"
 STACK_NAME = "harness"
-HOME_KIND = "Project"  # the kind of `default_project` in reconciler.yaml
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,9 @@ def build_stack(
         documents = [renamed(example, copy_name(example, i)) for i in range(wanted)]
         addresses += [f"{kind}/{d['metadata']['name']}" for d in documents]
         (root / f"{kind}.yaml").write_text(_dump_all(documents), encoding="utf-8")
-    home = read_example(HOME_KIND)["metadata"]["name"]
-    (root / "reconciler.yaml").write_text(
-        f"stack: {name}\ndefault_project: {HOME_KIND}/{home}\n", encoding="utf-8"
-    )
+    # No default_project: the data goes to the API key's own project (a project key acts only
+    # in its own project, and the example Project is created by the same apply).
+    (root / "reconciler.yaml").write_text(f"stack: {name}\n", encoding="utf-8")
     return HarnessStack(root, name, tuple(addresses))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,11 @@ def graph(*resources: Resource) -> DependencyGraph:
     return DependencyGraph.from_resources(resources)
 
 
-def test_demo_stack_creates_the_project_first() -> None:
-    demo = DependencyGraph.from_resources(load_stack(SPECS).resources.values())
+def test_the_default_project_is_created_before_its_data(tmp_path: Path) -> None:
+    shutil.copytree(SPECS, tmp_path / "specs", ignore=shutil.ignore_patterns(".reconciler"))
+    config = "stack: demo\ndefault_project: Project/support\n"
+    (tmp_path / "specs" / "reconciler.yaml").write_text(config, encoding="utf-8")
+    demo = DependencyGraph.from_resources(load_stack(tmp_path / "specs").resources.values())
 
     assert demo.order() == ["Project/support", "Dataset/support-train", "Dataset/support-valid"]
     assert demo.reverse_order()[-1] == "Project/support"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,12 @@ def test_demo_dataset_is_typed_and_located(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_datasets_depend_on_the_default_project_located_in_the_config(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.chdir(SPECS.parent)
+    shutil.copytree(SPECS, tmp_path / "specs", ignore=shutil.ignore_patterns(".reconciler"))
+    config = "stack: demo\n# the data's project\ndefault_project: Project/support\n"
+    (tmp_path / "specs" / "reconciler.yaml").write_text(config, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
     stack = load_stack(Path("specs"))
 
     (reference,) = stack.resources["Dataset/support-valid"].references

@@ -58,8 +58,29 @@ def test_service_account_key_is_pinned_to_its_project(
     default_id = sandbox.app.state.sandbox.default_project_id
     with _bot(sandbox, account.api_key.value) as bot:
         bot.files.list()
-        with pytest.raises(openai.AuthenticationError):
+        with pytest.raises(openai.AuthenticationError) as caught:
             bot.files.list(extra_headers={"OpenAI-Project": default_id})
+    assert caught.value.code == "mismatched_project"
+
+
+def test_the_owners_project_key_acts_only_in_its_own_project(
+    sandbox: SandboxHandle, conforming_admin_client: openai.OpenAI, project_id: str
+) -> None:
+    """The printed project key is a project key too: another project answers the real API's
+    401 mismatched_project, its own project (named or not) answers."""
+    default_id = sandbox.app.state.sandbox.default_project_id
+    with _bot(sandbox, sandbox.project_key) as owner:
+        owner.files.list()
+        owner.files.list(extra_headers={"OpenAI-Project": default_id})
+        with pytest.raises(openai.AuthenticationError) as caught:
+            owner.files.list(extra_headers={"OpenAI-Project": project_id})
+    assert caught.value.status_code == 401
+    assert caught.value.body == {
+        "message": "OpenAI-Project header should match project for API key",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "mismatched_project",
+    }
 
 
 def test_deleting_the_service_account_revokes_its_key(

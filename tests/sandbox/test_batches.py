@@ -11,7 +11,7 @@ from typing import Any
 
 import openai
 import pytest
-from sandbox_control import advance, sdk, switch
+from sandbox_control import advance, key_of_project, sdk, switch
 
 from reconciler.sandbox import SandboxHandle, running_sandbox
 
@@ -324,7 +324,7 @@ def test_batches_are_invisible_from_another_project(
     batch = submit(conforming_client)
     store = sandbox.app.state.sandbox.store
     store.put("project", {"id": "proj_other", "object": "organization.project", "status": "active"})
-    other = conforming_client.with_options(default_headers={"OpenAI-Project": "proj_other"})
+    other = conforming_client.with_options(api_key=key_of_project(sandbox, "proj_other"))
     with pytest.raises(openai.NotFoundError):
         other.batches.retrieve(batch.id)
     assert list(other.batches.list()) == []

@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from sandbox_control import key_of_project
 
 from reconciler.sandbox import SandboxHandle
 from reconciler.sandbox.file_records import (
@@ -259,9 +260,7 @@ def test_files_are_invisible_from_another_project(
     conforming_client: openai.OpenAI, sandbox: SandboxHandle
 ) -> None:
     created = conforming_client.files.create(file=("a.txt", b"a"), purpose="user_data")
-    other = conforming_client.with_options(
-        default_headers={"OpenAI-Project": other_project(sandbox)}
-    )
+    other = conforming_client.with_options(api_key=key_of_project(sandbox, other_project(sandbox)))
     with pytest.raises(openai.NotFoundError):
         other.files.retrieve(created.id)
     assert other.files.list().data == []
@@ -439,8 +438,6 @@ def test_uploads_are_scoped_to_their_project(
     conforming_client: openai.OpenAI, sandbox: SandboxHandle
 ) -> None:
     upload = new_upload(conforming_client, b"{}\n")
-    other = conforming_client.with_options(
-        default_headers={"OpenAI-Project": other_project(sandbox)}
-    )
+    other = conforming_client.with_options(api_key=key_of_project(sandbox, other_project(sandbox)))
     with pytest.raises(openai.NotFoundError):
         other.uploads.cancel(upload.id)

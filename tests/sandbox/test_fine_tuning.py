@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 import pytest
-from sandbox_control import advance, sdk, switch
+from sandbox_control import advance, key_of_project, sdk, switch
 
 from reconciler.sandbox import SandboxHandle, running_sandbox
 from reconciler.sandbox.fine_tuning_lifecycle import STATE_KIND
@@ -422,7 +422,7 @@ def test_jobs_are_invisible_from_another_project(
     job = start_job(conforming_client)
     store = sandbox.app.state.sandbox.store
     store.put("project", {"id": "proj_other", "object": "organization.project", "status": "active"})
-    other = conforming_client.with_options(default_headers={"OpenAI-Project": "proj_other"})
+    other = conforming_client.with_options(api_key=key_of_project(sandbox, "proj_other"))
     with pytest.raises(openai.NotFoundError):
         other.fine_tuning.jobs.retrieve(job.id)
     assert list(other.fine_tuning.jobs.list()) == []
@@ -514,11 +514,14 @@ def test_checkpoint_permissions_share_a_model_with_another_project(
 
 
 def test_a_shared_model_answers_in_the_other_project(
-    admin_sdk: openai.OpenAI, conforming_client: openai.OpenAI, finished_model: str
+    admin_sdk: openai.OpenAI,
+    conforming_client: openai.OpenAI,
+    sandbox: SandboxHandle,
+    finished_model: str,
 ) -> None:
-    """Project B (the project key acting in it through the OpenAI-Project header) may call,
+    """Project B (with its own project key) may call,
     list and retrieve a model shared with it, but not delete it; unshared, it is gone again."""
-    project_b = conforming_client.with_options(project="proj_other")
+    project_b = conforming_client.with_options(api_key=key_of_project(sandbox, "proj_other"))
     question = example(4)["messages"][1]["content"]
     with pytest.raises(openai.NotFoundError):
         project_b.responses.create(model=finished_model, input=question)

@@ -17,6 +17,7 @@ import jsonschema
 import openai
 import pytest
 from openapi_check import ResponseChecker
+from sandbox_control import key_of_project
 
 from reconciler.datasets.tokens import load_encoding
 from reconciler.sandbox import SandboxHandle, inference
@@ -51,7 +52,7 @@ def store_of(sandbox: SandboxHandle) -> Any:
 
 @pytest.fixture
 def other_client(sandbox: SandboxHandle) -> Iterator[openai.OpenAI]:
-    """The same (unpinned) key acting in a second project through the OpenAI-Project header."""
+    """A client of a second project, with that project's own key."""
     project = {
         "object": "organization.project",
         "id": OTHER_PROJECT,
@@ -62,9 +63,8 @@ def other_client(sandbox: SandboxHandle) -> Iterator[openai.OpenAI]:
     }
     store_of(sandbox).put("project", project)
     with openai.OpenAI(
-        api_key=sandbox.project_key,
+        api_key=key_of_project(sandbox, OTHER_PROJECT),
         base_url=sandbox.base_url,
-        project=OTHER_PROJECT,
         max_retries=0,
     ) as client:
         yield client

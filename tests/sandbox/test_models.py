@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx2
 import openai
 import pytest
+from sandbox_control import key_of_project
 
 from reconciler.sandbox import SandboxHandle, running_sandbox
 from reconciler.sandbox.models import BASE_MODELS, FINE_TUNABLE_BASES, snapshot_of
@@ -128,7 +129,7 @@ def test_fine_tuned_models_belong_to_their_project(
     add_fine_tuned_model(sandbox, sandbox.app.state.sandbox.default_project_id)
     assert conforming_client.models.retrieve(FT_MODEL).owned_by == "org-sandbox"
     assert FT_MODEL in {m.id for m in conforming_client.models.list()}
-    other = conforming_client.with_options(default_headers={"OpenAI-Project": add_project(sandbox)})
+    other = conforming_client.with_options(api_key=key_of_project(sandbox, add_project(sandbox)))
     assert FT_MODEL not in {m.id for m in other.models.list()}
     with pytest.raises(openai.NotFoundError):
         other.models.retrieve(FT_MODEL)

@@ -20,6 +20,7 @@ import pytest
 from openapi_check import ResponseChecker
 
 from reconciler.sandbox import SandboxHandle, running_sandbox
+from reconciler.sandbox.faults import admin_endpoint
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -241,6 +242,39 @@ def test_admin_rate_limit_answers_429_with_retry_after(
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert "admin API" in limited.json()["error"]["message"]
     assert conforming_admin_http.get("../_sandbox/clock").status_code == 200  # control: unlimited
+
+
+def test_the_admin_rate_limit_counts_each_endpoint_apart(
+    conforming_admin_http: httpx2.Client, sandbox: SandboxHandle
+) -> None:
+    """A limit per endpoint, as users report the real one (about 7 a minute each): another
+    endpoint has its own; the same endpoint in another project shares it."""
+    set_faults(sandbox, rules=[], admin_rate_limit_per_minute=2)
+    assert [conforming_admin_http.get("organization/projects").status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+    assert conforming_admin_http.get("organization/users").status_code == 200
+    project = sandbox.app.state.sandbox.default_project_id
+    users = f"organization/projects/{project}/users"
+    assert conforming_admin_http.get(users).status_code == 200
+    assert (
+        conforming_admin_http.get(f"organization/projects/{project}/service_accounts").status_code
+        == 200
+    )
+    assert conforming_admin_http.get(users).status_code == 200
+    assert conforming_admin_http.get("organization/projects/proj_Other123/users").status_code == 429
+
+
+def test_admin_endpoints_are_path_templates() -> None:
+    assert admin_endpoint("GET", "/v1/organization/projects/proj_aB3/users/user-x9") == (
+        "GET /v1/organization/projects/{id}/users/{id}"
+    )
+    assert admin_endpoint("POST", "/v1/organization/projects/proj_aB3/rate_limits/rl-gpt-4.1") == (
+        "POST /v1/organization/projects/{id}/rate_limits/{id}"
+    )
+    assert admin_endpoint("GET", "/v1/organization/projects") == "GET /v1/organization/projects"
 
 
 def test_faults_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
