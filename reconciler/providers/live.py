@@ -126,7 +126,8 @@ class _Reading:
         if active is not None:
             administered &= active
         scoped = frozenset({HOME_PROJECT, *files})
-        filenames = frozenset(f.filename for listed in files.values() for f in listed)
+        listed_files = (home_files, *files.values())  # the home project's files too
+        filenames = frozenset(f.filename for listed in listed_files for f in listed)
         others = self._read_other_kinds(ownership, scoped, filenames, frozenset(administered))
         projects, settings_minimum = project_settings(projects, settings)
         described = refresh.finish(self.clients) if refresh is not None else None

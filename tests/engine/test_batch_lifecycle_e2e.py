@@ -5,23 +5,12 @@ is removed: nothing to cancel, its results stay available (no delete in the plan
 
 from __future__ import annotations
 
-from typing import Any
-
 import openai
 
 from reconciler.sandbox import SandboxHandle
 
 from .e2e import Workspace, advance_clock
-from .test_batch_e2e import _write_stack
-
-
-def _stack_batches(client: openai.OpenAI) -> list[Any]:
-    return [
-        b
-        for project in client.admin.organization.projects.list(limit=100)
-        for b in client.with_options(project=project.id).batches.list(limit=100)
-        if (b.metadata or {}).get("reconciler_stack") == "demo"
-    ]
+from .test_batch_e2e import _stack_batches, _write_stack
 
 
 def _statuses(client: openai.OpenAI) -> list[str]:
