@@ -13,7 +13,7 @@ import openai
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace, advance_clock, files_named, set_switches
+from .e2e import Workspace, advance_clock, home_files_named, set_switches
 from .test_org_e2e import invite, member, write_stack
 
 OWNER = "owner@sandbox.example"
@@ -107,10 +107,8 @@ def test_a_data_plane_change_says_the_audit_log_does_not_record_it(
     ws: Workspace, client: openai.OpenAI
 ) -> None:
     assert ws.run("apply", str(ws.specs), "--auto-approve").exit_code == 0
-    planned = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)
-    project_id = next(c["live_id"] for c in planned["changes"] if c["kind"] == "Project")
-    for listed in files_named(client, project_id, "support-valid"):
-        client.with_options(project=project_id).files.delete(listed.id)
+    for listed in home_files_named(client, "support-valid"):  # the API key's own project
+        client.files.delete(listed.id)
     before = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)["requests"]
 
     report = json.loads(_drift(ws, ws.specs, "json"))
