@@ -17,20 +17,11 @@ from openai.resources.batches import Batches
 from reconciler.sandbox import SandboxHandle
 
 from .e2e import Workspace, advance_clock
-from .test_batch_e2e import _write_stack
+from .test_batch_e2e import _stack_batches, _write_stack
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _stack_batches(client: openai.OpenAI) -> list[Any]:
-    return [
-        b
-        for project in client.admin.organization.projects.list(limit=100)
-        for b in client.with_options(project=project.id).batches.list(limit=100)
-        if (b.metadata or {}).get("reconciler_stack") == "demo"
-    ]
 
 
 def test_split_into_parts_joined_and_replayed_as_one(
