@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import Field
 
 from reconciler.models.base import KindInfo, Spec
-from reconciler.models.org_user import EMAIL_PATTERN
+from reconciler.models.org_user import EMAIL_PATTERN, ORG_ROLES_DESCRIPTION, custom_roles_field
 
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)]
 
@@ -33,12 +33,7 @@ class GroupSpec(Spec):
         description="The members, by email (any case): the whole set. Omit to leave the "
         "membership unmanaged.",
     )
-    roles: list[str] | None = Field(
-        default=None,
-        max_length=100,
-        description="Custom organization roles assigned, as `Role/name` references (the whole "
-        "set). Omit to leave assignments unmanaged.",
-    )
+    roles: list[str] | None = custom_roles_field(ORG_ROLES_DESCRIPTION)
 
 
 KIND = KindInfo(

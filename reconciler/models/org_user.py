@@ -9,11 +9,22 @@ managed by SCIM (`is_scim_managed`) are read-only: a manifest that would change 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from reconciler.models.base import KindInfo, Spec
+
+ORG_ROLES_DESCRIPTION = (
+    "Custom organization roles assigned, as `Role/name` references (the whole set). Omit to "
+    "leave assignments unmanaged."
+)
+
+
+def custom_roles_field(description: str) -> Any:
+    """`roles:` of OrgUser, Group and ProjectMember: `Role/name` references, the whole set."""
+    return Field(default=None, max_length=100, description=description)
+
 
 OrgRole = Literal["owner", "reader"]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
@@ -30,12 +41,7 @@ class OrgUserSpec(Spec):
         description="The user's email (the API's `email`, any case); an Invite brings them.",
     )
     role: OrgRole = Field(description="The user's organization role: owner or reader.")
-    roles: list[str] | None = Field(
-        default=None,
-        max_length=100,
-        description="Custom organization roles assigned, as `Role/name` references (the whole "
-        "set). Omit to leave assignments unmanaged.",
-    )
+    roles: list[str] | None = custom_roles_field(ORG_ROLES_DESCRIPTION)
 
 
 KIND = KindInfo(

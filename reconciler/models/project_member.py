@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from reconciler.models.base import KindInfo, Spec, SpecProblem
+from reconciler.models.org_user import custom_roles_field
 
 ProjectUserRole = Literal["owner", "member"]
 
@@ -36,11 +37,9 @@ class ProjectMemberSpec(Spec):
         "project.",
     )
     role: ProjectUserRole = Field(description="The role in the project: owner or member.")
-    roles: list[str] | None = Field(
-        default=None,
-        max_length=100,
-        description="Custom roles of the same project assigned too, as `Role/name` references "
-        "(the whole set). Omit to leave them unmanaged.",
+    roles: list[str] | None = custom_roles_field(
+        "Custom roles of the same project assigned too, as `Role/name` references (the whole "
+        "set). Omit to leave them unmanaged."
     )
     project: str | None = Field(
         default=None,
