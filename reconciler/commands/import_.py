@@ -42,6 +42,7 @@ class Outcome:
     written: list[tuple[str, LiveObject, Imported]] = field(default_factory=list)
     edited: list[tuple[str, str]] = field(default_factory=list)  # address, file
     skipped: list[tuple[LiveObject, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be read, and why
 
 
 def run_import(
@@ -69,11 +70,13 @@ def run_import(
         first = build_plan(stack, live, reports=reports, manifests_path=str(path))
         refs = _declared_projects(first, stack.resources)
         scope_projects = _scope_projects(target, project, refs, stack)
-        live = read_importable(stack.name, clients, live, scope_projects)
+        importable = read_importable(stack.name, clients, live, scope_projects)
+        live = importable.live
         planned = build_plan(stack, live, reports=reports, manifests_path=str(path))
         accounted = _accounted(planned, stack.resources)
-        objects = _in_scope(live, target, all_objects, scope_projects)
+        objects = _in_scope(live, target, all_objects, scope_projects, importable.notes)
         outcome = _import(stack, live, objects, accounted, refs, in_place=in_place)
+        outcome.notes = importable.notes
         if target is not None and outcome.skipped:
             obj, reason = outcome.skipped[0]
             raise ConfigError(f"cannot import {obj.kind} {obj.live_id}: {reason}")
@@ -113,7 +116,8 @@ def _scope_projects(
     target: tuple[str, str] | None, project: str | None, refs: dict[str, str], stack: Any
 ) -> set[str]:
     """The projects whose collections are read: `--project`, the target's own, else (for a
-    target without a project in its id) the stack's declared projects and default project."""
+    target without a project in its id) the stack's declared projects and the project its
+    data goes to by default (`default_project`, else the API key's own)."""
     if project is not None:
         if project.startswith("Project/"):
             by_address = {a: i for i, a in refs.items()}
@@ -128,8 +132,7 @@ def _scope_projects(
     if target is None or target[0] == "Project":
         return set()  # --all alone: the organization's own objects (its projects)
     found = set(refs)
-    if stack.config.default_project_id:
-        found.add(stack.config.default_project_id)
+    found.add(stack.config.default_project_id or HOME_PROJECT)
     return found
 
 
@@ -143,14 +146,19 @@ def _accounted(plan: Plan, declared: Any) -> dict[str, str]:
 
 
 def _in_scope(
-    live: LiveState, target: tuple[str, str] | None, all_objects: bool, projects: set[str]
+    live: LiveState,
+    target: tuple[str, str] | None,
+    all_objects: bool,
+    projects: set[str],
+    notes: list[str],
 ) -> list[LiveObject]:
     if target is not None:
         kind, live_id = target
         found = live.find(kind, live_id)
         if found is None:
             where = f" in project(s) {', '.join(sorted(projects))}" if projects else ""
-            raise ConfigError(f"import {kind} {live_id}: no such live object{where}")
+            unread = "".join(f"; {note}" for note in notes)
+            raise ConfigError(f"import {kind} {live_id}: no such live object{where}{unread}")
         return [found]
     importable = [k for k, p in PLANNERS.items() if hasattr(p, "import_spec")]
     chosen = []
@@ -349,6 +357,8 @@ def _report(outcome: Outcome, destination: Path) -> None:
             click.echo(f"  skipped {obj.kind} {obj.live_id}: {reason}")
     if declared:
         click.echo(f"  {len(declared)} object(s) in scope already declared by a manifest")
+    for note in outcome.notes:
+        click.echo(f"  {note}")
     if not outcome.written and not outcome.edited:
         click.echo(
             "Nothing to import: every object in scope is accounted for or cannot be imported."
@@ -364,7 +374,8 @@ def _report(outcome: Outcome, destination: Path) -> None:
     "all_objects",
     is_flag=True,
     help="Every object no manifest accounts for: the organization's projects, or with "
-    "--project every member, service account and fine-tuning job of that project.",
+    "--project every member, service account and fine-tuning job of that project (its jobs "
+    "need a key of that project: OPENAI_API_KEY's own, or one named under project_keys).",
 )
 @click.option(
     "--project", metavar="PROJECT", help="A project id or Project/name: import what is in it."

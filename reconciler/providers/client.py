@@ -192,6 +192,11 @@ class Clients:
                 self._scoped.pop((project, False), None)
                 self._scoped.pop((project, True), None)
 
+    def has_project_key(self, project: str) -> bool:
+        """Whether `project` is reached with a key of its own (`use_project_key`)."""
+        with self._lock:
+            return project in self._project_keys
+
     def require_admin_key(self, purpose: str) -> None:
         if not self.has_admin_key:
             raise ConfigError(

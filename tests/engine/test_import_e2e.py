@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 
 from reconciler.sandbox import SandboxHandle
 
-from .e2e import Workspace
+from .e2e import SUPPORT_KEY_VARIABLE, Workspace, project_key, use_support_project
 from .test_org_e2e import invite, member, write_stack
 
 
@@ -46,6 +46,11 @@ def test_import_all_of_a_project_writes_pinned_manifests_and_the_next_plan_is_a_
     result = ws.run("import", "--all", "--project", made.id, str(specs))
     assert result.exit_code == 0, result.output
     assert "Imported" in result.output
+    # its jobs need a key of that project (the admin key reads the rest): skipped, and said so
+    assert f"skipped the fine-tuning jobs of project {made.id}: OPENAI_API_KEY is not" in (
+        result.output
+    )
+    assert f"add `project_keys: {{{made.id}: VARIABLE}}`" in result.output
     documents = _documents(specs / "imported.yaml")
     by_kind = {d["kind"]: d for d in documents}
     assert by_kind["Project"]["metadata"] == {"name": "made-by-hand", "id": made.id}
@@ -120,14 +125,71 @@ def test_what_cannot_be_imported_says_why(ws: Workspace, admin_client: openai.Op
     assert nothing.exit_code == 1 and "--all" in nothing.output
 
 
+def test_the_jobs_of_a_project_are_listed_with_its_key_from_project_keys(
+    ws: Workspace, client: openai.OpenAI, admin_client: openai.OpenAI
+) -> None:
+    made = admin_client.admin.organization.projects.create(name="Made By Hand")
+    key = project_key(admin_client, made.id)
+    data = client.with_options(api_key=key).files.create(
+        file=("by-hand.jsonl", (ws.specs / "data" / "support-train.jsonl").read_bytes()),
+        purpose="fine-tune",
+    )
+    job = client.with_options(api_key=key).fine_tuning.jobs.create(
+        model="gpt-4.1-mini-2025-04-14", training_file=data.id
+    )
+    specs = _empty_stack(ws.root / "adopt")
+    (specs / "reconciler.yaml").write_text(
+        f"stack: adopt\nproject_keys: {{{made.id}: MADE_BY_HAND_KEY}}\n", encoding="utf-8"
+    )
+    ws.env["MADE_BY_HAND_KEY"] = key
+
+    result = ws.run("import", "--all", "--project", made.id, str(specs))
+    assert result.exit_code == 0, result.output
+    assert "skipped the fine-tuning jobs" not in result.output
+    # listed with the project's key: found, and refused for a reason of its own
+    assert f"skipped FineTune {job.id}: its training_file {data.id} is not a Dataset" in (
+        result.output
+    )
+    assert key not in result.output
+
+
 def test_a_fine_tuning_job_made_by_hand_on_the_stacks_data_is_imported_pinned(
     ws: Workspace, client: openai.OpenAI
 ) -> None:
+    """The demo's data is in the API key's own project: so is the job, and its manifest
+    names no project."""
     assert ws.run("apply", str(ws.specs), "--auto-approve").exit_code == 0
     plan = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)
     live = {c["address"]: c["live_id"] for c in plan["changes"]}
-    project = live["Project/support"]
-    job = client.with_options(project=project).fine_tuning.jobs.create(
+    job = client.fine_tuning.jobs.create(
+        model="gpt-4.1-mini-2025-04-14",
+        training_file=live["Dataset/support-train"],
+        suffix="by-hand",
+    )
+
+    result = ws.run("import", "FineTune", job.id, str(ws.specs))
+    assert result.exit_code == 0, result.output
+    (document,) = _documents(ws.specs / "imported.yaml")
+    assert document["metadata"]["id"] == job.id
+    spec = document["spec"]
+    assert spec["training_file"] == "Dataset/support-train"
+    assert "project" not in spec
+    assert spec["model"] == "gpt-4.1-mini-2025-04-14"
+    plan_after = ws.run("plan", str(ws.specs), "--detailed-exitcode")
+    assert plan_after.exit_code == 0, plan_after.output  # adopted as it is: no new job
+    assert len(list(client.fine_tuning.jobs.list())) == 1
+
+
+def test_a_fine_tuning_job_made_by_hand_in_a_project_with_its_key_is_imported_pinned(
+    ws: Workspace, client: openai.OpenAI, admin_client: openai.OpenAI
+) -> None:
+    project, key = use_support_project(ws, admin_client)  # data in Project/support, its key
+    assert ws.run("apply", str(ws.specs), "--auto-approve").exit_code == 0
+    plan = json.loads(ws.run("plan", str(ws.specs), "--format", "json").stdout)
+    live = {c["address"]: c["live_id"] for c in plan["changes"]}
+    assert live["Project/support"] == project
+    support = client.with_options(project=project, api_key=key)
+    job = support.fine_tuning.jobs.create(
         model="gpt-4.1-mini-2025-04-14",
         training_file=live["Dataset/support-train"],
         suffix="by-hand",
@@ -143,7 +205,8 @@ def test_a_fine_tuning_job_made_by_hand_on_the_stacks_data_is_imported_pinned(
     assert spec["model"] == "gpt-4.1-mini-2025-04-14"  # (a suffix shows once the model exists)
     plan_after = ws.run("plan", str(ws.specs), "--detailed-exitcode")
     assert plan_after.exit_code == 0, plan_after.output  # adopted as it is: no new job
-    assert len(list(client.with_options(project=project).fine_tuning.jobs.list())) == 1
+    assert len(list(support.fine_tuning.jobs.list())) == 1
+    assert ws.env[SUPPORT_KEY_VARIABLE] not in result.output + plan_after.output
 
 
 def test_a_dataset_cannot_be_imported_and_the_import_says_why(ws: Workspace) -> None:
