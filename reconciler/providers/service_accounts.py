@@ -29,6 +29,7 @@ from reconciler.providers.admin_scoped import (
 from reconciler.providers.base import Operation, ReadContext, ReadResult
 from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
+from reconciler.providers.key_rotation import with_key_ages
 from reconciler.providers.key_sinks import check_sink, deliver_key
 from reconciler.providers.ownership import OwnershipStore
 from reconciler.state import LiveObject, Ownership
@@ -65,7 +66,8 @@ class ServiceAccountReader:
             minimum += 1 if accounts is None else max(1, -(-len(accounts) // PAGE_SIZE))
             for account in accounts or ():
                 objects.append(account_object(project, account, ctx.ownership, addresses))
-        return ReadResult(tuple(objects), minimum)
+        objects, key_pages = with_key_ages(ctx, objects)
+        return ReadResult(tuple(objects), minimum + key_pages)
 
 
 def account_object(
