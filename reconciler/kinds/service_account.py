@@ -8,7 +8,8 @@ this stack (created since its lock): recorded as the stack's own when its key re
 made elsewhere: adopted (apply records it; no key is issued, its keys stay where they are).
 `key_sink` is local: the payload carries it (never a key), the live object never does.
 With `max_key_age`, the view declares `key_rotation_due: false`; the reader sets it true once
-the account's newest key is that old, which plans a replace (`providers/key_rotation.py`).
+the account's newest key is that old, which plans an update that replaces the account
+(`ServiceAccountProvider.update`, `providers/key_rotation.py`).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ class ServiceAccountPlanner:
         )
         if not others:
             return reason
-        return f"{default_change_reason(others, replace=True)}; {reason}"
+        return f"{default_change_reason(others, replace=replace)}; {reason}"
 
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None

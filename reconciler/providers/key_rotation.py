@@ -5,8 +5,8 @@ bound to a manifest that declares `max_key_age`, it lists the project's API keys
 (`organization/projects/{id}/api_keys`, one paginated listing per such project, never one
 request per account) and sets the attribute `key_rotation_due`: the account's newest key is
 at least `max_key_age` days old (by `models.shutdowns.today`, so `RECONCILER_TODAY` moves it),
-or it has no key. The ServiceAccount planner declares `key_rotation_due: false`, and the field
-is a replace field, so a due rotation plans as a **replace**: the API revokes no single key of a
+or it has no key. The ServiceAccount planner declares `key_rotation_due: false`, so a due
+rotation plans as an update whose reason says it rotates: the API revokes no single key of a
 service account (`DELETE .../api_keys/{id}` answers 400 for them: "delete the service account
 instead"), so the key rotates with the account. Apply creates a new account of the same name
 and role, its key goes to `key_sink` (a 0600 file, a masked GitHub output) before anything is

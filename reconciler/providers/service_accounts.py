@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from reconciler.kinds.service_account import KEY_ROTATION_DUE
 from reconciler.manifests import Stack
 from reconciler.providers.admin_scoped import (
     PAGE_SIZE,
@@ -152,6 +153,12 @@ class ServiceAccountProvider(BoundScopedProvider):
 
     def update(self, op: Operation) -> str:
         live_id = op.live_id
+        if op.change.live_attributes.get(KEY_ROTATION_DUE) is True:
+            # max_key_age: the API revokes no single key of an account, so a new account of
+            # the declared name and role gets a key (in the sink first), then the old one goes
+            new_id = self.create(op)
+            self._remove(live_id)
+            return new_id
         changed = {c.path.removeprefix("spec.") for c in op.change.changes}
         fields = {f: str(op.payload[f]) for f in ("name", "role") if f in changed}
         if fields:

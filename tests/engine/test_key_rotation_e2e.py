@@ -53,7 +53,7 @@ def test_an_old_key_is_rotated_new_key_first_then_the_old_one_revoked(
     planned = ws.run("plan", str(specs), "--format", "json", "--detailed-exitcode")
     assert planned.exit_code == 2, planned.output
     (change,) = [c for c in json.loads(planned.stdout)["changes"] if c["kind"] == "ServiceAccount"]
-    assert change["action"] == "replace"
+    assert change["action"] == "update"  # in place for the manifest: a new account behind it
     assert change["reason"].startswith("rotate the key")
     drift = ws.run("drift", str(specs))
     assert drift.exit_code == 2, drift.output
