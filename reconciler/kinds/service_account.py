@@ -7,6 +7,9 @@ this stack (created since its lock): recorded as the stack's own when its key re
 `key_sink` file; otherwise its key is lost, so a new account is created and that one removed;
 made elsewhere: adopted (apply records it; no key is issued, its keys stay where they are).
 `key_sink` is local: the payload carries it (never a key), the live object never does.
+With `max_key_age`, the view declares `key_rotation_due: false`; the reader sets it true once
+the account's newest key is that old, which plans an update that replaces the account
+(`ServiceAccountProvider.update`, `providers/key_rotation.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from reconciler.models.service_account import GithubOutputSink, ServiceAccountSp
 from reconciler.plan import UNKNOWN, FieldChange
 from reconciler.state import LiveObject
 
+KEY_ROTATION_DUE = "key_rotation_due"
+
 
 class ServiceAccountPlanner:
     kind = "ServiceAccount"
@@ -46,7 +51,9 @@ class ServiceAccountPlanner:
         project, references = desired_project(resource, ctx)
         if project is None:
             return Desired(view={}, payload={}, blocked=NO_PROJECT)
-        view = {"project": project, "name": spec.name, "role": spec.role}
+        view: dict[str, Any] = {"project": project, "name": spec.name, "role": spec.role}
+        if spec.max_key_age is not None:
+            view[KEY_ROTATION_DUE] = False  # the reader says True once the newest key is old
         payload = {**view, "key_sink": _sink_payload(resource, spec, ctx.stack.root)}
         return Desired(view=view, payload=payload, references=references)
 
@@ -115,7 +122,18 @@ class ServiceAccountPlanner:
         return f"'{desired.view['name']}' is already {desired.view['role']} of the project"
 
     def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
-        return default_change_reason(changes, replace=replace)
+        rotation = any(c.path == f"spec.{KEY_ROTATION_DUE}" for c in changes)
+        others = [c for c in changes if c.path != f"spec.{KEY_ROTATION_DUE}"]
+        if not rotation:
+            return default_change_reason(changes, replace=replace)
+        reason = (
+            "rotate the key: the newest is max_key_age old or older; a new account of the same "
+            "name and role gets a key, in the sink first, then the old account and its keys "
+            "are removed"
+        )
+        if not others:
+            return reason
+        return f"{default_change_reason(others, replace=replace)}; {reason}"
 
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None

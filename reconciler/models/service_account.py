@@ -6,6 +6,8 @@ in place). `role` changes in place; another project is another account (a replac
 removes the account and revokes its keys (`--allow-delete`). The key the API returns once, at
 creation, goes only to `key_sink`: a file created with mode 0600 (relative to the manifest and
 inside the stack's folder, or an absolute path you chose), or a masked GitHub Actions output.
+`max_key_age` rotates it (`providers/key_rotation.py`): a new account of the same name, its
+key to the sink, then the old account removed with its keys.
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ class ServiceAccountSpec(Spec):
     key_sink: KeySink = Field(
         description="Where the key the API returns at creation goes; never to plans or logs."
     )
+    max_key_age: str | None = Field(
+        default=None,
+        pattern=r"^[1-9][0-9]{0,4}d$",
+        description="Rotate the key once the account's newest key is this many days old "
+        "(`90d`): a new account of the same name and role, its key to `key_sink` first, then "
+        "the old account removed with its keys (the API revokes no single key of a service "
+        "account).",
+    )
+
+    @property
+    def max_key_age_days(self) -> int | None:
+        return None if self.max_key_age is None else int(self.max_key_age.removesuffix("d"))
 
 
 KIND = KindInfo(
@@ -72,7 +86,7 @@ KIND = KindInfo(
     spec_model=ServiceAccountSpec,
     reference_fields={"project": ("Project",)},
     replace_fields=frozenset({"project"}),
-    local_fields=frozenset({"key_sink"}),
+    local_fields=frozenset({"key_sink", "max_key_age"}),
     delete_verb="remove",
     identity="name within its project (bound by the ownership registry)",
     depends_on_project=True,
