@@ -23,7 +23,7 @@ from reconciler.errors import StalePlanError
 from reconciler.graph import DependencyGraph
 from reconciler.kinds import PLANNERS, DatasetFacts, Desired, Match, PlanContext
 from reconciler.kinds.project_keys import waiting_for_project_key
-from reconciler.kinds.uses import declared_facts
+from reconciler.kinds.uses import declared_facts, shutdown_warnings
 from reconciler.manifests import Stack
 from reconciler.manifests.discovery import stack_root
 from reconciler.models import KINDS, KindInfo, Resource
@@ -84,7 +84,7 @@ class _Planning:
         self.ctx = PlanContext(stack, live, reports, self.known_ids)
 
     def plan_resource(self, resource: Resource) -> None:
-        base = _base_fields(resource) | declared_facts(resource, self.stack.resources)
+        base = _base_fields(resource) | declared_facts(resource, self.ctx)
         self.known_ids[resource.address] = None
         blocking = next(
             (d for d in base["depends_on"] if self._action_of(d) is Action.BLOCKED), None
@@ -99,6 +99,8 @@ class _Planning:
         planner = PLANNERS[resource.kind]
         desired = planner.desired(resource, self.ctx)
         base["details"], base["warnings"] = desired.details, desired.warnings
+        if not getattr(planner, "warns_shutdowns", False):  # every other model a spec names
+            base["warnings"] = (*desired.warnings, *shutdown_warnings(resource, self.ctx))
         base["cost"] = desired.cost
         match = Match() if desired.blocked else planner.match(resource, desired, self.ctx)
         self.live_warnings += [f"{resource.address}: {w}" for w in match.warnings]

@@ -131,6 +131,23 @@ def shutdown_table(stack: Stack | None, diagnostics: Diagnostics) -> ShutdownTab
         return None
 
 
+def _warn_model_shutdowns(
+    resource: Resource, shutdowns: ShutdownTable | None, diagnostics: Diagnostics
+) -> None:
+    """Every API model a spec names (a Batch template's, an EvalRun's, a grader's, a
+    moderation policy's) that shuts down within 90 days, at its field."""
+    from reconciler.kinds.uses import dotted, model_fields
+    from reconciler.models.shutdowns import shutdown_warning
+
+    spec = resource.spec.model_dump(mode="json", exclude_none=True)
+    for parts, model in model_fields(spec, ("spec",)):
+        warning = None if "/" in model else shutdown_warning(model, shutdowns)
+        if warning is not None:
+            diagnostics.warning(
+                f"{dotted(parts)}: {warning}", resource.location_of(*parts), code="model-shutdown"
+            )
+
+
 def check_models_and_methods(
     resources: Iterable[Resource],
     shutdowns: ShutdownTable | None = None,
@@ -138,7 +155,8 @@ def check_models_and_methods(
     shutdown_warnings: bool = True,
 ) -> list[Diagnostic]:
     """FineTunes: a declared training file format that the method cannot read, a `model:
-    FineTune/x` naming no FineTune, a model that shuts down within 90 days. Datasets: a model
+    FineTune/x` naming no FineTune, a model that shuts down within 90 days (any `model` field
+    of any kind, e.g. a Batch template's or a grader's). Datasets: a model
     the model table does not know (tokens, limits and cost would be guessed; the fast path
     leaves such stacks to this check)."""
     from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec
@@ -152,6 +170,8 @@ def check_models_and_methods(
         if isinstance(spec, DatasetSpec) and spec.model is not None:
             _warn_unknown_model(resource, spec.model, diagnostics)
         if not isinstance(spec, FineTuneSpec):
+            if shutdown_warnings and not isinstance(spec, DatasetSpec):  # its model counts tokens
+                _warn_model_shutdowns(resource, shutdowns, diagnostics)
             continue
         warning = shutdown_warning(spec.model, shutdowns) if shutdown_warnings else None
         if warning is not None:

@@ -204,6 +204,15 @@ def _resolved_folder(folder: Path) -> Path:
     return folder.resolve()
 
 
+def _names_a_model(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(
+            (key == "model" and isinstance(item, str)) or _names_a_model(item)
+            for key, item in value.items()
+        )
+    return isinstance(value, list) and any(_names_a_model(item) for item in value)
+
+
 def _read_document(document: Any, base_dir: Path, rules: dict[str, Any]) -> _Resource:
     _require(type(document) is dict, "not a mapping")
     kind = document.get("kind")
@@ -215,6 +224,8 @@ def _read_document(document: Any, base_dir: Path, rules: dict[str, Any]) -> _Res
     cross_field = kind_rules["cross_field_checks"]
     if cross_field is not None:
         _require(passes_cross_field_checks(kind, spec, cross_field), "cross-field check")
+    if kind != DATASET_KIND:  # a model that shuts down soon is a warning only validation.py gives
+        _require(not _names_a_model(spec), "names a model: validation.py checks its shutdown")
     address = f"{kind}/{document['metadata']['name']}"
     references = _references(spec, kind_rules["reference_fields"], rules["reference_pattern"])
     return _Resource(address, kind, spec, base_dir, references)

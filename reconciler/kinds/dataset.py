@@ -38,6 +38,7 @@ from reconciler.state import (
 
 class DatasetPlanner:
     kind = "Dataset"
+    warns_shutdowns = True  # its model only counts tokens: nothing runs on it
     data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:

@@ -35,13 +35,12 @@ from reconciler.kinds.base import (
     default_change_reason,
     manifest_name,
 )
+from reconciler.kinds.uses import MODEL_KIND, shutdown_table
 from reconciler.models.base import Resource
 from reconciler.models.fine_tune import FORMAT_OF_METHOD, FineTuneSpec, canonical_model
 from reconciler.models.shutdowns import (
     ShutdownTable,
-    api_dates,
     job_creation_closed,
-    load_table,
     shutdown_warning,
 )
 from reconciler.plan import UNKNOWN, Action, Cost, FieldChange, ResourceChange
@@ -49,7 +48,6 @@ from reconciler.state import (
     HOME_PROJECT,
     LiveObject,
     Ownership,
-    cached_index,
     objects_by_address,
 )
 
@@ -64,7 +62,6 @@ ON_DELETE_KIND = "FineTuneOnDelete"
 FineTune's manifest said about its models."""
 REMEMBERED = "on_delete_remembered"
 """Payload key: whether the registry says delete_model when the plan was made."""
-MODEL_KIND = "Model"
 """Live objects of `GET /models` (key = live id = the model id; attributes: project,
 shutdown_date), read by `providers/fine_tuning.py` once per plan in the API key's project (the
 shutdown dates) and where a model may be deleted."""
@@ -109,6 +106,7 @@ def spec_digest(spec: FineTuneSpec) -> str:
 
 class FineTunePlanner:
     kind = "FineTune"
+    warns_shutdowns = True  # its own warning names the base model behind FineTune/x
     data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
@@ -472,21 +470,6 @@ def _with_autos(live: Any, declared: Any) -> Any:
     if isinstance(live, dict) and isinstance(declared, dict):
         return {key: _with_autos(value, declared.get(key)) for key, value in live.items()}
     return live
-
-
-def shutdown_table(ctx: PlanContext) -> ShutdownTable:
-    """The stack's shutdown table with the dates `GET /v1/models` listed: built once per
-    plan (kept beside the live state), not once per FineTune."""
-    override = ctx.stack.config.model_shutdowns
-    path = ctx.stack.resolve_path(override) if override is not None else None
-
-    def build() -> ShutdownTable:
-        listed = [
-            (m.live_id, m.attributes.get("shutdown_date")) for m in ctx.live.of_kind(MODEL_KIND)
-        ]
-        return load_table(path, api_dates(listed))
-
-    return cached_index(ctx.live, f"_shutdowns:{path}", ctx.live.objects, build)
 
 
 def _refused_if_closed(match: Match, ctx: PlanContext) -> Match:

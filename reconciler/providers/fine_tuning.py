@@ -28,7 +28,6 @@ from reconciler.kinds.fine_tune import (
     DELETE_MODEL,
     DIGEST_TAG,
     IN_PROGRESS,
-    MODEL_KIND,
     NAME_TAG,
     ON_DELETE_KIND,
     REMEMBERED,
@@ -41,6 +40,7 @@ from reconciler.kinds.fine_tune import (
     remembers_sharing,
     shared_address,
 )
+from reconciler.kinds.uses import MODEL_KIND
 from reconciler.models.fine_tune import OWNERSHIP_TAGS
 from reconciler.plan import UNKNOWN
 from reconciler.providers.base import (
