@@ -132,7 +132,11 @@ class _Planning:
         current = match.current
         if current is None:
             reason = planner.create_reason(resource, desired, match)
-            base["changes"] = diff_attributes(desired.view, {})
+            # fields a kind compares but nobody declares (a digest, the status it waits for)
+            # are not shown as added: a reviewer reads what the manifest asks for
+            hidden: frozenset[str] = getattr(planner, "create_hidden_fields", frozenset())
+            shown = {k: v for k, v in desired.view.items() if k not in hidden}
+            base["changes"] = diff_attributes(shown, {})
             return ResourceChange(action=Action.CREATE, reason=reason, **base)
         self._consult(current)
         base["live_id"] = current.live_id

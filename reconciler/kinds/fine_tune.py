@@ -107,6 +107,7 @@ def spec_digest(spec: FineTuneSpec) -> str:
 class FineTunePlanner:
     kind = "FineTune"
     warns_shutdowns = True  # its own warning names the base model behind FineTune/x
+    create_hidden_fields = frozenset({"digest", "status"})  # compared, never declared
     data_plane = True  # not in the audit log (attributed drift says so)
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
