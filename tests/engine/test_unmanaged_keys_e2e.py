@@ -82,6 +82,9 @@ def test_a_key_made_by_hand_is_listed_then_revoked(
     (revoke,) = [c for c in json.loads(planned.stdout)["changes"] if c["action"] == "delete"]
     assert revoke["address"] == f"Project/team#{by_hand['id']}"
     assert revoke["live_id"] == by_hand["id"] and "owner@sandbox.example" in revoke["reason"]
+    drift = ws.run("drift", str(specs))
+    assert drift.exit_code == 2, drift.output  # a revoke to make is drift
+    outputs.append(drift.output)
     human = ws.run("plan", str(specs))
     outputs.append(human.output)
     assert "revoke API key" in human.output
