@@ -144,3 +144,18 @@ def test_without_revoke_unmanaged_keys_no_key_is_read(ws: Workspace) -> None:
     listed = json.loads(ws.run("plan", str(specs), "--format", "json").stdout)
     assert listed["requests"] == plain["requests"] + 1  # one listing for the project
     assert listed["minimum_requests"] == plain["minimum_requests"] + 1
+
+
+def test_max_key_age_and_the_inventory_share_one_listing(ws: Workspace) -> None:
+    aged = service_account("bot").replace("key_sink:", "max_key_age: 90d, key_sink:")
+    specs = write_stack(ws.root / "org", "Org Team", "false", aged)
+    assert ws.run("apply", str(specs), "--auto-approve").exit_code == 0
+    shared = json.loads(ws.run("plan", str(specs), "--format", "json").stdout)
+    text = (specs / "stack.yaml").read_text(encoding="utf-8")
+    (specs / "stack.yaml").write_text(
+        text.replace(", revoke_unmanaged_keys: false", ""), encoding="utf-8"
+    )
+    rotation_only = json.loads(ws.run("plan", str(specs), "--format", "json").stdout)
+    assert shared["requests"] == rotation_only["requests"]  # the project's keys listed once
+    assert shared["minimum_requests"] == rotation_only["minimum_requests"]
+    assert shared["requests"] == shared["minimum_requests"]
