@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .http import invalid, json_body, json_response, sandbox_of
+from . import audit
+from .http import Caller, invalid, json_body, json_response, sandbox_of
 from .store import new_id
 
 SWITCHES = ("training_not_available", "batch_stalled", "audit_logs_disabled")
@@ -141,6 +142,24 @@ async def user_project_key(request: Request) -> Response:
         "last_used_at": body.get("last_used_at"),
     }
     sandbox.store.put("secret_key", record)
+    user = sandbox.store.get("org_user", owner_id) or {}
+    maker = Caller(key_id="", is_admin=False, project_id="", actor_id=owner_id, actor_type="user")
+    entry = audit.record(
+        sandbox.store,
+        record["created_at"],
+        maker,
+        "api_key.created",
+        {"id": record["key_id"], "data": {"scopes": []}},
+        project_id=project_id,
+    )
+    entry["actor"] = {  # made in the dashboard: a browser session, not a key
+        "type": "session",
+        "session": {
+            "user": {"id": owner_id, "email": user.get("email")},
+            "ip_address": "127.0.0.1",
+        },
+    }
+    sandbox.store.put("audit_log", entry)
     return json_response({"id": record["key_id"], "value": record["id"]})
 
 

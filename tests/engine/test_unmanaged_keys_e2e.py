@@ -159,3 +159,20 @@ def test_max_key_age_and_the_inventory_share_one_listing(ws: Workspace) -> None:
     assert shared["requests"] == rotation_only["requests"]  # the project's keys listed once
     assert shared["minimum_requests"] == rotation_only["minimum_requests"]
     assert shared["requests"] == shared["minimum_requests"]
+
+
+def test_an_incremental_refresh_sees_a_key_made_since_the_snapshot(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    """The dashboard's key is in the audit log (`api_key.created`), so the incremental
+    refresh lists the project's keys again instead of answering from its snapshot."""
+    specs = write_stack(ws.root / "org", "Org Team", "false")
+    (specs / "reconciler.yaml").write_text(
+        "stack: org\nrefresh: {mode: incremental, max_age: 1h}\n", encoding="utf-8"
+    )
+    assert ws.run("apply", str(specs), "--auto-approve").exit_code == 0
+    assert ws.run("plan", str(specs)).exit_code == 0  # the snapshot now holds the keys
+    by_hand = key_by_hand(sandbox, project_id(admin_client, "Org Team"), "laptop")
+    planned = json.loads(ws.run("plan", str(specs), "--format", "json").stdout)
+    assert planned["refresh"].startswith("incremental"), planned["refresh"]
+    assert any(by_hand["id"] in w for w in planned["warnings"])
