@@ -176,3 +176,21 @@ def test_an_incremental_refresh_sees_a_key_made_since_the_snapshot(
     planned = json.loads(ws.run("plan", str(specs), "--format", "json").stdout)
     assert planned["refresh"].startswith("incremental"), planned["refresh"]
     assert any(by_hand["id"] in w for w in planned["warnings"])
+
+
+def test_a_saved_plan_is_stale_once_a_key_is_made(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    """The keys are part of the project's live state: a plan that revokes some is refused
+    once another key was made, rather than leaving the new one (or revoking a stale list)."""
+    specs = write_stack(ws.root / "org", "Org Team", "true")
+    assert ws.run("apply", str(specs), "--auto-approve").exit_code == 0
+    team = project_id(admin_client, "Org Team")
+    first = key_by_hand(sandbox, team, "first")
+    saved = ws.run("plan", str(specs), "--out", str(ws.root / "plan.json"))
+    assert saved.exit_code == 0, saved.output
+    key_by_hand(sandbox, team, "second")
+    refused = ws.run("apply", str(ws.root / "plan.json"), "--auto-approve", "--allow-delete")
+    assert refused.exit_code != 0, refused.output
+    assert "stale" in refused.output
+    assert first["id"] in key_ids(admin_client, team)  # nothing was revoked
