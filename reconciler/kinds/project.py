@@ -14,11 +14,13 @@ Settings: only the declared ones are in the desired view, and the live project i
 them (`_seen_through`: the declared models and fields of `rate_limits`, the declared hosted
 tools), so a model or setting left out is never compared. `residency` is create-only: a
 manifest that declares another residency than the live project's is blocked, naming the field.
+`revoke_unmanaged_keys`: the project's unmanaged API keys as warnings, or revokes
+(`kinds/project_api_keys.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,9 +33,10 @@ from reconciler.kinds.base import (
     default_change_reason,
     manifest_name,
 )
+from reconciler.kinds.project_api_keys import key_revokes, unmanaged_key_warnings
 from reconciler.models.base import Resource
 from reconciler.models.project import ProjectSpec
-from reconciler.plan import FieldChange
+from reconciler.plan import FieldChange, ResourceChange
 from reconciler.state import LiveObject, name_digest
 
 
@@ -51,6 +54,10 @@ class ProjectPlanner:
         if found.current is None:
             return found
         found = _seen_through(found, desired)
+        assert found.current is not None
+        keys = unmanaged_key_warnings(resource, found.current, ctx)
+        if keys:
+            found = replace(found, warnings=(*found.warnings, *keys))
         assert found.current is not None
         twins = _unbound_twins(str(desired.view["name"]), found.current, ctx)
         if not twins:
@@ -114,6 +121,12 @@ class ProjectPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return ()
+
+    def extra_changes(
+        self, ctx: PlanContext, changes: Mapping[str, ResourceChange]
+    ) -> list[tuple[ResourceChange, LiveObject]]:
+        """The planner's hook after every line is planned: revokes of unmanaged API keys."""
+        return key_revokes(ctx, changes)
 
 
 def _declared_settings(spec: ProjectSpec) -> dict[str, Any]:

@@ -143,6 +143,13 @@ class ProjectSpec(Spec):
         description="The certificates active in the project, by id (`cert_…`): the whole set "
         "(others are deactivated in the project).",
     )
+    revoke_unmanaged_keys: bool | None = Field(
+        default=None,
+        description="Inventory the project's API keys that no manifest accounts for (keys "
+        "of users, and of service accounts this stack does not declare): false lists them "
+        "as plan and drift warnings; true also revokes the users' keys (delete lines, run "
+        "with --allow-delete). The key the run itself uses is never listed or revoked.",
+    )
 
 
 KIND = KindInfo(

@@ -3,7 +3,8 @@ take more than 30 s at the stack's `admin_requests_per_minute` (`admin_budget.Ad
 
 `live.read_live_state` calls `announce_admin_reads` once the ownership registry is read: the
 count comes from the manifests and the registry (the projects listing, one page per 100
-declared projects; each declared setting of each Project; one listing per project of members
+declared projects; each declared setting of each Project, and its API keys when it sets
+`revoke_unmanaged_keys`; one listing per project of members
 and of service accounts, and the organization's users when members are declared), so it costs
 no request. Kinds of the organization itself, read once each, are not counted.
 """
@@ -33,6 +34,7 @@ def admin_reads_needed(stack: Stack, ownership: Ownership) -> int:
     for resource in projects:
         spec = resource.spec.model_dump()
         needed += sum(1 for setting in SETTINGS if spec.get(setting) is not None)
+        needed += spec.get("revoke_unmanaged_keys") is not None  # its API keys listing
     for kind in SCOPED_KINDS:
         declared = stack.of_kind(kind)
         scopes = {str(getattr(r.spec, "project", None) or "") for r in declared}

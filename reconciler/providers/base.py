@@ -9,9 +9,9 @@ after a failure: creates look for what an earlier attempt made before making it 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from reconciler.plan import ResourceChange
@@ -111,6 +111,9 @@ class ReadContext:
     administered: frozenset[str] = frozenset()
     """Projects only the Administration API's scoped kinds (members, service accounts) name:
     resolved, but no data-plane collection is read there (the API key may not be theirs)."""
+    key_listings: Mapping[str, Future[Any]] = field(default_factory=dict)
+    """The API key listings already started, by project id (`revoke_unmanaged_keys`,
+    providers/project_api_keys.py): a reader needing a project's keys reuses its listing."""
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,16 @@ class Clients:
         with self._lock:
             return project in self._project_keys
 
+    def is_own_key(self, redacted: str) -> bool:
+        """Whether a key the API shows as `redacted` (`sk-abc...wxyz`) may be one this run
+        sends (OPENAI_API_KEY or a `project_keys` key): its visible start and end match. A
+        shape without a mask is compared by its last 4 characters (when unsure, it is ours)."""
+        with self._lock:
+            keys = [self._base.api_key, *self._project_keys.values()]
+        parts = re.split(r"\.{3}|\*+|…", redacted, maxsplit=1)
+        head, tail = (parts[0], parts[1]) if len(parts) == 2 else ("", redacted[-4:])
+        return any(k.startswith(head) and k.endswith(tail) for k in keys if k)
+
     def require_admin_key(self, purpose: str) -> None:
         if not self.has_admin_key:
             raise ConfigError(

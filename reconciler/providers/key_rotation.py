@@ -3,7 +3,8 @@
 `ServiceAccountReader.read` calls `with_key_ages` with the accounts it read: for the accounts
 bound to a manifest that declares `max_key_age`, it lists the project's API keys
 (`organization/projects/{id}/api_keys`, one paginated listing per such project, never one
-request per account) and sets the attribute `key_rotation_due`: the account's newest key is
+request per account; a listing `revoke_unmanaged_keys` started is reused:
+`ReadContext.key_listings`) and sets the attribute `key_rotation_due`: the account's newest key is
 at least `max_key_age` days old (by `models.shutdowns.today`, so `RECONCILER_TODAY` moves it),
 or it has no key. The ServiceAccount planner declares `key_rotation_due: false`, so a due
 rotation plans as an update whose reason says it rotates: the API revokes no single key of a
@@ -56,9 +57,12 @@ def with_key_ages(ctx: ReadContext, accounts: list[LiveObject]) -> tuple[list[Li
     ages = max_key_ages(ctx)
     watched = [a for a in accounts if a.address in ages]
     projects = sorted({str(a.attributes["project"]) for a in watched})
-    listings = {p: ctx.submit(list_project_keys, ctx.clients, p) for p in projects}
-    keys = {p: listing.result() or [] for p, listing in listings.items()}
-    pages = sum(max(1, -(-len(found) // PAGE_SIZE)) for found in keys.values())
+    shared = {p: ctx.key_listings[p] for p in projects if p in ctx.key_listings}
+    listings = {
+        p: ctx.submit(list_project_keys, ctx.clients, p) for p in projects if p not in shared
+    }
+    keys = {p: listing.result() or [] for p, listing in (listings | shared).items()}
+    pages = sum(max(1, -(-len(keys[p]) // PAGE_SIZE)) for p in listings)  # shared: counted there
     updated: list[LiveObject] = []
     for account in accounts:
         if account.address not in ages:

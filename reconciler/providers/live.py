@@ -47,7 +47,9 @@ from reconciler.providers.admin_reads import announce_admin_reads
 from reconciler.providers.base import ReadContext, ReadResult
 from reconciler.providers.client import READ_CONCURRENCY, Clients
 from reconciler.providers.files import FILES_PAGE_SIZE, dataset_objects, list_files
+from reconciler.providers.key_rotation import list_project_keys
 from reconciler.providers.ownership import read_ownership
+from reconciler.providers.project_api_keys import with_api_keys
 from reconciler.providers.project_keys import bind_project_keys
 from reconciler.providers.projects import PAGE_SIZE as PROJECTS_PAGE_SIZE
 from reconciler.providers.projects import (
@@ -114,6 +116,10 @@ class _Reading:
         if raw_projects is not None:
             bind_project_keys(self.stack, self.clients, ownership, projects)
         settings = self._read_settings(settings_to_read(self.stack, ownership, projects))
+        key_listings = {
+            project: self.pool.submit(list_project_keys, self.clients, project)
+            for project in sorted(api_key_projects(self.stack, ownership, projects))
+        }
         self._list_files_of(wanted.named_ids(ownership, projects))
         active = None if raw_projects is None else {p.live_id for p in projects if p.is_active}
         files = self._files_by_project(active)
@@ -128,8 +134,11 @@ class _Reading:
         scoped = frozenset({HOME_PROJECT, *files})
         listed_files = (home_files, *files.values())  # the home project's files too
         filenames = frozenset(f.filename for listed in listed_files for f in listed)
-        others = self._read_other_kinds(ownership, scoped, filenames, frozenset(administered))
+        others = self._read_other_kinds(
+            ownership, scoped, filenames, frozenset(administered), key_listings
+        )
         projects, settings_minimum = project_settings(projects, settings)
+        projects, keys_minimum = with_api_keys(projects, key_listings, self.clients)
         described = refresh.finish(self.clients) if refresh is not None else None
         served = self.clients.read_cache.served - served  # answered from the snapshot
         return LiveState(
@@ -143,6 +152,7 @@ class _Reading:
             refresh=described,
             minimum_requests=minimum
             + settings_minimum
+            + keys_minimum
             + sum(result.minimum_requests for result in others),
         )
 
@@ -166,6 +176,7 @@ class _Reading:
         scoped: frozenset[str],
         filenames: frozenset[str],
         administered: frozenset[str],
+        key_listings: dict[str, Future[Any]],
     ) -> list[ReadResult]:
         """Every registered reader the stack needs, at once (their listings share the pool).
         A reader with `needed_by_files` is also run when the listed files show the stack
@@ -179,7 +190,13 @@ class _Reading:
         if not needed:
             return []
         ctx = ReadContext(
-            self.stack, self.clients, ownership, scoped, self.pool.submit, administered
+            self.stack,
+            self.clients,
+            ownership,
+            scoped,
+            self.pool.submit,
+            administered,
+            key_listings,
         )
         with ThreadPoolExecutor(len(needed), thread_name_prefix="reconciler-kind") as readers:
             return list(readers.map(lambda reader: reader.read(ctx), needed))
@@ -252,6 +269,21 @@ def settings_to_read(
         for live_id in ids & {p.live_id for p in active}:
             wanted.setdefault(live_id, set()).update(settings)
     return wanted
+
+
+def api_key_projects(
+    stack: Stack, ownership: Ownership, projects: Iterable[LiveObject]
+) -> set[str]:
+    """The live projects whose API keys are listed: those of the declared Projects that set
+    `revoke_unmanaged_keys` (providers/project_api_keys.py), resolved as their settings are."""
+    bound = {e.live_id for e in ownership.entries.values() if e.live_id}
+    active = [p for p in projects if p.is_active]
+    found: set[str] = set()
+    for resource in stack.of_kind("Project"):
+        if getattr(resource.spec, "revoke_unmanaged_keys", None) is None:
+            continue
+        found |= _resolved_ids(resource, ownership, active, bound) & {p.live_id for p in active}
+    return found
 
 
 def _resolved_ids(

@@ -28,6 +28,7 @@ from reconciler.providers.client import Clients
 from reconciler.providers.errors import api_errors
 from reconciler.providers.organization import list_certificates, set_active_certificates
 from reconciler.providers.ownership import OwnershipStore
+from reconciler.providers.project_api_keys import revoke_key
 from reconciler.state import LiveObject, Ownership
 
 PAGE_SIZE = 100
@@ -135,6 +136,10 @@ class ProjectProvider(KindProvider):
             write_setting(self._clients, live_id, setting, payload[setting], live)
 
     def delete(self, op: Operation) -> None:
+        key_id = op.payload.get("revoke_api_key")
+        if key_id:  # an unmanaged API key of a kept project (kinds/project_api_keys.py)
+            revoke_key(self._clients, str(op.payload["project"]), str(key_id))
+            return
         live_id = op.live_id
         with api_errors(f"archive project {live_id}", missing_ok=True):
             self._clients.writer().admin.organization.projects.archive(live_id)

@@ -1,5 +1,6 @@
 """Control routes outside /v1 (`/_sandbox/...`): move the clock, set faults and switches,
-provision a user as an identity provider would over SCIM (`is_scim_managed: true`).
+provision a user as an identity provider would over SCIM (`is_scim_managed: true`), make a
+user's project API key as the dashboard does (the Administration API makes none).
 
 Tests and the demo call these instead of sleeping or restarting; the real API has nothing like
 them, so they are on the conformance test's allow-list.
@@ -13,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .http import invalid, json_body, json_response, sandbox_of
+from . import audit
+from .http import Caller, invalid, json_body, json_response, sandbox_of
 from .store import new_id
 
 SWITCHES = ("training_not_available", "batch_stalled", "audit_logs_disabled")
@@ -111,6 +113,56 @@ async def scim_group(request: Request) -> Response:
     return json_response(group)
 
 
+async def user_project_key(request: Request) -> Response:
+    """A project API key a user made in the dashboard (`{project_id, email?, name?}`; the
+    organization owner's when no e-mail is given): answers its id and, once, its value."""
+    body = await json_body(request)
+    sandbox = sandbox_of(request)
+    project_id, email = body.get("project_id"), body.get("email")
+    if not isinstance(project_id, str) or sandbox.store.get("project", project_id) is None:
+        raise invalid("'project_id' must name a project", param="project_id")
+    owner_id = sandbox.owner_user_id
+    if email is not None:
+        users = sandbox.store.list("org_user", where=lambda u: u.get("email") == email)
+        if not users:
+            raise invalid(f"no user of the organization has the e-mail {email!r}", param="email")
+        owner_id = users[0]["id"]
+    record: dict[str, Any] = {
+        "id": new_id("sk-proj-", 48),
+        "key_id": new_id("key_", 16),
+        "is_admin": False,
+        "project_id": project_id,
+        "pinned": True,
+        "owner_id": owner_id,
+        "owner_type": "user",
+        "name": str(body.get("name") or "Secret Key"),
+        "created_at": sandbox.clock.now(),
+        "expires_at": None,
+        "scopes": [],
+        "last_used_at": body.get("last_used_at"),
+    }
+    sandbox.store.put("secret_key", record)
+    user = sandbox.store.get("org_user", owner_id) or {}
+    maker = Caller(key_id="", is_admin=False, project_id="", actor_id=owner_id, actor_type="user")
+    entry = audit.record(
+        sandbox.store,
+        record["created_at"],
+        maker,
+        "api_key.created",
+        {"id": record["key_id"], "data": {"scopes": []}},
+        project_id=project_id,
+    )
+    entry["actor"] = {  # made in the dashboard: a browser session, not a key
+        "type": "session",
+        "session": {
+            "user": {"id": owner_id, "email": user.get("email")},
+            "ip_address": "127.0.0.1",
+        },
+    }
+    sandbox.store.put("audit_log", entry)
+    return json_response({"id": record["key_id"], "value": record["id"]})
+
+
 ROUTES: list[BaseRoute] = [
     Route("/clock", get_clock, methods=["GET"]),
     Route("/clock/advance", advance_clock, methods=["POST"]),
@@ -120,4 +172,5 @@ ROUTES: list[BaseRoute] = [
     Route("/switches", set_switches, methods=["POST"]),
     Route("/scim/users", scim_user, methods=["POST"]),
     Route("/scim/groups", scim_group, methods=["POST"]),
+    Route("/project_api_keys", user_project_key, methods=["POST"]),
 ]
