@@ -36,6 +36,7 @@ class LazyGroup(click.Group):
         "wait": ("reconciler.commands.wait", "wait_command"),
         "output": ("reconciler.commands.output", "output_command"),
         "import": ("reconciler.commands.import_", "import_command"),
+        "usage": ("reconciler.commands.usage", "usage_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
