@@ -603,6 +603,10 @@ def _plan_with(
         mode=mode,
         manifests_path=path,
     )
+    if mode != "drift":  # a lowered spend limit: the last 30 days' cost against it
+        from reconciler.providers.spend_check import warn_lowered_spend_limits
+
+        made = warn_lowered_spend_limits(made, clients)
     if mode == "drift":  # who changed each drifted object, from the audit log
         from reconciler.providers.audit_log import attribute_drift
 

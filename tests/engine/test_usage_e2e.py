@@ -6,6 +6,7 @@ without the admin key it is a clear error."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from reconciler.commands.usage import dollars
 from reconciler.sandbox import SandboxHandle
 from reconciler.sandbox.pricing import price_of
 
-from .e2e import Workspace, active_projects, project_key
+from .e2e import Workspace, active_projects, advance_clock, project_key
 
 ALPHA = """apiVersion: reconciler/v1
 kind: Project
@@ -104,3 +105,73 @@ def test_usage_without_the_admin_key_says_what_to_set(ws: Workspace) -> None:
     assert result.exit_code == 1
     assert "OPENAI_ADMIN_KEY is not set" in result.output
     assert "Traceback" not in result.output
+
+
+LIMITED = """apiVersion: reconciler/v1
+kind: Project
+metadata: {name: alpha}
+spec:
+  name: Usage Alpha
+  spend_limit: {threshold_amount: LIMIT}
+"""
+
+
+def test_a_plan_that_lowers_a_spend_limit_shows_the_last_30_days_cost_against_it(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    specs = ws.root / "stack"
+    specs.mkdir()
+    (specs / "reconciler.yaml").write_text("stack: usage\n", encoding="utf-8")
+    manifest = specs / "stack.yaml"
+    manifest.write_text(LIMITED.replace("LIMIT", "10000"), encoding="utf-8")
+    applied = ws.run("apply", str(specs), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    (alpha,) = active_projects(admin_client, "Usage Alpha")
+    key = project_key(admin_client, alpha.id)
+    clock = sandbox.app.state.sandbox.clock
+    spent: list[tuple[int, float]] = []  # (sandbox time, USD) of each call, a day apart
+    with openai.OpenAI(api_key=key, base_url=sandbox.base_url, max_retries=0) as alpha_client:
+        for n in range(3):
+            answer = alpha_client.responses.create(model=MODEL, input="Refunds? " * 2500)
+            assert answer.usage is not None
+            spent.append(
+                (clock.now(), usd(MODEL, answer.usage.input_tokens, answer.usage.output_tokens))
+            )
+            if n < 2:
+                advance_clock(sandbox, 86400)
+    first, second = spent[0][1], spent[0][1] + spent[1][1]
+    assert second < 0.07 <= second + spent[2][1], spent  # the third call crosses $0.07
+    crossed = dt.datetime.fromtimestamp(spent[2][0], dt.UTC).date()
+    ws.env["RECONCILER_TODAY"] = crossed.isoformat()  # the sandbox's today
+
+    quiet = plan_json(ws, specs)
+    manifest.write_text(LIMITED.replace("LIMIT", "7"), encoding="utf-8")
+    lowered = plan_json(ws, specs)
+    (change,) = [c for c in lowered["changes"] if c["address"] == "Project/alpha"]
+    (warning,) = change["warnings"]
+    total = first + spent[1][1] + spent[2][1]
+    assert warning == (
+        f"spend_limit from $100.00 to $0.07: the last 30 days cost ${total:,.2f}; at the new "
+        f"limit it would have been reached on day 30 ({crossed.isoformat()})"
+    )
+    assert lowered["requests"] == quiet["requests"] + 1  # one costs request
+    human = ws.run("plan", str(specs))
+    assert "would have been reached on day 30" in human.output
+
+    manifest.write_text(LIMITED.replace("LIMIT", "900"), encoding="utf-8")
+    warning = next(c for c in plan_json(ws, specs)["changes"] if c["address"] == "Project/alpha")
+    assert warning["warnings"] == [
+        f"spend_limit from $100.00 to $9.00: the last 30 days cost ${total:,.2f} "
+        f"({100 * total / 9:.0f}% of the new limit, not reached)"
+    ]
+
+    manifest.write_text(LIMITED.replace("LIMIT", "20000"), encoding="utf-8")
+    raised = plan_json(ws, specs)
+    assert all(not c["warnings"] for c in raised["changes"])
+    assert raised["requests"] == quiet["requests"]  # no lowered limit: no costs request
+
+
+def plan_json(ws: Workspace, specs: Path) -> Any:
+    result = ws.run("plan", str(specs), "--format", "json", "--detailed-exitcode")
+    assert result.exit_code in (0, 2), result.output
+    return json.loads(result.stdout)
