@@ -45,7 +45,7 @@ class ProjectUsage:
 
     @property
     def cost_usd(self) -> float:
-        return round(sum(self.cost_by_day.values()), 6)
+        return round(float(sum(self.cost_by_day.values())), 6)
 
 
 @dataclass
