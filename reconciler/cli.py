@@ -36,6 +36,7 @@ class LazyGroup(click.Group):
         "wait": ("reconciler.commands.wait", "wait_command"),
         "output": ("reconciler.commands.output", "output_command"),
         "import": ("reconciler.commands.import_", "import_command"),
+        "usage": ("reconciler.commands.usage", "usage_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -602,6 +603,10 @@ def _plan_with(
         mode=mode,
         manifests_path=path,
     )
+    if mode != "drift":  # a lowered spend limit: the last 30 days' cost against it
+        from reconciler.providers.spend_check import warn_lowered_spend_limits
+
+        made = warn_lowered_spend_limits(made, clients)
     if mode == "drift":  # who changed each drifted object, from the audit log
         from reconciler.providers.audit_log import attribute_drift
 

@@ -37,7 +37,7 @@ def admin_reads_needed(stack: Stack, ownership: Ownership) -> int:
         needed += spec.get("revoke_unmanaged_keys") is not None  # its API keys listing
     for kind in SCOPED_KINDS:
         declared = stack.of_kind(kind)
-        scopes = {str(getattr(r.spec, "project", None) or "") for r in declared}
+        scopes = {_project_id(r.spec, ownership) for r in declared}
         scopes |= {
             entry.live_id.partition(".")[0]
             for address, entry in ownership.entries.items()
@@ -47,6 +47,15 @@ def admin_reads_needed(stack: Stack, ownership: Ownership) -> int:
         if kind == "ProjectMember" and declared:
             needed += 1  # the organization's users, filtered by the declared emails
     return needed
+
+
+def _project_id(spec: object, ownership: Ownership) -> str:
+    """A declared member's or account's project as the registry's entries name it: the live id
+    of `Project/x` once bound (else the reference), so a project counts once whether its
+    listing is wanted by a manifest, by a registry entry or both."""
+    project = str(getattr(spec, "project", None) or "")
+    entry = ownership.entry(project) if project.startswith("Project/") else None
+    return entry.live_id if entry is not None and entry.live_id else project
 
 
 def announce_admin_reads(

@@ -11,7 +11,7 @@ from typing import Any
 from reconciler.manifests import Stack, load_stack
 from reconciler.providers.admin_budget import AdminBudget
 from reconciler.providers.admin_reads import admin_reads_needed, announce_admin_reads
-from reconciler.state import Ownership
+from reconciler.state import OwnedEntry, Ownership
 
 
 class FakeTime:
@@ -128,3 +128,32 @@ def test_a_short_read_is_not_announced(tmp_path: Path) -> None:
     said: list[str] = []
     announce_admin_reads(stack, Ownership(), AdminBudget(7), said.append)
     assert said == []
+
+
+MEMBER = """apiVersion: reconciler/v1
+kind: ProjectMember
+metadata: {{name: alice-p{index}}}
+spec: {{project: Project/p{index}, email: alice@example.com, role: member}}
+"""
+
+
+def test_a_project_whose_members_are_declared_and_recorded_is_counted_once(
+    tmp_path: Path,
+) -> None:
+    stack = budget_stack(tmp_path / "stack", projects=2, per_minute=7)
+    (tmp_path / "stack" / "members.yaml").write_text(
+        "---\n".join(MEMBER.format(index=i) for i in range(2)), encoding="utf-8"
+    )
+    stack = load_stack(tmp_path / "stack")
+    before_apply = admin_reads_needed(stack, Ownership())
+    applied = Ownership(
+        entries={
+            **{f"Project/p{i}": OwnedEntry(live_id=f"proj_{i}", created=True) for i in range(2)},
+            **{
+                f"ProjectMember/alice-p{i}": OwnedEntry(live_id=f"proj_{i}.user_a")
+                for i in range(2)
+            },
+        }
+    )
+    # the listing, two settings of each project, one member listing per project, the org's users
+    assert before_apply == admin_reads_needed(stack, applied) == 1 + 2 * 2 + 2 + 1
