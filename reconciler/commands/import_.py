@@ -190,7 +190,8 @@ def _in_scope(
                 chosen.append(obj)
         elif not projects:  # --all alone: the organization's users, groups, roles, invites
             chosen.append(obj)
-    order = {kind: i for i, kind in enumerate(["Project", *sorted(importable)])}
+    order = {kind: i for i, kind in enumerate(sorted(importable))}
+    order["Project"] = -1  # first: the others write their project as its new `Project/name`
     return sorted(chosen, key=lambda o: (order.get(o.kind, 99), o.key))
 
 

@@ -120,7 +120,7 @@ class GroupPlanner:
         if users is not None:
             spec["users"] = list(users)
         else:
-            note = "its members were not listed (too many groups): `users` is left unmanaged"
+            note = "its members were not listed: `users` is left out (members unmanaged)"
         return Imported(name=manifest_name(live.key), spec=spec, record=True, note=note)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:

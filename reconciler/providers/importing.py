@@ -8,8 +8,9 @@ fine-tuning jobs (list calls only: one listing per collection and project, in th
 pending invites (one listing each) and the members of each group (one listing per group, for at
 most `GROUP_MEMBER_LISTINGS` groups: the others are imported without `users`); in the API key's own
 project (`HOME_PROJECT`: where a stack without `default_project` puts its data, its id not known
-here), its jobs only. Objects already in the plan's state are kept as they were read; jobs the
-stack did not tag are added unbound (`address` None), so the planner leaves them alone.
+here), its jobs only. Objects already in the plan's state are kept as they were read (only
+attributes the plan did not read are added: a group's members); jobs the stack did not tag are
+added unbound (`address` None), so the planner leaves them alone.
 
 Projects, members and service accounts are Administration API objects: the admin key reads them in
 every project. Fine-tuning jobs are data-plane objects: a project's jobs are listed with its key
@@ -103,15 +104,25 @@ def read_importable(
         for project in wanted:
             listed = _data_plane(clients, project, jobs[project], notes)
             found.extend(_jobs(stack_name, project, listed))
+    listed = {(obj.kind, obj.live_id): obj for obj in found}
     have = {(obj.kind, obj.live_id) for obj in base.objects}
     extra = tuple(obj for obj in found if (obj.kind, obj.live_id) not in have)
     live = base.model_copy(
         update={
-            "objects": (*base.objects, *extra),
+            "objects": (*(_completed(o, listed) for o in base.objects), *extra),
             "requests": base.requests + clients.requests - start,
         }
     )
     return Importable(live, notes)
+
+
+def _completed(obj: LiveObject, listed: dict[tuple[str, str], LiveObject]) -> LiveObject:
+    """`obj` as the plan read it, with the attributes only the listing has (the members of a
+    group the stack neither declares nor owns: the plan did not list them)."""
+    other = listed.get((obj.kind, obj.live_id))
+    if other is None or other.attributes.keys() <= obj.attributes.keys():
+        return obj
+    return obj.model_copy(update={"attributes": {**other.attributes, **obj.attributes}})
 
 
 def _organization(

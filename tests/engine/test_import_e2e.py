@@ -247,7 +247,10 @@ def test_import_all_brings_the_organizations_users_groups_roles_and_invites(
         permissions=["api.audit_logs.read", "api.groups.read"],
         description="reads the audit log",
     )
-    org.invites.create(email="bob@example.com", role="reader", projects=[])  # still pending
+    lab = org.projects.create(name="Lab")
+    org.invites.create(  # still pending
+        email="bob@example.com", role="reader", projects=[{"id": lab.id, "role": "member"}]
+    )
     specs = _empty_stack(ws.root / "adopt")
 
     result = ws.run("import", "--all", str(specs))
@@ -269,7 +272,7 @@ def test_import_all_brings_the_organizations_users_groups_roles_and_invites(
     assert specs_of[("Invite", "invite-bob")] == {
         "email": "bob@example.com",
         "role": "reader",
-        "projects": [],
+        "projects": [{"id": "Project/lab", "role": "member"}],  # the project, imported too
     }
     assert f"Role/auditor ← {auditor.id} (recorded as adopted)" in result.output
     assert ws.run("validate", str(specs)).exit_code == 0
@@ -300,6 +303,11 @@ def test_import_one_org_user_by_id_and_a_project_role_with_its_project(
         ("OrgUser", {"email": "alice@example.com", "role": "reader"})
     ]
     _assert_noop(ws, specs)
+
+    accepted = next(i for i in org.invites.list() if i.email == "alice@example.com")
+    done = ws.run("import", "Invite", accepted.id, str(specs))
+    assert done.exit_code == 1
+    assert "it was accepted: the user is in the organization" in done.output, done.output
 
     owner_role = next(r for r in org.roles.list() if r.predefined_role)
     refused = ws.run("import", "Role", owner_role.id, str(specs))
