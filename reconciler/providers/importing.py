@@ -104,12 +104,12 @@ def read_importable(
         for project in wanted:
             listed = _data_plane(clients, project, jobs[project], notes)
             found.extend(_jobs(stack_name, project, listed))
-    listed = {(obj.kind, obj.live_id): obj for obj in found}
+    by_id = {(obj.kind, obj.live_id): obj for obj in found}
     have = {(obj.kind, obj.live_id) for obj in base.objects}
     extra = tuple(obj for obj in found if (obj.kind, obj.live_id) not in have)
     live = base.model_copy(
         update={
-            "objects": (*(_completed(o, listed) for o in base.objects), *extra),
+            "objects": (*(_completed(o, by_id) for o in base.objects), *extra),
             "requests": base.requests + clients.requests - start,
         }
     )
