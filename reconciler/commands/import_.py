@@ -43,6 +43,7 @@ class Outcome:
     written: list[tuple[str, LiveObject, Imported]] = field(default_factory=list)
     edited: list[tuple[str, str]] = field(default_factory=list)  # address, file
     skipped: list[tuple[LiveObject, str]] = field(default_factory=list)
+    quiet: list[tuple[LiveObject, str]] = field(default_factory=list)  # not reported by --all
     notes: list[str] = field(default_factory=list)  # what could not be read, and why
 
 
@@ -88,8 +89,8 @@ def run_import(
         objects = _in_scope(live, target, all_objects, scope_projects, importable.notes)
         outcome = _import(stack, live, objects, accounted, refs, in_place=in_place)
         outcome.notes = importable.notes
-        if target is not None and outcome.skipped:
-            obj, reason = outcome.skipped[0]
+        if target is not None and (outcome.skipped or outcome.quiet):
+            obj, reason = (outcome.skipped or outcome.quiet)[0]
             raise ConfigError(f"cannot import {obj.kind} {obj.live_id}: {reason}")
         destination = out if out is not None else stack.root / DEFAULT_OUT
         if outcome.written:
@@ -217,7 +218,8 @@ def _import(
             continue
         imported: Imported = hook(obj, ImportContext(stack, live, project_refs))
         if imported.spec is None:
-            outcome.skipped.append((obj, imported.reason or "cannot be imported"))
+            skipped = outcome.quiet if imported.quiet else outcome.skipped
+            skipped.append((obj, imported.reason or "cannot be imported"))
             continue
         problem = _spec_problem(obj.kind, imported.spec)
         if problem is not None:

@@ -107,7 +107,7 @@ class InvitePlanner:
                 if live.status == "accepted"
                 else f"it is {live.status}: a manifest for it would send a new invite"
             )
-            return Imported(name=name, reason=what)
+            return Imported(name=name, reason=what, quiet=True)
         projects = [
             {"id": ctx.project_ref(str(p["id"])), "role": p["role"]}
             for p in live.attributes.get("projects") or ()

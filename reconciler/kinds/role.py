@@ -89,6 +89,7 @@ class RolePlanner:
             return Imported(
                 name=name,
                 reason=f"'{role_name}' is a predefined role: it cannot be changed or managed",
+                quiet=True,
             )
         spec: dict[str, object] = {
             "role_name": role_name,

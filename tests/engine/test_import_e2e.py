@@ -279,6 +279,9 @@ def test_import_all_brings_the_organizations_users_groups_roles_and_invites(
     _assert_noop(ws, specs)
     again = ws.run("import", "--all", str(specs))
     assert "Nothing to import" in again.output, again.output
+    # the plan now reads every role (a Role is declared) and invite: predefined roles and the
+    # accepted invite are not listed as skipped (nobody means to import them)
+    assert "skipped" not in again.output, again.output
 
     # adopted, not created: removing the manifests leaves every object in the organization
     (specs / "imported.yaml").unlink()
