@@ -1,16 +1,17 @@
 """`reconciler import`: write manifests for live objects no manifest accounts for.
 
-Called by `cli.import_command`. Reads the stack's live state as `plan` does, then everything
-that may be imported (`providers.importing.read_importable`), and plans: a live object the plan
-matches to a declared manifest is accounted for. Each other object in scope (one `KIND ID`, or
-with `--all` every project of the organization, or every object of `--project`) goes through
-its kind planner's `import_spec` hook (`kinds.base.Imported`): a spec (validated with the kind's
-model), the id to pin, whether the ownership registry records it as adopted, or the reason it
-cannot be imported. A kind added later is covered by giving its planner that hook; nothing here
-names a kind. New documents go to `--out` (default `imported.yaml` in the stack's folder;
-appended to an existing file, whose text is left as it is). `--in-place` instead edits the
-manifests that already declare objects in scope, pinning `metadata.id` and setting the spec to
-the live values (a ruamel round trip: comments and layout are kept). The next `plan` is a no-op.
+Called by `cli.import_command`. Reads the stack's live state as `plan` does, then everything that
+may be imported (`providers.importing.read_importable`), and plans: a live object the plan matches
+to a declared manifest is accounted for. Each other object in scope (one `KIND ID`, or with `--all`
+every project, user, group, custom role and pending invite of the organization (objects without a
+`project`), or every object of `--project`) goes through its kind planner's `import_spec` hook
+(`kinds.base.Imported`): a spec (validated with the kind's model), the id to pin, whether the
+ownership registry records it as adopted, or the reason it cannot be imported. A kind added later
+is covered by giving its planner that hook; nothing here names a kind. New documents go to `--out`
+(default `imported.yaml` in the stack's folder; appended to an existing file, whose text is left as
+it is). `--in-place` instead edits the manifests that already declare objects in scope, pinning
+`metadata.id` and setting the spec to the live values (a ruamel round trip: comments and layout are
+kept). The next `plan` is a no-op.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Outcome:
     written: list[tuple[str, LiveObject, Imported]] = field(default_factory=list)
     edited: list[tuple[str, str]] = field(default_factory=list)  # address, file
     skipped: list[tuple[LiveObject, str]] = field(default_factory=list)
+    quiet: list[tuple[LiveObject, str]] = field(default_factory=list)  # not reported by --all
     notes: list[str] = field(default_factory=list)  # what could not be read, and why
 
 
@@ -58,7 +60,7 @@ def run_import(
 ) -> None:
     from reconciler.planner import build_plan
     from reconciler.providers import read_live_state
-    from reconciler.providers.importing import read_importable
+    from reconciler.providers.importing import ORGANIZATION_KINDS, read_importable
 
     if target is None and not all_objects:
         raise ConfigError("import what? give `KIND ID` (e.g. `Project proj_abc`) or --all")
@@ -70,15 +72,25 @@ def run_import(
         first = build_plan(stack, live, reports=reports, manifests_path=str(path))
         refs = _declared_projects(first, stack.resources)
         scope_projects = _scope_projects(target, project, refs, stack)
-        importable = read_importable(stack.name, clients, live, scope_projects)
+        organization = (target is None and project is None) or (
+            target is not None and target[0] in ORGANIZATION_KINDS
+        )
+        importable = read_importable(
+            stack.name,
+            clients,
+            live,
+            scope_projects,
+            organization=organization,
+            complete=target is not None,
+        )
         live = importable.live
         planned = build_plan(stack, live, reports=reports, manifests_path=str(path))
         accounted = _accounted(planned, stack.resources)
         objects = _in_scope(live, target, all_objects, scope_projects, importable.notes)
         outcome = _import(stack, live, objects, accounted, refs, in_place=in_place)
         outcome.notes = importable.notes
-        if target is not None and outcome.skipped:
-            obj, reason = outcome.skipped[0]
+        if target is not None and (outcome.skipped or outcome.quiet):
+            obj, reason = (outcome.skipped or outcome.quiet)[0]
             raise ConfigError(f"cannot import {obj.kind} {obj.live_id}: {reason}")
         destination = out if out is not None else stack.root / DEFAULT_OUT
         if outcome.written:
@@ -129,11 +141,17 @@ def _scope_projects(
         return {project}
     if target is not None and "." in target[1] and target[1].startswith("proj_"):
         return {target[1].partition(".")[0]}
-    if target is None or target[0] == "Project":
-        return set()  # --all alone: the organization's own objects (its projects)
+    if target is None or target[0] == "Project" or target[0] in _organization_kinds():
+        return set()  # --all alone: the organization's own objects (projects, users, ...)
     found = set(refs)
     found.add(stack.config.default_project_id or HOME_PROJECT)
     return found
+
+
+def _organization_kinds() -> tuple[str, ...]:
+    from reconciler.providers.importing import ORGANIZATION_KINDS
+
+    return ORGANIZATION_KINDS
 
 
 def _accounted(plan: Plan, declared: Any) -> dict[str, str]:
@@ -168,9 +186,13 @@ def _in_scope(
         if obj.kind == "Project":
             if not projects or obj.live_id in projects:  # --all alone: every project
                 chosen.append(obj)
-        elif obj.attributes.get("project") in projects:
+        elif "project" in obj.attributes:
+            if obj.attributes["project"] in projects:
+                chosen.append(obj)
+        elif not projects:  # --all alone: the organization's users, groups, roles, invites
             chosen.append(obj)
-    order = {kind: i for i, kind in enumerate(["Project", *sorted(importable)])}
+    order = {kind: i for i, kind in enumerate(sorted(importable))}
+    order["Project"] = -1  # first: the others write their project as its new `Project/name`
     return sorted(chosen, key=lambda o: (order.get(o.kind, 99), o.key))
 
 
@@ -196,7 +218,8 @@ def _import(
             continue
         imported: Imported = hook(obj, ImportContext(stack, live, project_refs))
         if imported.spec is None:
-            outcome.skipped.append((obj, imported.reason or "cannot be imported"))
+            skipped = outcome.quiet if imported.quiet else outcome.skipped
+            skipped.append((obj, imported.reason or "cannot be imported"))
             continue
         problem = _spec_problem(obj.kind, imported.spec)
         if problem is not None:
@@ -373,8 +396,9 @@ def _report(outcome: Outcome, destination: Path) -> None:
     "--all",
     "all_objects",
     is_flag=True,
-    help="Every object no manifest accounts for: the organization's projects, or with "
-    "--project every member, service account and fine-tuning job of that project (its jobs "
+    help="Every object no manifest accounts for: the organization's projects, users, groups, "
+    "custom roles and pending invites, or with --project every member, service account, "
+    "custom role and fine-tuning job of that project (its jobs "
     "need a key of that project: OPENAI_API_KEY's own, or one named under project_keys).",
 )
 @click.option(

@@ -124,7 +124,9 @@ class Imported:
     `metadata.name`; `pin_id` writes `metadata.id` (kinds whose planner matches by it);
     `record` has the import record the object in the stack's ownership registry as adopted
     (kinds matched through the registry); `note` is written as a comment above the document.
-    `spec` None means the object cannot be imported, and `reason` says why.
+    `spec` None means the object cannot be imported, and `reason` says why; `quiet` keeps
+    that out of an `--all` report (an object nobody means to import: a predefined role, an
+    accepted invite), while an import of that one object still says it.
     """
 
     name: str
@@ -133,6 +135,7 @@ class Imported:
     record: bool = False
     note: str | None = None
     reason: str | None = None
+    quiet: bool = False
 
 
 class KindPlanner(Protocol):

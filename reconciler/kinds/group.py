@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.base import (
+    Desired,
+    ImportContext,
+    Imported,
+    Match,
+    PlanContext,
+    default_change_reason,
+    manifest_name,
+)
 from reconciler.kinds.org_user import org_user
 from reconciler.kinds.role import desired_roles, strings_in
 from reconciler.kinds.scoped import made_by_interrupted_apply
@@ -100,6 +108,20 @@ class GroupPlanner:
             created_by_stack=made_by_interrupted_apply(chosen, ctx),
             warnings=warnings,
         )
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """The group's name and members (by email, when its members were listed: else `users`
+        is left out, which leaves them unmanaged); recorded as adopted, so the next plan finds
+        it through the registry even when another group has the same name. Custom role
+        assignments (`roles`) are left out: not managed until declared."""
+        spec: dict[str, object] = {"name": live.key}
+        users = live.attributes.get("users")
+        note = None
+        if users is not None:
+            spec["users"] = list(users)
+        else:
+            note = "its members were not listed: `users` is left out (members unmanaged)"
+        return Imported(name=manifest_name(live.key), spec=spec, record=True, note=note)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         return f"no group named '{desired.view['name']}' in the organization"

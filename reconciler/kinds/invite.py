@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.base import (
+    Desired,
+    ImportContext,
+    Imported,
+    Match,
+    PlanContext,
+    default_change_reason,
+    manifest_name,
+)
 from reconciler.kinds.org_user import INVITE, day, org_user, pending_invite
 from reconciler.kinds.scoped import made_by_interrupted_apply
 from reconciler.models.base import Resource
@@ -86,6 +94,26 @@ class InvitePlanner:
             created_by_stack=made_by_interrupted_apply(live, ctx),
             warnings=warnings,
         )
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """A pending invite's email, role and projects (as `Project/name` where the stack
+        declares the project, else its id); recorded as adopted. An accepted invite is done
+        (import the `OrgUser`); an expired one would be sent again by the next apply."""
+        email = str(live.attributes.get("email") or "")
+        name = manifest_name("invite", email.split("@")[0])
+        if live.status != "pending":
+            what = (
+                "it was accepted: the user is in the organization (import the OrgUser instead)"
+                if live.status == "accepted"
+                else f"it is {live.status}: a manifest for it would send a new invite"
+            )
+            return Imported(name=name, reason=what, quiet=True)
+        projects = [
+            {"id": ctx.project_ref(str(p["id"])), "role": p["role"]}
+            for p in live.attributes.get("projects") or ()
+        ]
+        spec = {"email": email, "role": live.attributes.get("role"), "projects": projects}
+        return Imported(name=name, spec=spec, record=True)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         email = desired.view["email"]

@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.base import (
+    Desired,
+    ImportContext,
+    Imported,
+    Match,
+    PlanContext,
+    default_change_reason,
+    manifest_name,
+)
 from reconciler.kinds.role import desired_roles
 from reconciler.models.base import Resource
 from reconciler.models.org_user import REMOVE_USERS_FLAG, OrgUserSpec
@@ -87,6 +95,15 @@ class OrgUserPlanner:
             return Match(current=user, warnings=warnings)
         # Users are only ever adopted; the binding marks the user as the stack's to manage.
         return Match(current=user, adopt=True, created_by_stack=True, warnings=warnings)
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """The user's email and organization role; recorded as adopted (the planner matches a
+        user by email, and a user without a binding is planned as an adoption), so the next
+        plan is a no-op and removing the manifest later leaves the user in the organization.
+        Custom role assignments (`roles`) are left out: not managed until declared."""
+        email = str(live.attributes.get("email") or "")
+        spec = {"email": email, "role": live.attributes.get("role")}
+        return Imported(name=manifest_name(email.split("@")[0]), spec=spec, record=True)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         return f"{desired.view['email']} is not a user of the organization"  # never planned

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason
+from reconciler.kinds.base import (
+    Desired,
+    ImportContext,
+    Imported,
+    Match,
+    PlanContext,
+    default_change_reason,
+    manifest_name,
+)
 from reconciler.kinds.scoped import made_by_interrupted_apply
 from reconciler.models.base import Resource
 from reconciler.models.role import RoleSpec
@@ -69,6 +77,37 @@ class RolePlanner:
         return Match(
             current=chosen, adopt=True, created_by_stack=made_by_interrupted_apply(chosen, ctx)
         )
+
+    def import_spec(self, live: LiveObject, ctx: ImportContext) -> Imported:
+        """A custom role's name, permissions and description (and `project` as the
+        `Project/name` of its project, which the stack must declare or import in the same run);
+        recorded as adopted. Predefined roles are not the stack's to manage."""
+        role_name = str(live.attributes.get("role_name") or "")
+        project = live.attributes.get("project")
+        name = manifest_name(role_name, "" if project is None else str(project))
+        if live.info.get("predefined_role"):
+            return Imported(
+                name=name,
+                reason=f"'{role_name}' is a predefined role: it cannot be changed or managed",
+                quiet=True,
+            )
+        spec: dict[str, object] = {
+            "role_name": role_name,
+            "permissions": list(live.attributes.get("permissions") or ()),
+        }
+        if live.attributes.get("description") is not None:
+            spec["description"] = live.attributes["description"]
+        if project is not None:
+            ref = ctx.project_ref(str(project))
+            if not ref.startswith("Project/"):
+                return Imported(
+                    name=name,
+                    reason=f"its project {project} is not declared by the stack: import the "
+                    f"project too (`import --all --project {project}`), or declare it",
+                )
+            spec["project"] = ref
+            name = manifest_name(role_name, ref.removeprefix("Project/"))
+        return Imported(name=name, spec=spec, record=True)
 
     def create_reason(self, resource: Resource, desired: Desired, match: Match) -> str:
         scope = desired.view.get("project", ORGANIZATION)

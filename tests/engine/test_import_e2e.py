@@ -87,7 +87,7 @@ def test_import_one_project_by_id_and_the_organizations_projects_with_all(
     every = ws.run("import", "--all", str(specs), "--out", str(out))
     assert every.exit_code == 0, every.output
     assert out.read_text().startswith("# projects adopted from the organization\n")
-    ids = [d["metadata"]["id"] for d in _documents(out)]
+    ids = [d["metadata"]["id"] for d in _documents(out) if d["kind"] == "Project"]
     assert ids.count(one.id) == 1 and two.id in ids  # Alpha was accounted for already
     _assert_noop(ws, specs)
 
@@ -232,3 +232,104 @@ def plan_live_id(plan: dict[str, object], address: str) -> str:
     changes = plan["changes"]
     assert isinstance(changes, list)
     return str(next(c["live_id"] for c in changes if c["address"] == address))
+
+
+def test_import_all_brings_the_organizations_users_groups_roles_and_invites(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    invite(admin_client, sandbox, "alice@example.com")  # accepted: a user of the organization
+    org = admin_client.admin.organization
+    alice = next(u for u in org.users.list() if u.email == "alice@example.com")
+    team = org.groups.create(name="Research Team")
+    org.groups.users.create(team.id, user_id=alice.id)
+    auditor = org.roles.create(
+        role_name="Auditor",
+        permissions=["api.audit_logs.read", "api.groups.read"],
+        description="reads the audit log",
+    )
+    lab = org.projects.create(name="Lab")
+    org.invites.create(  # still pending
+        email="bob@example.com", role="reader", projects=[{"id": lab.id, "role": "member"}]
+    )
+    specs = _empty_stack(ws.root / "adopt")
+
+    result = ws.run("import", "--all", str(specs))
+    assert result.exit_code == 0, result.output
+    assert "predefined" not in result.output  # only custom roles are listed for --all
+    documents = _documents(specs / "imported.yaml")
+    specs_of = {(d["kind"], d["metadata"]["name"]): d["spec"] for d in documents}
+    assert specs_of[("OrgUser", "alice")] == {"email": "alice@example.com", "role": "reader"}
+    assert specs_of[("OrgUser", "owner")] == {"email": "owner@sandbox.example", "role": "owner"}
+    assert specs_of[("Group", "research-team")] == {
+        "name": "Research Team",
+        "users": ["alice@example.com"],
+    }
+    assert specs_of[("Role", "auditor")] == {
+        "role_name": "Auditor",
+        "permissions": ["api.audit_logs.read", "api.groups.read"],
+        "description": "reads the audit log",
+    }
+    assert specs_of[("Invite", "invite-bob")] == {
+        "email": "bob@example.com",
+        "role": "reader",
+        "projects": [{"id": "Project/lab", "role": "member"}],  # the project, imported too
+    }
+    assert f"Role/auditor ← {auditor.id} (recorded as adopted)" in result.output
+    assert ws.run("validate", str(specs)).exit_code == 0
+    _assert_noop(ws, specs)
+    again = ws.run("import", "--all", str(specs))
+    assert "Nothing to import" in again.output, again.output
+    # the plan now reads every role (a Role is declared) and invite: predefined roles and the
+    # accepted invite are not listed as skipped (nobody means to import them)
+    assert "skipped" not in again.output, again.output
+
+    # adopted, not created: removing the manifests leaves every object in the organization
+    (specs / "imported.yaml").unlink()
+    gone = ws.run("apply", str(specs), "--auto-approve", "--allow-delete")
+    assert gone.exit_code == 0, gone.output
+    assert any(u.email == "alice@example.com" for u in org.users.list())
+    assert [g.name for g in org.groups.list()] == ["Research Team"]
+    assert auditor.id in [r.id for r in org.roles.list()]
+
+
+def test_import_one_org_user_by_id_and_a_project_role_with_its_project(
+    ws: Workspace, sandbox: SandboxHandle, admin_client: openai.OpenAI
+) -> None:
+    invite(admin_client, sandbox, "alice@example.com")
+    org = admin_client.admin.organization
+    alice = next(u for u in org.users.list() if u.email == "alice@example.com")
+    specs = _empty_stack(ws.root / "adopt")
+
+    one = ws.run("import", "OrgUser", alice.id, str(specs))
+    assert one.exit_code == 0, one.output
+    assert [(d["kind"], d["spec"]) for d in _documents(specs / "imported.yaml")] == [
+        ("OrgUser", {"email": "alice@example.com", "role": "reader"})
+    ]
+    _assert_noop(ws, specs)
+
+    accepted = next(i for i in org.invites.list() if i.email == "alice@example.com")
+    done = ws.run("import", "Invite", accepted.id, str(specs))
+    assert done.exit_code == 1
+    assert "it was accepted: the user is in the organization" in done.output, done.output
+
+    owner_role = next(r for r in org.roles.list() if r.predefined_role)
+    refused = ws.run("import", "Role", owner_role.id, str(specs))
+    assert refused.exit_code == 1
+    assert "is a predefined role" in refused.output, refused.output
+
+    made = org.projects.create(name="Made By Hand")
+    viewer = org.projects.roles.create(
+        made.id, role_name="Viewer Plus", permissions=["api.model.read"]
+    )
+    alone = ws.run("import", "Role", f"{made.id}.{viewer.id}", str(specs))
+    assert alone.exit_code == 1 and "import the project too" in alone.output, alone.output
+    result = ws.run("import", "--all", "--project", made.id, str(specs))
+    assert result.exit_code == 0, result.output
+    role = next(d for d in _documents(specs / "imported.yaml") if d["kind"] == "Role")
+    assert role["spec"] == {
+        "role_name": "Viewer Plus",
+        "permissions": ["api.model.read"],
+        "project": "Project/made-by-hand",
+    }
+    assert ws.run("validate", str(specs)).exit_code == 0
+    _assert_noop(ws, specs)
