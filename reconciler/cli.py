@@ -270,7 +270,8 @@ def show(
     stack_name: str | None,
 ) -> None:
     """Print a plan saved with `plan --out`, or a live object: `show FineTune/name [PATH]`
-    (status, model, hyperparameters, last events, metrics; --plot FILE.png)."""
+    (status, model, hyperparameters, last events, metrics; --plot FILE.png) or
+    `show Promotion/name [PATH]` (the decision table: scores, latency, cost, gates)."""
     from reconciler.planner import changed_manifests
 
     if not Path(target).is_file() and re.fullmatch(r"[A-Z][A-Za-z]*/[^/]+", target):
