@@ -6,7 +6,7 @@ points the real CLI at it through OPENAI_BASE_URL and the keys, and runs each co
 would type it on the stack in `demo/`, printing the command and its output: 50 training and 10
 held-out customer emails as Datasets, a FineTune, two EvalRuns (the fine-tuned model; the base
 model with a detailed prompt) and a Promotion that picks one. The sandbox's clock runs at
-SPEED × wall time, so the fine-tuning job (about an hour of sandbox time) ends in seconds.
+SPEED × wall time, so the fine-tuning job ends within the half minute `apply --wait` polls at.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from reconciler.cli import cli
 from reconciler.sandbox import running_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEED = 600.0  # sandbox seconds per wall second
+SPEED = 120.0  # sandbox seconds per wall second: the job ends between two of wait's 30 s polls
 STEPS = [
     ("Show what would change (nothing exists yet)", ["plan", "demo"]),
     (

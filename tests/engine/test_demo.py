@@ -24,6 +24,9 @@ def test_demo_fine_tunes_evaluates_and_promotes() -> None:
     assert "Plan: 4 to create" in out  # the two datasets, the job, the base model's run
     assert "EvalRun/fine-tuned  wait: waits for FineTune/triage-ft" in out
     assert "FineTune/triage-ft: created (ftjob-" in out
+    assert "Waiting for 1 job(s)" in out and "All 1 job(s) succeeded." in out
+    # the run of the fine-tuned model waited for the job: apply --wait applies once more
+    assert out.count("The jobs ended: applying again") == 1
     assert "EvalRun/fine-tuned: created" in out and "Promotion/triage-model: created" in out
     assert "No changes. Live state matches the manifests (7 unchanged)." in out
     model = re.search(r"^Promotion/triage-model: (ft:gpt-4\.1-mini-2025-04-14:\S+)$", out, re.M)
