@@ -271,7 +271,8 @@ def show(
     stack_name: str | None,
 ) -> None:
     """Print a plan saved with `plan --out`, or a live object: `show FineTune/name [PATH]`
-    (status, model, hyperparameters, last events, metrics; --plot FILE.png)."""
+    (status, model, hyperparameters, last events, metrics; --plot FILE.png) or
+    `show Promotion/name [PATH]` (the decision table: scores, latency, cost, gates)."""
     from reconciler.planner import changed_manifests
 
     if not Path(target).is_file() and re.fullmatch(r"[A-Z][A-Za-z]*/[^/]+", target):
@@ -445,11 +446,13 @@ _MAX_APPLY_ROUNDS = 12  # a first submission, at most 10 replays, the last resul
 
 def _submitted(plan: Plan, succeeded: list[str]) -> list[str]:
     """The addresses of the applied changes that submitted a job (a create, a replace, or a
-    batch's replay or resumed parts): `apply --wait` applies again after they end."""
+    batch's replay or resumed parts; not an EvalRun `via: responses`, which ran during the
+    apply), and of the `wait` changes held only by one of them (an EvalRun or Batch whose
+    model is a FineTune's): `apply --wait` applies again after they end."""
     from reconciler.plan import Action
 
     done = set(succeeded)
-    return [
+    submitted = [
         c.address
         for c in plan.changes
         if c.address in done
@@ -457,7 +460,16 @@ def _submitted(plan: Plan, succeeded: list[str]) -> list[str]:
             c.action in (Action.CREATE, Action.REPLACE)
             or c.desired.get("next") in ("replay", "resume")
         )
+        and c.desired.get("via") != "responses"
     ]
+    held = [
+        c.address
+        for c in plan.changes
+        if c.action is Action.WAIT
+        and str(c.live_id).startswith("pending:")
+        and any(f"waits for {address}" in c.reason for address in submitted)
+    ]
+    return submitted + held
 
 
 def _apply_after_wait(code: int, followed: list[str]) -> int:
@@ -470,7 +482,9 @@ def _apply_after_wait(code: int, followed: list[str]) -> int:
     if code != 0 or not needs_second_apply(followed) or rounds > _MAX_APPLY_ROUNDS:
         return code
     context.meta[_APPLY_ROUNDS] = rounds
-    click.echo("\nThe jobs ended: applying again to write their results.")
+    click.echo(
+        "\nThe jobs ended: applying again to write their results and start what waited for them."
+    )
     try:
         context.invoke(apply, **context.params)  # --wait again: a replay is followed too
     except SystemExit as done:

@@ -20,6 +20,7 @@ from reconciler.manifests import Stack, check_references, display_path, read_sta
 from reconciler.manifests.discovery import stack_root
 from reconciler.manifests.files import is_inside, not_a_regular_file
 from reconciler.models.base import Resource
+from reconciler.models.batch import BatchSpec
 from reconciler.models.dataset import DatasetSpec
 
 if TYPE_CHECKING:
@@ -169,6 +170,8 @@ def check_models_and_methods(
         spec = resource.spec
         if isinstance(spec, DatasetSpec) and spec.model is not None:
             _warn_unknown_model(resource, spec.model, diagnostics)
+        if isinstance(spec, BatchSpec) and spec.template is not None:
+            _check_template_model(resource, spec.template.get("model"), by_address, diagnostics)
         if not isinstance(spec, FineTuneSpec):
             if shutdown_warnings and not isinstance(spec, DatasetSpec):  # its model counts tokens
                 _warn_model_shutdowns(resource, shutdowns, diagnostics)
@@ -196,6 +199,20 @@ def check_models_and_methods(
                 code="unknown-reference",
             )
     return diagnostics.items
+
+
+def _check_template_model(
+    resource: Resource, model: object, by_address: dict[str, Resource], diagnostics: Diagnostics
+) -> None:
+    """A Batch template's `model: Promotion/x` or `FineTune/x` names a resource of the stack."""
+    referenced = isinstance(model, str) and model.startswith(("Promotion/", "FineTune/"))
+    if referenced and model not in by_address:
+        diagnostics.error(
+            f"spec.template.model: {model} is not declared in this stack",
+            resource.location_of("spec", "template", "model"),
+            hint="give a model id, or a Promotion or FineTune of this stack",
+            code="unknown-reference",
+        )
 
 
 def _warn_unknown_model(resource: Resource, model: str, diagnostics: Diagnostics) -> None:

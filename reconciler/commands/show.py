@@ -1,10 +1,12 @@
-"""`reconciler show Kind/name [PATH]`: one object as it is live (today: FineTune).
+"""`reconciler show Kind/name [PATH]`: one object as it is live (FineTune, Promotion).
 
 Called by `cli.show` when its argument is an address rather than a saved plan. Finds the
 object's live id the way plan does (the stack's plan), then reads the job, its last events and
 its result file (`providers.fine_tuning.job_details`) and prints them, with a compact text
 chart of the loss when stdout is a terminal (`commands.chart`); `--plot FILE.png` draws the
-loss and accuracy curves (`commands.plot`, the optional `plot` extra).
+loss and accuracy curves (`commands.plot`, the optional `plot` extra). A Promotion shows its
+plan line and the decision table the plan made (`kinds/promotion.py`): candidate × criterion,
+latency p50/p95, cost per 1,000 items, gates.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import click
 
 from reconciler import cli as commands
 from reconciler.errors import ConfigError
+from reconciler.plan import Action, ResourceChange
 from reconciler.state import HOME_PROJECT
 
-SHOWN_KINDS = ("FineTune",)
+SHOWN_KINDS = ("FineTune", "Promotion")
 TABLE_ROWS = 12  # metrics rows printed: evenly spread over the steps, the last one included
 COLUMNS = (
     "step",
@@ -45,6 +48,10 @@ def show_live(
     with commands._clients(use_sandbox, stack.root) as clients:
         plan = commands._plan_with(stack, reports, clients, str(path), mode="apply")
         change = next((c for c in plan.changes if c.address == address), None)
+        if kind == "Promotion":
+            for line in describe_promotion(address, change):
+                click.echo(line)
+            return
         if change is None or change.live_id is None:
             why = change.reason if change is not None else "not planned"
             raise ConfigError(f"{address} has no job yet ({why}): run `reconciler apply`")
@@ -62,6 +69,18 @@ def show_live(
 
         plot_metrics(details.metrics, plot, title=f"{address} ({change.live_id})")
         click.echo(f"Wrote the loss and accuracy by step to {plot}.")
+
+
+def describe_promotion(address: str, change: ResourceChange | None) -> list[str]:
+    """A Promotion's plan line (its winner, or why it waits or is blocked) and its decision
+    table (empty until a candidate has results)."""
+    if change is None:
+        return [f"{address}: not planned"]
+    action = "" if change.action is Action.NOOP else f" {change.action.value}:"
+    lines = [f"{address}:{action} {change.reason}"]
+    if change.details:
+        lines += ["", *change.details]
+    return lines
 
 
 def is_terminal() -> bool:

@@ -148,6 +148,8 @@ def running_jobs(
         provider = providers.get(change.kind)
         if change.action is not Action.WAIT or change.live_id is None:
             continue
+        if change.live_id.startswith("pending:"):  # waits for another resource, not a job
+            continue
         if not isinstance(provider, Waitable):
             continue
         project = str(change.live_attributes.get("project", HOME_PROJECT))

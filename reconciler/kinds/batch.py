@@ -22,6 +22,7 @@ from typing import Any
 from reconciler.batches import estimate, requests, split
 from reconciler.batches.results import ResultsRecord
 from reconciler.kinds.base import Desired, Match, PlanContext, default_change_reason, short
+from reconciler.kinds.eval_run import resolve_model
 from reconciler.kinds.moderation_policy import policy_findings
 from reconciler.models.base import Resource
 from reconciler.models.batch import RUNNING_STATUSES, BatchSpec
@@ -41,6 +42,17 @@ class BatchPlanner:
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = _spec(resource)
         project, references = _desired_project(resource, ctx)
+        model = spec.template.get("model") if spec.template is not None else None
+        if isinstance(model, str) and model.startswith(MODEL_REFERENCES):
+            if model not in ctx.stack.resources:
+                why = f"template.model: {model} is not declared in this stack"
+                return Desired(view={}, payload={}, blocked=why)
+            resolved, waiting = resolve_model(model, ctx)
+            if waiting is not None:
+                return Desired(view={}, payload={"waiting": waiting}, references=references)
+            spec = spec.model_copy(
+                update={"template": {**(spec.template or {}), "model": resolved}}
+            )
         source_address = spec.input_file or spec.items or ""
         source = ctx.stack.resources.get(source_address)
         facts = ctx.facts.get(source_address)
@@ -120,6 +132,11 @@ class BatchPlanner:
 
     def match(self, resource: Resource, desired: Desired, ctx: PlanContext) -> Match:
         payload = desired.payload
+        if payload.get("waiting"):  # its model is a Promotion's winner or a FineTune's model
+            pending = LiveObject(
+                kind=self.kind, key=resource.name, live_id=f"pending:{resource.name}"
+            )
+            return Match(current=pending, wait=str(payload["waiting"]))
         batches = [o for o in ctx.live.of_kind(self.kind) if o.address == resource.address]
         generation = [b for b in batches if _in_generation(b, payload)]
         if generation:
@@ -162,6 +179,12 @@ class BatchPlanner:
 
     def live_dependencies(self, obj: LiveObject, ctx: PlanContext) -> tuple[str, ...]:
         return ()
+
+
+MODEL_REFERENCES = ("Promotion/", "FineTune/")
+"""A template's `model` may name these, resolved as an EvalRun's model is
+(`kinds.eval_run.resolve_model`): a Promotion's winner's model (the previous winner's while
+none passes), a FineTune's model once its job succeeded; until then the batch waits."""
 
 
 def _state(

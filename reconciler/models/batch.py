@@ -52,7 +52,8 @@ class BatchSpec(Spec):
     template: dict[str, Any] | None = Field(
         default=None,
         description="The request body built for each item: `{{item.field}}` is replaced by "
-        "the item's field. Stable parts first, the item last (prompt caching).",
+        "the item's field. Stable parts first, the item last (prompt caching). Its `model` may "
+        "be `Promotion/name` (the winner's model) or `FineTune/name` (the job's model).",
     )
     completion_window: Literal["24h"] = Field(
         default="24h", description="The time frame within which the batch is processed."

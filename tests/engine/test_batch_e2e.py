@@ -175,7 +175,7 @@ def test_apply_wait_follows_the_batch_then_writes_its_results_and_replays(
     _write_stack(ws, bad={4})
     applied = ws.run("apply", "specs", "--auto-approve", "--wait")
     assert applied.exit_code == 0, applied.output
-    assert applied.stdout.count("applying again to write their results") == 2  # + the replay
+    assert applied.stdout.count("The jobs ended: applying again") == 2  # + the replay
     assert [r["custom_id"] for r in _lines(ws.specs / "out" / "review-sentiment.jsonl")] == [
         "r1",
         "r2",

@@ -128,6 +128,12 @@ def test_output_prints_the_recorded_winner_for_ci(ws: Workspace) -> None:
     assert unknown.exit_code == 1 and "give Batch/name or Promotion/name" in unknown.output
 
     assert ws.run("apply", "specs", "--auto-approve").exit_code == 0
+    shown = ws.run("show", "Promotion/answer-model", "specs")  # the decision table
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("Promotion/answer-model: promotes EvalRun/keyword")
+    assert re.search(r"^candidate +model +mentions +exact +p50/p95", shown.output, re.M)
+    assert re.search(r"^EvalRun/keyword +gpt-4\.1-mini +100% .*pass \(winner\)$", shown.output,
+                     re.M), shown.output  # fmt: skip
     human = ws.run("output", "Promotion/answer-model", "specs")
     assert human.exit_code == 0, human.output
     lines = human.output.splitlines()
