@@ -35,6 +35,7 @@ from reconciler.state import HOME_PROJECT, LiveObject
 class EvalRunPlanner:
     kind = "EvalRun"
     data_plane = True  # not in the audit log (attributed drift says so)
+    create_hidden_fields = frozenset({"digest", "results"})  # the run's identity and state
 
     def desired(self, resource: Resource, ctx: PlanContext) -> Desired:
         spec = resource.spec
