@@ -81,3 +81,34 @@ def test_a_batch_model_naming_no_promotion_is_a_validate_error(ws: Workspace) ->
     assert "batch.yaml:" in checked.output
     assert "spec.template.model: Promotion/nobody is not declared in this stack" in checked.output
     assert "Traceback" not in checked.output
+
+
+def test_a_batch_runs_on_a_fine_tunes_model(
+    ws: Workspace, client: openai.OpenAI, sandbox: SandboxHandle
+) -> None:
+    _add_batch(ws, "FineTune/support-ft")
+    (ws.specs / "fine-tune.yaml").write_text(
+        """apiVersion: reconciler/v1
+kind: FineTune
+metadata: {name: support-ft}
+spec:
+  model: gpt-4.1-mini-2025-04-14
+  training_file: Dataset/support-train
+  method: {type: supervised, supervised: {hyperparameters: {n_epochs: 1}}}
+  suffix: support
+"""
+    )
+    first = ws.run("apply", "specs", "--auto-approve")
+    assert first.exit_code == 0, first.output
+    assert "Batch/answers  wait: waits for FineTune/support-ft" in first.output
+
+    advance_clock(sandbox, 24 * 3600)  # the job succeeds
+    (job,) = client.fine_tuning.jobs.list()
+    assert job.status == "succeeded" and job.fine_tuned_model
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0  # the batch now
+    advance_clock(sandbox, 3600)
+    assert ws.run("apply", "specs", "--auto-approve").exit_code == 0  # writes the answers
+    rows = [
+        json.loads(line) for line in (ws.specs / "out" / "answers.jsonl").read_text().splitlines()
+    ]
+    assert len(rows) == 1 and f'"model": "{job.fine_tuned_model}"' in json.dumps(rows[0]), rows
