@@ -325,6 +325,7 @@ def _estimate(
     spec: EvalRunSpec, model: str, template: list[dict[str, Any]], items: list[Item]
 ) -> tuple[tuple[str, ...], Cost]:
     """The plan's lines about requests, tokens and cost, and the cost for the summary."""
+    from reconciler.batches.estimate import cacheable, cached_factor
     from reconciler.datasets.prices import PriceTable
     from reconciler.datasets.tokens import count_tokens
 
@@ -332,15 +333,22 @@ def _estimate(
     tokens = sum(
         count_tokens(json.dumps(render_messages(template, item.data)), counted) for item in items
     )
+    # prompt caching: the messages before the first one that names the item are the same in
+    # every request, so each request after the first should be served that prefix from cache
+    prefix = _stable_prefix(template)
+    prefix_tokens = count_tokens(json.dumps(prefix), counted) if prefix else 0
+    cached = min(cacheable(prefix_tokens) * max(0, len(items) - 1), tokens)
+    share = f" ({cached / tokens:.0%} cached: the template's stable prefix)" if tokens else ""
     limit = spec.data_source.sampling_params.max_completion_tokens
     output = f"≤ {limit * len(items):,} output tokens" if limit else "output tokens unbounded"
     api = "Responses API" if spec.data_source.type == "responses" else "Chat Completions"
-    lines = [f"{len(items):,} requests ({api}, {model}), ~{tokens:,} input tokens, {output}"]
+    lines = [f"{len(items):,} requests ({api}, {model}), ~{tokens:,} input tokens{share}, {output}"]
     found = PriceTable.load().lookup(counted)
     if found is None or found[1].input is None:
         lines.append("cost unknown (no price for the model)")
         return tuple(lines), Cost(category="eval", basis=f"no price for {model}")
-    cost = tokens * found[1].input / 1_000_000
+    billed = tokens - cached + cached * cached_factor(counted)
+    cost = billed * found[1].input / 1_000_000
     if limit and found[1].output is not None:
         cost += limit * len(items) * found[1].output / 1_000_000
     prices = "full prices"
@@ -352,6 +360,16 @@ def _estimate(
     lines.append(f"est. {bound}${cost:,.4f} at {prices} ({found[0]}); graded locally")
     basis = f"{len(items):,} requests, {bound}{prices} ({found[0]})"
     return tuple(lines), Cost(category="eval", usd=cost, basis=basis)
+
+
+def _stable_prefix(template: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The template's messages before the first one with a `{{...}}` variable."""
+    prefix = []
+    for message in template:
+        if "{{" in json.dumps(message.get("content")):
+            break
+        prefix.append(message)
+    return prefix
 
 
 def _grader_lines(

@@ -10,6 +10,7 @@ The sandbox's base model answers with a sentence that echoes the question's key 
 from __future__ import annotations
 
 import json
+import re
 
 import openai
 
@@ -185,3 +186,28 @@ def test_a_run_via_batch_waits_then_is_graded_from_the_batch_output(
     final = ws.run("plan", "specs", "--detailed-exitcode")
     assert final.exit_code == 0, final.output
     assert "mentions: 100% pass (3/3)" in final.output
+
+
+def test_a_long_stable_prefix_plans_a_cached_share_and_a_cheaper_estimate(
+    ws: Workspace,
+) -> None:
+    """The developer message before the first `{{item...}}` is the same in every request: with
+    1,024+ tokens, each request after the first is expected to be served it from the cache."""
+    _write_stack(ws, system="Answer briefly.")
+    short = ws.run("plan", "specs")
+    assert short.exit_code == 0, short.output
+    assert "(0% cached: the template's stable prefix)" in short.output
+
+    rules = " ".join(f"Rule {i}: answer politely and briefly, in English." for i in range(150))
+    _write_stack(ws, system=rules)
+    long = ws.run("plan", "specs")
+    assert long.exit_code == 0, long.output
+    share = re.search(r"\((\d+)% cached: the template's stable prefix\)", long.output)
+    assert share is not None and int(share[1]) > 50, long.output
+    # 3 requests: the 2nd and 3rd read the prefix from the cache, priced at the cached rate
+    uncached = re.search(r"est\. at most \$([\d.]+) at full prices", long.output)
+    assert uncached is not None
+    tokens = re.search(r"~([\d,]+) input tokens \(", long.output)
+    assert tokens is not None
+    full_input = int(tokens[1].replace(",", "")) * 0.40 / 1_000_000  # gpt-4.1-mini input price
+    assert float(uncached[1]) < full_input + 3 * 40 * 1.60 / 1_000_000
