@@ -8,7 +8,7 @@ here calls the API: a kind's provider module (`reconciler/providers/`) does that
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -188,6 +188,47 @@ def short(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}'"
     return str(value)
+
+
+def set_change_reason(
+    changes: Sequence[FieldChange],
+    field: str,
+    *,
+    replace: bool,
+    verbs: tuple[str, str] = ("add", "remove"),
+    unchanged: str = "",
+) -> str:
+    """A list field kept as a set (`spec.<field>`): `add a, b; remove c`, after what the other
+    fields' changes say; `unchanged` when only the order moved."""
+    members = [c for c in changes if c.path.startswith(f"spec.{field}")]
+    if not members or replace:
+        return default_change_reason(changes, replace=replace)
+    old, new = strings_in(c.old for c in members), strings_in(c.new for c in members)
+    parts = [f"{verbs[0]} {', '.join(sorted(new - old))}"] if new - old else []
+    parts += [f"{verbs[1]} {', '.join(sorted(old - new))}"] if old - new else []
+    others = [c for c in changes if c not in members]
+    rest = default_change_reason(others, replace=False) if others else ""
+    return "; ".join(p for p in (rest, *parts) if p) or unchanged
+
+
+def strings_in(values: Iterable[object]) -> set[str]:
+    """The strings on the old (or new) sides of a list's changes (lists are diffed by index, so
+    a side is an item, or the whole list when the field is added or removed)."""
+    found: set[str] = set()
+    for value in values:
+        if isinstance(value, list):
+            found.update(str(v) for v in value)
+        elif isinstance(value, str):
+            found.add(value)
+    return found
+
+
+def adopt_reason_for(found: str, match: Match, ctx: PlanContext, *, how: str = "") -> str:
+    """`adopt <found> [how]; apply records it as managed by stack 'x'`, or `record <found>`
+    when an interrupted apply of this stack made it."""
+    if match.created_by_stack:
+        return f"record {found}: created by an interrupted apply of this stack"
+    return f"adopt {found}{how}; apply records it as managed by stack '{ctx.stack.name}'"
 
 
 def default_change_reason(changes: Sequence[FieldChange], *, replace: bool) -> str:

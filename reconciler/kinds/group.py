@@ -19,11 +19,12 @@ from reconciler.kinds.base import (
     Imported,
     Match,
     PlanContext,
-    default_change_reason,
+    adopt_reason_for,
     manifest_name,
+    set_change_reason,
 )
 from reconciler.kinds.org_user import org_user
-from reconciler.kinds.role import desired_roles, strings_in
+from reconciler.kinds.role import desired_roles
 from reconciler.kinds.scoped import made_by_interrupted_apply
 from reconciler.models.base import Resource
 from reconciler.models.group import GroupSpec
@@ -132,22 +133,13 @@ class GroupPlanner:
         return f"group '{current.key}'{members} matches"
 
     def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
-        users = [c for c in changes if c.path.startswith("spec.users")]
-        if not users or replace:
-            return default_change_reason(changes, replace=replace)
-        old, new = strings_in(c.old for c in users), strings_in(c.new for c in users)
-        parts = [f"add {', '.join(sorted(new - old))}"] if new - old else []
-        parts += [f"remove {', '.join(sorted(old - new))}"] if old - new else []
-        others = [c for c in changes if c not in users]
-        rest = default_change_reason(others, replace=False) if others else ""
-        return "; ".join(p for p in (rest, *parts) if p)
+        return set_change_reason(changes, "users", replace=replace)
 
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None
-        found = f"group '{match.current.key}' ({match.current.live_id})"
-        if match.created_by_stack:
-            return f"record {found}: created by an interrupted apply of this stack"
-        return f"adopt {found}; apply records it as managed by stack '{ctx.stack.name}'"
+        return adopt_reason_for(
+            f"group '{match.current.key}' ({match.current.live_id})", match, ctx
+        )
 
     def delete_reason(self, obj: LiveObject) -> str:
         return f"no manifest declares {obj.address} any more (group '{obj.key}', {obj.live_id})"

@@ -30,6 +30,7 @@ from reconciler.kinds.base import (
     Imported,
     Match,
     PlanContext,
+    adopt_reason_for,
     default_change_reason,
     manifest_name,
 )
@@ -112,9 +113,7 @@ class ProjectPlanner:
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None
         found = f"live project '{match.current.key}' ({match.current.live_id})"
-        if match.created_by_stack:
-            return f"record {found}: created by an interrupted apply of this stack"
-        return f"adopt {found} by its name; apply records it as managed by stack '{ctx.stack.name}'"
+        return adopt_reason_for(found, match, ctx, how=" by its name")
 
     def delete_reason(self, obj: LiveObject) -> str:
         return f"no manifest declares {obj.address} any more (live project '{obj.key}')"

@@ -9,7 +9,7 @@ its scope (adopted). A predefined role of that name cannot be managed: blocked, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from reconciler.kinds.base import (
     Desired,
@@ -17,8 +17,9 @@ from reconciler.kinds.base import (
     Imported,
     Match,
     PlanContext,
-    default_change_reason,
+    adopt_reason_for,
     manifest_name,
+    set_change_reason,
 )
 from reconciler.kinds.scoped import made_by_interrupted_apply
 from reconciler.models.base import Resource
@@ -119,22 +120,18 @@ class RolePlanner:
         return f"role '{current.attributes.get('role_name')}' has its {count} permission(s)"
 
     def change_reason(self, changes: Sequence[FieldChange], *, replace: bool) -> str:
-        permissions = [c for c in changes if c.path.startswith("spec.permissions")]
-        if not permissions or replace:
-            return default_change_reason(changes, replace=replace)
-        old, new = strings_in(c.old for c in permissions), strings_in(c.new for c in permissions)
-        parts = [f"grant {', '.join(sorted(new - old))}"] if new - old else []
-        parts += [f"revoke {', '.join(sorted(old - new))}"] if old - new else []
-        others = [c for c in changes if c not in permissions]
-        rest = default_change_reason(others, replace=False) if others else ""
-        return "; ".join(p for p in (rest, *parts) if p) or "permissions reordered"
+        return set_change_reason(
+            changes,
+            "permissions",
+            replace=replace,
+            verbs=("grant", "revoke"),
+            unchanged="permissions reordered",
+        )
 
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None
         found = f"role '{match.current.attributes.get('role_name')}' ({match.current.live_id})"
-        if match.created_by_stack:
-            return f"record {found}: created by an interrupted apply of this stack"
-        return f"adopt {found}; apply records it as managed by stack '{ctx.stack.name}'"
+        return adopt_reason_for(found, match, ctx)
 
     def delete_reason(self, obj: LiveObject) -> str:
         return f"no manifest declares {obj.address} any more (role '{obj.key}', {obj.live_id})"
@@ -169,15 +166,3 @@ def desired_roles(
 def resolved_roles(payload: dict[str, object]) -> list[str]:
     """The role ids of a payload once apply resolved its `roles.<i>` references."""
     return sorted(str(value) for key, value in payload.items() if key.startswith("roles."))
-
-
-def strings_in(values: Iterable[object]) -> set[str]:
-    """The strings on the old (or new) sides of a list's changes (lists are diffed by index, so
-    a side is an item, or the whole list when the field is added or removed)."""
-    found: set[str] = set()
-    for value in values:
-        if isinstance(value, list):
-            found.update(str(v) for v in value)
-        elif isinstance(value, str):
-            found.add(value)
-    return found

@@ -24,6 +24,7 @@ from reconciler.kinds.base import (
     Imported,
     Match,
     PlanContext,
+    adopt_reason_for,
     default_change_reason,
     manifest_name,
 )
@@ -140,12 +141,10 @@ class ServiceAccountPlanner:
         found = (
             f"service account '{match.current.attributes.get('name')}' ({match.current.live_id})"
         )
+        reason = adopt_reason_for(found, match, ctx, how=" by its name")
         if match.created_by_stack:
-            return f"record {found}: created by an interrupted apply of this stack"
-        return (
-            f"adopt {found} by its name; apply records it as managed by stack "
-            f"'{ctx.stack.name}' (no key is issued: its keys stay where they are)"
-        )
+            return reason
+        return f"{reason} (no key is issued: its keys stay where they are)"
 
     def delete_reason(self, obj: LiveObject) -> str:
         return (
