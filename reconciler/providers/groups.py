@@ -4,9 +4,10 @@
 `GroupReader` is registered in `providers/registry.py` (`READERS`); apply calls `GroupProvider`.
 Groups have no metadata: the stack's ownership registry binds a group to its manifest right
 after apply creates or adopts it. A create retried after a lost answer first looks for an
-unbound group with the name (the one the lost attempt made) instead of making a second. Member
-changes are computed against a fresh listing of the group's users at apply time (adding a
-member twice is harmless; removing one already gone is not an error).
+unbound group with the name (the one the lost attempt made), or the one an earlier attempt
+already bound to this manifest before a later step (members, roles) failed, instead of making a
+second. Member changes are computed against a fresh listing of the group's users at apply
+time (adding a member twice is harmless; removing one already gone is not an error).
 """
 
 from __future__ import annotations
@@ -120,10 +121,13 @@ class GroupProvider(KindProvider):
 
     def create(self, op: Operation) -> str:
         name = str(op.payload["name"])
-        entries = self._registry.ownership().entries.values()
-        bound = {entry.live_id for entry in entries if entry.live_id}
+        ownership = self._registry.ownership()
+        mine = ownership.entry(op.address)  # recorded by an attempt that failed after it
+        bound = {e.live_id for e in ownership.entries.values() if e.live_id} - {
+            mine.live_id if mine is not None else None
+        }
         earlier = [g for g in list_groups(self._clients) if g.name == name and g.id not in bound]
-        if earlier:  # made by an attempt whose answer was lost
+        if earlier:  # made by an attempt whose answer was lost, or that failed later
             group_id = str(min(earlier, key=lambda g: (g.created_at, g.id)).id)
         else:
             with self._clients.admin_slots, api_errors(f"create group '{name}'"):
