@@ -223,11 +223,13 @@ def strings_in(values: Iterable[object]) -> set[str]:
     return found
 
 
-def adopt_reason_for(found: str, match: Match, ctx: PlanContext, *, how: str = "") -> str:
+def adopt_reason_for(
+    found: str, match: Match, ctx: PlanContext, *, how: str = "", made: str = "created"
+) -> str:
     """`adopt <found> [how]; apply records it as managed by stack 'x'`, or `record <found>`
-    when an interrupted apply of this stack made it."""
+    when an interrupted apply of this stack `made` it (created, added, sent)."""
     if match.created_by_stack:
-        return f"record {found}: created by an interrupted apply of this stack"
+        return f"record {found}: {made} by an interrupted apply of this stack"
     return f"adopt {found}{how}; apply records it as managed by stack '{ctx.stack.name}'"
 
 

@@ -19,6 +19,7 @@ from reconciler.kinds.base import (
     Imported,
     Match,
     PlanContext,
+    adopt_reason_for,
     default_change_reason,
     manifest_name,
 )
@@ -139,9 +140,7 @@ class InvitePlanner:
     def adopt_reason(self, match: Match, ctx: PlanContext) -> str:
         assert match.current is not None
         found = f"the pending invite to {match.current.key} ({match.current.live_id})"
-        if match.created_by_stack:
-            return f"record {found}: sent by an interrupted apply of this stack"
-        return f"adopt {found}; apply records it as managed by stack '{ctx.stack.name}'"
+        return adopt_reason_for(found, match, ctx, made="sent")
 
     def delete_reason(self, obj: LiveObject) -> str:
         return (

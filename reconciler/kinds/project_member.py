@@ -21,6 +21,7 @@ from reconciler.kinds.base import (
     Imported,
     Match,
     PlanContext,
+    adopt_reason_for,
     default_change_reason,
     manifest_name,
 )
@@ -153,9 +154,7 @@ class ProjectMemberPlanner:
         assert match.current is not None
         found = f"{_who(match.current.attributes)} in project "
         found += str(match.current.attributes.get("project"))
-        if match.created_by_stack:
-            return f"record {found}: added by an interrupted apply of this stack"
-        return f"adopt {found}; apply records it as managed by stack '{ctx.stack.name}'"
+        return adopt_reason_for(found, match, ctx, made="added")
 
     def delete_reason(self, obj: LiveObject) -> str:
         return (
