@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import openai
+from admin_stack import EMAIL, write_admin_stack
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -44,7 +45,6 @@ from reconciler.providers.admin_budget import AdminBudget
 from reconciler.sandbox import SandboxHandle, running_sandbox
 from reconciler.sandbox.faults import admin_endpoint
 
-EMAIL = "alice@example.com"
 USER_REPORTED_PER_MINUTE = 7
 
 
@@ -101,31 +101,6 @@ def _control(sandbox: SandboxHandle, route: str, body: dict[str, Any]) -> None:
         assert answer.status == 200
 
 
-def _stack(root: Path, projects: int) -> Path:
-    root.mkdir(parents=True)
-    (root / "reconciler.yaml").write_text("stack: bench\n", encoding="utf-8")
-    documents = []
-    for n in range(projects):
-        documents.append(
-            f"kind: Project\nmetadata: {{name: p{n}}}\nspec:\n  name: Bench {n}\n"
-            "  rate_limits: {gpt-4.1: {max_requests_per_1_minute: 400}}\n"
-            "  spend_limit: {threshold_amount: 50000}\n"
-            "  model_permissions: {mode: allow_list, model_ids: [gpt-4.1]}\n"
-        )
-        documents.append(
-            f"kind: ProjectMember\nmetadata: {{name: alice-p{n}}}\n"
-            f"spec: {{project: Project/p{n}, email: {EMAIL}, role: member}}\n"
-        )
-        documents.append(
-            f"kind: ServiceAccount\nmetadata: {{name: bot-p{n}}}\n"
-            f"spec: {{project: Project/p{n}, name: bot, role: member, "
-            f"key_sink: {{file: secrets/bot-p{n}.key}}}}\n"
-        )
-    text = "---\n".join(f"apiVersion: reconciler/v1\n{d}" for d in documents)
-    (root / "stack.yaml").write_text(text, encoding="utf-8")
-    return root
-
-
 def _run(env: dict[str, str], *args: str) -> tuple[str, str, float]:
     start = time.perf_counter()
     result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
@@ -164,7 +139,7 @@ def main() -> None:
         )
         admin.admin.organization.invites.create(email=EMAIL, role="reader", projects=[])
         _control(sandbox, "/clock/advance", {"seconds": 61})
-        specs = _stack(Path(tmp) / "bench", options.projects)
+        specs = write_admin_stack(Path(tmp) / "bench", options.projects)
         print(f"applying {options.projects} projects with their settings, members and accounts…")
         _, _, apply_time = _run(env, "apply", str(specs), "--auto-approve")
         print(f"  applied in {apply_time:.1f} s")

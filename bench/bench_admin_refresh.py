@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import openai
+from admin_stack import EMAIL, write_admin_stack
 from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.sandbox import SandboxHandle, running_sandbox
-
-EMAIL = "alice@example.com"
 
 
 def _control(sandbox: SandboxHandle, route: str, body: dict[str, Any]) -> None:
@@ -46,33 +45,6 @@ def _control(sandbox: SandboxHandle, route: str, body: dict[str, Any]) -> None:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 200
-
-
-def _stack(root: Path, projects: int) -> Path:
-    root.mkdir(parents=True)
-    (root / "reconciler.yaml").write_text(
-        "stack: bench\nrefresh: {mode: incremental, max_age: 24h}\n", encoding="utf-8"
-    )
-    documents = []
-    for n in range(projects):
-        documents.append(
-            f"kind: Project\nmetadata: {{name: p{n}}}\nspec:\n  name: Bench {n}\n"
-            "  rate_limits: {gpt-4.1: {max_requests_per_1_minute: 400}}\n"
-            "  spend_limit: {threshold_amount: 50000}\n"
-            "  model_permissions: {mode: allow_list, model_ids: [gpt-4.1]}\n"
-        )
-        documents.append(
-            f"kind: ProjectMember\nmetadata: {{name: alice-p{n}}}\n"
-            f"spec: {{project: Project/p{n}, email: {EMAIL}, role: member}}\n"
-        )
-        documents.append(
-            f"kind: ServiceAccount\nmetadata: {{name: bot-p{n}}}\n"
-            f"spec: {{project: Project/p{n}, name: bot, role: member, "
-            f"key_sink: {{file: secrets/bot-p{n}.key}}}}\n"
-        )
-    text = "---\n".join(f"apiVersion: reconciler/v1\n{d}" for d in documents)
-    (root / "stack.yaml").write_text(text, encoding="utf-8")
-    return root
 
 
 def _run(env: dict[str, str], *args: str) -> tuple[dict[str, Any], float]:
@@ -114,7 +86,11 @@ def main() -> None:
         )
         admin.admin.organization.invites.create(email=EMAIL, role="reader", projects=[])
         _control(sandbox, "/clock/advance", {"seconds": 61})
-        specs = _stack(Path(tmp) / "bench", options.projects)
+        specs = write_admin_stack(
+            Path(tmp) / "bench",
+            options.projects,
+            "stack: bench\nrefresh: {mode: incremental, max_age: 24h}\n",
+        )
         print(f"applying {options.projects} projects with their settings, members and accounts…")
         _run(env, "apply", str(specs), "--auto-approve")
         _plan(env, specs)  # the apply's own changes: re-read once, snapshot updated
